@@ -1,0 +1,96 @@
+// Constants of the Linux ABI that the model, the implementation and the harness all speak.
+// Values only: no function in this directory decides anything about time namespaces.
+
+/** Clock ids, as in include/uapi/linux/time.h. */
+export const CLOCKS = {
+  CLOCK_REALTIME: 0,
+  CLOCK_MONOTONIC: 1,
+  CLOCK_PROCESS_CPUTIME_ID: 2,
+  CLOCK_THREAD_CPUTIME_ID: 3,
+  CLOCK_MONOTONIC_RAW: 4,
+  CLOCK_REALTIME_COARSE: 5,
+  CLOCK_MONOTONIC_COARSE: 6,
+  CLOCK_BOOTTIME: 7,
+  CLOCK_REALTIME_ALARM: 8,
+  CLOCK_BOOTTIME_ALARM: 9,
+  CLOCK_TAI: 11,
+} as const;
+export type ClockName = keyof typeof CLOCKS;
+export const CLOCK_NAMES = Object.keys(CLOCKS) as ClockName[];
+/** Ids no clock answers to on these kernels (10 was CLOCK_SGI_CYCLE; 12..15 were never used). */
+export const INVALID_CLOCK_IDS = [10, 12, 15, -1] as const;
+/** A clock is named, or given as a raw id (only ids outside CLOCKS are meaningful that way). */
+export type ClockRef = ClockName | number;
+
+/** Clone and namespace flags, as in include/uapi/linux/sched.h. */
+export const CLONE_FLAGS = {
+  CLONE_NEWTIME: 0x00000080,
+  CLONE_VM: 0x00000100,
+  CLONE_FS: 0x00000200,
+  CLONE_FILES: 0x00000400,
+  CLONE_SIGHAND: 0x00000800,
+  CLONE_VFORK: 0x00004000,
+  CLONE_THREAD: 0x00010000,
+  CLONE_NEWNS: 0x00020000,
+  CLONE_NEWUSER: 0x10000000,
+} as const;
+export type CloneFlagName = keyof typeof CLONE_FLAGS;
+
+/** Flags a program may pass to clone3. CLONE_THREAD in a program also implies
+ *  CLONE_SIGHAND | CLONE_FILES | CLONE_FS, as pthread_create passes them. */
+export const CLONE3_PROGRAM_FLAGS = ['CLONE_NEWTIME', 'CLONE_NEWUSER', 'CLONE_VM', 'CLONE_VFORK', 'CLONE_THREAD'] as const;
+/** Flags a program may pass to unshare (CLONE_VFORK is never valid there: it yields EINVAL). */
+export const UNSHARE_PROGRAM_FLAGS = ['CLONE_NEWTIME', 'CLONE_NEWUSER', 'CLONE_THREAD', 'CLONE_VM', 'CLONE_VFORK'] as const;
+/** nstype values a program may pass to setns. [] is 0. */
+export const SETNS_PROGRAM_FLAGS = ['CLONE_NEWTIME', 'CLONE_NEWUSER'] as const;
+
+/** Capabilities that decide something in this subsystem (include/uapi/linux/capability.h). */
+export const CAPS = {
+  CAP_DAC_OVERRIDE: 1,
+  CAP_SETGID: 6,
+  CAP_SETUID: 7,
+  CAP_SYS_PTRACE: 19,
+  CAP_SYS_ADMIN: 21,
+  CAP_SYS_RESOURCE: 24,
+  CAP_SYS_TIME: 25,
+  CAP_WAKE_ALARM: 35,
+} as const;
+export type CapName = keyof typeof CAPS;
+export const CAP_NAMES = Object.keys(CAPS) as CapName[];
+
+/** errno names a step may report. */
+export const ERRNOS = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EBADF: 9, ECHILD: 10, EAGAIN: 11, ENOMEM: 12,
+  EACCES: 13, EFAULT: 14, EBUSY: 16, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38,
+  ENOTTY: 25, EUSERS: 87, EOPNOTSUPP: 95, ETIMEDOUT: 110, ECANCELED: 125,
+} as const;
+export type Errno = keyof typeof ERRNOS;
+
+/** nsfs ioctls (include/uapi/linux/nsfs.h). */
+export const NS_IOCTLS = {
+  NS_GET_USERNS: 0xb701,
+  NS_GET_PARENT: 0xb702,
+  NS_GET_NSTYPE: 0xb703,
+  NS_GET_OWNER_UID: 0xb704,
+} as const;
+export type NsIoctl = keyof typeof NS_IOCTLS;
+
+/** Inode numbers of the initial namespaces (include/linux/proc_ns.h) and the dynamic pool. */
+export const PROC_USER_INIT_INO = 0xeffffffd; // 4026531837
+export const PROC_TIME_INIT_INO = 0xeffffffa; // 4026531834
+export const PROC_DYNAMIC_FIRST = 0xf0000000; // 4026531840
+
+/** Time limits (include/linux/ktime.h, include/linux/time64.h). */
+export const NSEC_PER_SEC = 1_000_000_000n;
+export const KTIME_MAX = (1n << 63n) - 1n;
+export const KTIME_SEC_MAX = KTIME_MAX / NSEC_PER_SEC; // 9223372036
+export const INT_MAX = 2147483647;
+
+/** The kernel's overflow uid, shown for ids that have no mapping (65534). */
+export const OVERFLOW_UID = 65534;
+/** Deepest user-namespace nesting (kernel/user_namespace.c: level > 32 gives EUSERS). */
+export const USER_NS_MAX_LEVEL = 32;
+
+/** /proc files a program may open, relative to /proc/PID. */
+export const PROC_FILES = ['ns/time', 'ns/time_for_children', 'ns/user', 'timens_offsets'] as const;
+export type ProcFile = (typeof PROC_FILES)[number];

@@ -1,0 +1,135 @@
+// What a side sees and shows: the observation of one step, the host clocks it is given, and the
+// abstraction of its state that the refinement property compares after every step.
+import type { CapName, Errno } from './constants.ts';
+import type { FdHandle, Nanos, Step, TaskHandle } from './program.ts';
+
+/**
+ * The outcome of one step. Exactly one of `ret`, `err`, `blocked` is present.
+ *   fork, vfork, thread, clone3      { ret: 0, handle: child }
+ *   open, pidfd_open                 { ret: 0, handle: fd }
+ *   ioctl NS_GET_NSTYPE              { ret: 128 | 268435456 }
+ *   ioctl NS_GET_USERNS, NS_GET_PARENT  { ret: 0, handle: result }
+ *   ioctl NS_GET_OWNER_UID           { ret: 0, uid }
+ *   read, read_uptime                { ret: bytes, text }
+ *   write                            { ret: bytes }
+ *   readlink                         { ret: bytes, link }
+ *   clock_gettime, clock_getres      { ret: 0, time }
+ *   sysinfo                          { ret: 0, value: uptime seconds }
+ *   read_btime                       { ret: 0, value: btime seconds }
+ *   sysctl_read                      { ret: 0, value }
+ *   wait                             { ret: 1 } reaped, { ret: 0 } still running
+ *   everything else, host events     { ret: 0 }
+ * A step by a task that has exited or never existed gives { err: "ESRCH" }; a step by a task that
+ * is blocked (a vfork parent until its child execs or exits) gives { blocked: true } and does nothing.
+ */
+export interface Observation {
+  ret?: number;
+  err?: Errno;
+  blocked?: true;
+  handle?: TaskHandle | FdHandle;
+  /** A clock value or resolution in nanoseconds (a timespec sec * 1e9 + nsec). */
+  time?: Nanos;
+  text?: string;
+  link?: string;
+  uid?: number;
+  value?: string;
+}
+
+/**
+ * The host's clocks at the instant a step runs, in nanoseconds. The harness owns them and moves them;
+ * neither side ever reads the machine's clock.
+ */
+export interface HostClocks {
+  realtime: bigint;
+  monotonic: bigint;
+  monotonicRaw: bigint;
+  boottime: bigint;
+  tai: bigint;
+  realtimeCoarse: bigint;
+  monotonicCoarse: bigint;
+  /** CPU time of the calling thread and of its process (one number: the harness does not split it). */
+  cputime: bigint;
+  /** Summed idle time of all CPUs, the second field of /proc/uptime. */
+  idle: bigint;
+  /** Wall-clock time of boot (realtime - boottime), the source of /proc/stat btime. */
+  bootRealtime: bigint;
+}
+
+/** The environment a side starts from, resolved from a program's env (or reported by the kernel). */
+export interface Environment {
+  /** The initial task's effective, permitted and bounding sets. */
+  caps: CapName[];
+  /** The initial task's uid, euid and gid (always in the initial user namespace). */
+  uid: number;
+  rtc: boolean;
+  maxTimeNamespaces: number;
+  /** Resolution of the coarse clocks (TICK_NSEC). */
+  tickNs: bigint;
+}
+
+// ---- The abstract state: what both sides must agree on after every step ---------------------------
+// Namespaces are keyed by inode number (decimal string). Only live objects appear: a namespace that
+// nothing references, and a task that has been reaped, are absent. Lists are sorted.
+
+export interface AbstractTask {
+  /** running; blocked (vfork parent); exited (thread exited or zombie, not yet reaped). */
+  state: 'running' | 'blocked' | 'exited';
+  /** Handle of the thread-group leader (the task whose pid is the tgid). */
+  leader: TaskHandle;
+  /** Handle of the parent process's leader; null when the parent is the harness's reaper. */
+  parent: TaskHandle | null;
+  /** The smallest handle (by number) of the running or blocked tasks sharing this task's mm; null once exited. */
+  vm: TaskHandle | null;
+  /** Inode numbers of time and time_for_children; null once exited. */
+  timeNs: number | null;
+  timeNsForChildren: number | null;
+  userNs: number;
+  /** Kernel uid (as seen from the initial user namespace) of euid. */
+  euid: number;
+  caps: CapName[];
+}
+
+export type AbstractFd =
+  | { kind: 'nsfs'; ns: number }
+  | { kind: 'offsets'; target: TaskHandle; mode: 'r' | 'w' | 'rw' }
+  | { kind: 'pidfd'; target: TaskHandle };
+
+export interface AbstractProcess {
+  fds: Record<FdHandle, AbstractFd>;
+  dumpable: boolean;
+}
+
+export interface AbstractTimeNs {
+  owner: number;
+  monotonic: Nanos;
+  boottime: Nanos;
+  frozen: boolean;
+}
+
+export interface AbstractUserNs {
+  parent: number | null;
+  /** kuid of the creator. */
+  owner: number;
+  /** uid_map and gid_map written (map_root). */
+  mapped: boolean;
+  maxTimeNamespaces: number;
+  /** UCOUNT_TIME_NAMESPACES charged at this level, by kuid; zero counts are left out. */
+  timeNamespaces: Record<string, number>;
+}
+
+export interface AbstractState {
+  tasks: Record<TaskHandle, AbstractTask>;
+  /** Keyed by the leader's handle; only processes with a live fd table. */
+  processes: Record<TaskHandle, AbstractProcess>;
+  timeNamespaces: Record<string, AbstractTimeNs>;
+  userNamespaces: Record<string, AbstractUserNs>;
+}
+
+/** One side of a differential run. Both model/ and impl/ export a factory of this shape. */
+export interface Backend {
+  /** Make one step with the host clocks at that instant; return what the program observes. */
+  step(step: Step, host: HostClocks): Observation;
+  /** The current state in the shared vocabulary. */
+  abstract(): AbstractState;
+}
+export type BackendFactory = (env: Environment) => Backend;

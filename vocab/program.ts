@@ -1,0 +1,125 @@
+// The program format: plain JSON data, so a failing program can be stored, shrunk, read and replayed.
+//
+// Handles. Tasks are named "t<N>", file descriptors "f<N>". The step that creates a task or an fd names
+// the handle it binds, so deleting any other step never changes what a later step refers to. A handle
+// that names nothing live yields the errno Linux gives for a dead pid or a closed fd (ESRCH, ENOENT,
+// EBADF). "t0" is the initial task. Binding a handle that is already bound rebinds it: the object it
+// named lives on, out of the program's reach.
+//
+// Paths. A step that names a task as the target of a path (/proc/PID/...) uses that handle's pid: the
+// pid of its task, or the last pid it had. After a non-leader thread execs it takes over the leader's
+// pid, so the old leader's handle then resolves to the exec'ing thread, as /proc/TGID does in Linux.
+import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile } from './constants.ts';
+
+export const PROGRAM_FORMAT = 1;
+/** Kernel behaviours a program may assume. Only current mainline (6.3 and later) exists so far. */
+export const KERNEL_BEHAVIOURS = ['current'] as const;
+export type KernelBehaviour = (typeof KERNEL_BEHAVIOURS)[number];
+
+export type TaskHandle = string; // /^t\d+$/
+export type FdHandle = string; // /^f\d+$/
+/** Nanoseconds as a decimal string (JSON has no 64-bit integers). */
+export type Nanos = string;
+
+export interface ProgramEnv {
+  /** seedrandom seed of the host's starting clocks (boot time, uptime, realtime, idle time). */
+  seed: string;
+  /** Capabilities of the initial task (effective = permitted = bounding). Default: all. */
+  caps?: CapName[] | 'full';
+  /** Whether the machine has an RTC (decides the ALARM clocks). Default: true. */
+  rtc?: boolean;
+  /** max_time_namespaces of the initial user namespace. Default: 96365. */
+  maxTimeNamespaces?: number;
+}
+
+export interface Program {
+  format: typeof PROGRAM_FORMAT;
+  kernel: KernelBehaviour;
+  env: ProgramEnv;
+  steps: Step[];
+}
+
+// ---- Host events: inputs to both sides, never made by a task -------------------------------------
+
+export type HostEvent =
+  /** Time passes: every clock moves by ns. */
+  | { host: 'advance'; ns: Nanos }
+  /** The machine sleeps for ns: BOOTTIME and REALTIME move, MONOTONIC and MONOTONIC_RAW do not. */
+  | { host: 'suspend'; ns: Nanos };
+
+// ---- Syscalls made by one task -------------------------------------------------------------------
+
+export type TaskStep =
+  // Tasks and processes.
+  /** fork(): a new process with a copy of the caller's fd table and a new mm. */
+  | { task: TaskHandle; call: 'fork'; child: TaskHandle }
+  /** vfork(): the child shares the mm; the caller is blocked until the child execs or exits. */
+  | { task: TaskHandle; call: 'vfork'; child: TaskHandle }
+  /** pthread_create(): CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD. */
+  | { task: TaskHandle; call: 'thread'; child: TaskHandle }
+  /** clone3() with exactly these flags (CLONE_THREAD adds CLONE_SIGHAND|CLONE_FILES|CLONE_FS). */
+  | { task: TaskHandle; call: 'clone3'; child: TaskHandle; flags: CloneFlagName[] }
+  /** execve() of the harness itself; fail: the path does not exist (ENOENT, nothing changes). */
+  | { task: TaskHandle; call: 'exec'; fail?: boolean }
+  /** The calling thread exits (SYS_exit). The process ends with its last thread. */
+  | { task: TaskHandle; call: 'exit' }
+  /** The whole thread group exits (SYS_exit_group). */
+  | { task: TaskHandle; call: 'exit_group' }
+  /** waitpid(child, WNOHANG|__WALL): ret 1 when reaped, 0 while it runs, ECHILD if not ours. */
+  | { task: TaskHandle; call: 'wait'; child: TaskHandle }
+  // Namespaces.
+  | { task: TaskHandle; call: 'unshare'; flags: CloneFlagName[] }
+  /** setns(fd, nstype); nstype [] is 0. fd may be an nsfs fd or a pidfd. */
+  | { task: TaskHandle; call: 'setns'; fd: FdHandle; nstype: CloneFlagName[] }
+  /** open("/proc/PID/<file>") of target; ns files only with mode "r". */
+  | { task: TaskHandle; call: 'open'; target: TaskHandle; file: ProcFile; mode: 'r' | 'w' | 'rw'; fd: FdHandle }
+  | { task: TaskHandle; call: 'pidfd_open'; target: TaskHandle; fd: FdHandle }
+  | { task: TaskHandle; call: 'close'; fd: FdHandle }
+  /** pread(fd, buf, 4096, 0). */
+  | { task: TaskHandle; call: 'read'; fd: FdHandle }
+  /** write(fd, text). */
+  | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string }
+  /** ioctl(fd, request); NS_GET_USERNS and NS_GET_PARENT bind the new fd to result. */
+  | { task: TaskHandle; call: 'ioctl'; fd: FdHandle; request: NsIoctl; result?: FdHandle }
+  /** readlink("/proc/PID/ns/<link>") of target. */
+  | { task: TaskHandle; call: 'readlink'; target: TaskHandle; link: 'time' | 'time_for_children' }
+  // Clocks.
+  | { task: TaskHandle; call: 'clock_gettime'; clock: ClockRef; vdso: boolean }
+  | { task: TaskHandle; call: 'clock_getres'; clock: ClockRef; vdso: boolean }
+  /** clock_settime(clock, {sec, nsec}). A successful set of CLOCK_REALTIME is applied to the
+   *  simulated host by the harness; the kernel backend never lets one reach the kernel. */
+  | { task: TaskHandle; call: 'clock_settime'; clock: ClockRef; sec: Nanos; nsec: number }
+  // Shifted procfs and sysinfo values.
+  /** read("/proc/uptime"). */
+  | { task: TaskHandle; call: 'read_uptime' }
+  /** sysinfo(): the uptime field. */
+  | { task: TaskHandle; call: 'sysinfo' }
+  /** The btime line of /proc/stat. */
+  | { task: TaskHandle; call: 'read_btime' }
+  // Credentials.
+  /** setresgid(g,g,g) then setresuid(u,u,u) with the same number, as seen in the caller's user ns. */
+  | { task: TaskHandle; call: 'setuid'; uid: number }
+  /** capset(): remove these from the effective and permitted sets (never fails). */
+  | { task: TaskHandle; call: 'drop_caps'; caps: CapName[] }
+  /** What `unshare -r` writes for its own user namespace: "deny" to /proc/self/setgroups, then
+   *  "0 K 1" to uid_map and gid_map, K being the caller's euid/egid seen from the parent user ns. */
+  | { task: TaskHandle; call: 'map_root' }
+  /** /proc/sys/user/max_time_namespaces of the caller's user namespace. */
+  | { task: TaskHandle; call: 'sysctl_read' }
+  | { task: TaskHandle; call: 'sysctl_write'; value: number };
+
+export type TaskCall = TaskStep['call'];
+export type Step = HostEvent | TaskStep;
+
+export const TASK_CALLS: readonly TaskCall[] = [
+  'fork', 'vfork', 'thread', 'clone3', 'exec', 'exit', 'exit_group', 'wait',
+  'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'ioctl', 'readlink',
+  'clock_gettime', 'clock_getres', 'clock_settime',
+  'read_uptime', 'sysinfo', 'read_btime',
+  'setuid', 'drop_caps', 'map_root', 'sysctl_read', 'sysctl_write',
+];
+export const HOST_EVENTS = ['advance', 'suspend'] as const;
+
+export function isHostEvent(step: Step): step is HostEvent {
+  return 'host' in step;
+}
