@@ -1,0 +1,158 @@
+// Reading a program: every field is checked, and a bad one is named with the reason, before anything runs.
+import {
+  CAP_NAMES, CLOCK_NAMES, CLONE3_PROGRAM_FLAGS, HOST_EVENTS, INT_MAX, KERNEL_BEHAVIOURS, NS_IOCTLS,
+  PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS,
+} from '../vocab/index.ts';
+import type { Program, Step } from '../vocab/index.ts';
+
+export class ProgramError extends Error {
+  constructor(readonly field: string, readonly reason: string) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+type Check = (v: unknown, field: string) => void;
+
+const fail = (field: string, reason: string): never => { throw new ProgramError(field, reason); };
+const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const oneOf = (allowed: readonly unknown[]): Check => (v, f) => {
+  if (!allowed.includes(v)) fail(f, `expected one of ${allowed.map(show).join(', ')}, got ${show(v)}`);
+};
+const handle = (prefix: 't' | 'f'): Check => (v, f) => {
+  if (typeof v !== 'string' || !new RegExp(`^${prefix}(0|[1-9][0-9]{0,5})$`).test(v))
+    fail(f, `expected a ${prefix === 't' ? 'task' : 'fd'} handle like "${prefix}3", got ${show(v)}`);
+};
+const int = (lo: number, hi: number): Check => (v, f) => {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(f, `expected an integer, got ${show(v)}`);
+  if ((v as number) < lo || (v as number) > hi) fail(f, `${v} is out of range [${lo}, ${hi}]`);
+};
+const decimal = (lo: bigint, hi: bigint): Check => (v, f) => {
+  if (typeof v !== 'string' || !/^-?(0|[1-9][0-9]*)$/.test(v)) fail(f, `expected a decimal integer string, got ${show(v)}`);
+  const n = BigInt(v as string);
+  if (n < lo || n > hi) fail(f, `${v} is out of range [${lo}, ${hi}]`);
+};
+const bool: Check = (v, f) => { if (typeof v !== 'boolean') fail(f, `expected true or false, got ${show(v)}`); };
+const text: Check = (v, f) => {
+  if (typeof v !== 'string') fail(f, `expected a string, got ${show(v)}`);
+  if ((v as string).length > 4096) fail(f, `longer than 4096 characters`);
+};
+const flagList = (allowed: readonly string[]): Check => (v, f) => {
+  if (!Array.isArray(v)) fail(f, `expected a list of flag names, got ${show(v)}`);
+  (v as unknown[]).forEach((x, i) => oneOf(allowed)(x, `${f}[${i}]`));
+  if (new Set(v as unknown[]).size !== (v as unknown[]).length) fail(f, 'a flag is repeated');
+};
+const capList: Check = flagList(CAP_NAMES);
+const clock: Check = (v, f) => {
+  if (typeof v === 'number') return int(-2147483648, 2147483647)(v, f);
+  oneOf(CLOCK_NAMES)(v, f);
+};
+const NANOS_MAX = 1n << 62n;
+const nanos = decimal(0n, NANOS_MAX);
+
+/** The fields of each step kind, beyond `task` and `call`; `?` marks an optional one. */
+const CALL_FIELDS: Record<string, Record<string, Check>> = {
+  fork: { child: handle('t') },
+  vfork: { child: handle('t') },
+  thread: { child: handle('t') },
+  clone3: { child: handle('t'), flags: flagList(CLONE3_PROGRAM_FLAGS) },
+  exec: { 'fail?': bool },
+  exit: {},
+  exit_group: {},
+  wait: { child: handle('t') },
+  unshare: { flags: flagList(UNSHARE_PROGRAM_FLAGS) },
+  setns: { fd: handle('f'), nstype: flagList(SETNS_PROGRAM_FLAGS) },
+  open: { target: handle('t'), file: oneOf(PROC_FILES), mode: oneOf(['r', 'w', 'rw']), fd: handle('f') },
+  pidfd_open: { target: handle('t'), fd: handle('f') },
+  close: { fd: handle('f') },
+  read: { fd: handle('f') },
+  write: { fd: handle('f'), text },
+  ioctl: { fd: handle('f'), request: oneOf(Object.keys(NS_IOCTLS)), 'result?': handle('f') },
+  readlink: { target: handle('t'), link: oneOf(['time', 'time_for_children']) },
+  clock_gettime: { clock, vdso: bool },
+  clock_getres: { clock, vdso: bool },
+  clock_settime: { clock, sec: decimal(-(1n << 63n), (1n << 63n) - 1n), nsec: int(-(2 ** 53), 2 ** 53) },
+  read_uptime: {},
+  sysinfo: {},
+  read_btime: {},
+  setuid: { uid: int(0, 4294967294) },
+  drop_caps: { caps: capList },
+  map_root: {},
+  sysctl_read: {},
+  sysctl_write: { value: int(-2147483648, 2147483647) },
+};
+const HOST_FIELDS: Record<string, Check> = { ns: nanos };
+/** The field of each call that binds a new handle. */
+const BINDER: Record<string, string> = {
+  fork: 'child', vfork: 'child', thread: 'child', clone3: 'child', open: 'fd', pidfd_open: 'fd', ioctl: 'result',
+};
+
+function checkFields(obj: Record<string, unknown>, spec: Record<string, Check>, fixed: string[], field: string): void {
+  const known = new Set([...fixed, ...Object.keys(spec).map((k) => k.replace('?', ''))]);
+  for (const k of Object.keys(obj)) if (!known.has(k)) fail(`${field}.${k}`, 'unknown field');
+  for (const [k, check] of Object.entries(spec)) {
+    const name = k.replace('?', '');
+    if (!(name in obj)) {
+      if (!k.endsWith('?')) fail(`${field}.${name}`, 'missing');
+      continue;
+    }
+    check(obj[name], `${field}.${name}`);
+  }
+}
+
+function checkStep(s: unknown, field: string): asserts s is Step {
+  if (!isObject(s)) return fail(field, `expected an object, got ${show(s)}`);
+  if ('host' in s) {
+    oneOf(HOST_EVENTS)(s.host, `${field}.host`);
+    return checkFields(s, HOST_FIELDS, ['host'], field);
+  }
+  if (!('call' in s)) fail(field, 'expected a "call" (a syscall step) or a "host" (a host event)');
+  oneOf(TASK_CALLS)(s.call, `${field}.call`);
+  handle('t')(s.task, `${field}.task`);
+  checkFields(s, CALL_FIELDS[s.call as string], ['task', 'call'], field);
+  if (s.call === 'open' && s.file !== 'timens_offsets' && s.mode !== 'r')
+    fail(`${field}.mode`, `namespace files open read-only ("r"), got ${show(s.mode)}`);
+}
+
+/** Check a parsed JSON value and return it as a Program with every default filled in. */
+export function checkProgram(p: unknown): Program {
+  if (!isObject(p)) return fail('program', `expected a JSON object, got ${show(p)}`);
+  for (const k of Object.keys(p)) if (!['format', 'kernel', 'env', 'steps'].includes(k)) fail(k, 'unknown field');
+  if (p.format !== PROGRAM_FORMAT) fail('format', `expected ${PROGRAM_FORMAT}, got ${show(p.format)}`);
+  const kernel = p.kernel ?? 'current';
+  oneOf(KERNEL_BEHAVIOURS)(kernel, 'kernel');
+  if (!isObject(p.env)) fail('env', `expected an object, got ${show(p.env)}`);
+  const env = p.env as Record<string, unknown>;
+  checkFields(env, {
+    seed: (v, f) => { if (typeof v !== 'string' || v === '') fail(f, `expected a non-empty string, got ${show(v)}`); },
+    'caps?': (v, f) => (v === 'full' ? undefined : capList(v, f)),
+    'rtc?': bool,
+    'maxTimeNamespaces?': int(0, INT_MAX),
+  }, [], 'env');
+  if (!Array.isArray(p.steps)) fail('steps', `expected a list, got ${show(p.steps)}`);
+  const steps = p.steps as unknown[];
+  const bound = new Map<string, number>();
+  steps.forEach((s, i) => {
+    checkStep(s, `steps[${i}]`);
+    const b = 'call' in s ? BINDER[s.call] : undefined;
+    const h = b && (s as unknown as Record<string, unknown>)[b];
+    if (typeof h === 'string') {
+      if (h === 't0') fail(`steps[${i}].${b}`, '"t0" is the initial task and cannot be bound again');
+      if (bound.has(h)) fail(`steps[${i}].${b}`, `handle "${h}" is already bound by steps[${bound.get(h)}]`);
+      bound.set(h, i);
+    }
+  });
+  return { format: PROGRAM_FORMAT, kernel: kernel as Program['kernel'], env: env as unknown as Program['env'], steps: steps as Step[] };
+}
+
+/** Parse program text; a syntax error is reported as a ProgramError on the whole file. */
+export function parseProgram(source: string): Program {
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch (e) {
+    throw new ProgramError('program', `not JSON: ${(e as Error).message}`);
+  }
+  return checkProgram(value);
+}

@@ -1,0 +1,127 @@
+// Running programs: one side alone, or two sides in lock-step compared after every step.
+// The host clocks live here and are handed to each side; a successful set of the realtime clock is
+// applied to the host only after the sides have agreed on it.
+import { CAP_NAMES, CLOCKS, isHostEvent, NSEC_PER_SEC } from '../vocab/index.ts';
+import type { AbstractState, Backend, BackendFactory, Environment, Observation, Program, Step } from '../vocab/index.ts';
+import { canonicalJson, firstDifference } from './canonical.ts';
+import { hostAdvance, hostClocks, hostFromSeed, hostSetRealtime, hostSuspend, hostTick } from './host.ts';
+import type { HostState } from './host.ts';
+
+export const DEFAULT_MAX_TIME_NAMESPACES = 96365;
+export const DEFAULT_TICK_NS = 4_000_000n;
+
+export function resolveEnv(program: Program): Environment {
+  const caps = program.env.caps;
+  return {
+    caps: caps === undefined || caps === 'full' ? [...CAP_NAMES] : [...caps],
+    uid: 0,
+    rtc: program.env.rtc ?? true,
+    maxTimeNamespaces: program.env.maxTimeNamespaces ?? DEFAULT_MAX_TIME_NAMESPACES,
+    tickNs: DEFAULT_TICK_NS,
+  };
+}
+
+export interface TraceEntry {
+  index: number;
+  step: Step;
+  obs: Observation;
+}
+
+/** Move the host for one step, and return the clocks the step runs at. */
+function advanceHost(h: HostState, step: Step) {
+  hostTick(h);
+  if (isHostEvent(step)) {
+    if (step.host === 'advance') hostAdvance(h, BigInt(step.ns));
+    else hostSuspend(h, BigInt(step.ns));
+  }
+  return hostClocks(h);
+}
+
+/** After the step: a realtime set that succeeded becomes the host's new wall clock. */
+function settleHost(h: HostState, step: Step, obs: Observation): void {
+  if (!isHostEvent(step) && step.call === 'clock_settime' && obs.ret === 0 &&
+      (step.clock === 'CLOCK_REALTIME' || step.clock === CLOCKS.CLOCK_REALTIME)) {
+    hostSetRealtime(h, BigInt(step.sec) * NSEC_PER_SEC + BigInt(step.nsec));
+  }
+}
+
+/** Run a program on one side. `observe` sees every step, with the side, after it ran. */
+export function runProgram(
+  program: Program,
+  factory: BackendFactory,
+  observe?: (entry: TraceEntry, side: Backend) => void,
+): TraceEntry[] {
+  const host = hostFromSeed(program.env.seed);
+  const side = factory(resolveEnv(program));
+  const trace: TraceEntry[] = [];
+  program.steps.forEach((step, index) => {
+    const obs = side.step(step, advanceHost(host, step));
+    settleHost(host, step, obs);
+    const entry = { index, step, obs };
+    trace.push(entry);
+    observe?.(entry, side);
+  });
+  return trace;
+}
+
+export interface Divergence {
+  /** Index of the first step at which the sides differ. */
+  index: number;
+  step: Step;
+  kind: 'observation' | 'state' | 'crash';
+  left: Observation | { crash: string };
+  right: Observation | { crash: string };
+  /** For a state divergence: where the abstract states first differ. */
+  stateDiff?: string;
+}
+
+export interface DifferentialResult {
+  trace: { index: number; step: Step; left: Observation; right: Observation }[];
+  divergence?: Divergence;
+}
+
+function attempt(side: Backend, step: Step, clocks: ReturnType<typeof hostClocks>): Observation | { crash: string } {
+  try {
+    return side.step(step, clocks);
+  } catch (e) {
+    return { crash: (e as Error).stack ?? String(e) };
+  }
+}
+
+/**
+ * Run a program on two sides in lock-step. Stops at the first step whose observations differ, or, with
+ * compareState, whose abstract states differ afterwards. `observe` sees each agreed step.
+ */
+export function runDifferential(
+  program: Program,
+  leftFactory: BackendFactory,
+  rightFactory: BackendFactory,
+  options: { compareState?: boolean; observe?: (entry: TraceEntry, state: AbstractState | undefined) => void } = {},
+): DifferentialResult {
+  const compareState = options.compareState ?? true;
+  const env = resolveEnv(program);
+  const host = hostFromSeed(program.env.seed);
+  const left = leftFactory(env);
+  const right = rightFactory(env);
+  const trace: DifferentialResult['trace'] = [];
+  for (let index = 0; index < program.steps.length; index++) {
+    const step = program.steps[index];
+    const clocks = advanceHost(host, step);
+    const l = attempt(left, step, clocks);
+    const r = attempt(right, step, clocks);
+    if ('crash' in l || 'crash' in r) return { trace, divergence: { index, step, kind: 'crash', left: l, right: r } };
+    if (canonicalJson(l) !== canonicalJson(r)) return { trace, divergence: { index, step, kind: 'observation', left: l, right: r } };
+    trace.push({ index, step, left: l, right: r });
+    settleHost(host, step, l);
+    let state: AbstractState | undefined;
+    if (compareState) {
+      state = left.abstract();
+      const rs = right.abstract();
+      if (canonicalJson(state) !== canonicalJson(rs)) {
+        return { trace, divergence: { index, step, kind: 'state', left: l, right: r, stateDiff: firstDifference(state, rs) } };
+      }
+    }
+    options.observe?.({ index, step, obs: l }, state);
+  }
+  return { trace };
+}
