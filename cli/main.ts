@@ -1,0 +1,145 @@
+// The command line: campaigns, replay of stored counterexamples, and single programs on one side.
+// Exit status: 0 all agreed, 1 a divergence (found or still present), 2 bad input.
+import { canonicalJson } from '../harness/canonical.ts';
+import { readCounterexample, writeCounterexample } from '../harness/counterexample.ts';
+import { ProgramError } from '../harness/program.ts';
+import { runDifferential, runProgram } from '../harness/run.ts';
+import { formatStats } from '../harness/stats.ts';
+import { formatSideBySide } from '../harness/trace.ts';
+import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
+import { SIDES, sideFactory } from './sides.ts';
+
+const USAGE = `usage:
+  timens campaign [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR]
+      Generate programs, run them on the model and impl in lock-step, compare every observation and the
+      abstract state after every step; shrink and store the first divergence. Prints statistics.
+  timens replay FILE...
+      Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
+      Exit 1 while any still differs, 0 once all agree.
+  timens run FILE [--side ${SIDES.join('|')}]
+      Run one program on one side and print one JSON observation per line.
+  timens check FILE...
+      Read programs or counterexample files and report the first bad field, if any.`;
+
+class UsageError extends Error {}
+
+function parseFlags(args: string[], known: Record<string, 'number' | 'string'>): { flags: Record<string, string>; rest: string[] } {
+  const flags: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) { rest.push(a); continue; }
+    const name = a.slice(2);
+    if (!(name in known)) throw new UsageError(`unknown option ${a}`);
+    const v = args[++i];
+    if (v === undefined) throw new UsageError(`${a} needs a value`);
+    if (known[name] === 'number' && !(v === 'random' && name === 'seed') && !/^[0-9]+$/.test(v)) throw new UsageError(`${a} takes a whole number, got ${JSON.stringify(v)}`);
+    flags[name] = v;
+  }
+  return { flags, rest };
+}
+
+function campaign(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string' });
+  if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
+  const seed = flags.seed === 'random' ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(flags.seed ?? DEFAULT_CAMPAIGN.seed);
+  const runs = Number(flags.runs ?? DEFAULT_CAMPAIGN.runs);
+  const maxSteps = Number(flags.steps ?? DEFAULT_CAMPAIGN.maxSteps);
+  const timeLimit = flags['time-limit'] ? Number(flags['time-limit']) : undefined;
+  const out = flags.out ?? 'counterexamples';
+  if (runs < 1 || maxSteps < 1) throw new UsageError('--runs and --steps must be at least 1');
+  console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const result = runCampaign({
+    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined,
+    left: sideFactory('model'), right: sideFactory('impl'), sides: ['model', 'impl'],
+    onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} steps, ${elapsed().toFixed(1)}s\n`),
+  });
+  console.log('');
+  console.log(formatStats(result.stats));
+  console.log('');
+  const secs = elapsed();
+  const rate = Math.round(result.stats.steps / secs);
+  if (result.ok) {
+    console.log(`summary: ${result.runs} programs, ${result.stats.steps} steps checked, no divergence${result.interrupted ? ' (stopped at the time limit)' : ''}; ${secs.toFixed(1)}s, ${rate} checked steps/s`);
+    return 0;
+  }
+  const c = result.counterexample!;
+  const path = writeCounterexample(out, c);
+  const replay = runDifferential(c.program, sideFactory('model'), sideFactory('impl'));
+  console.log(formatSideBySide(replay, ['model', 'impl']));
+  console.log('');
+  console.log(`summary: DIVERGENCE after ${result.runs} programs, shrunk to ${c.program.steps.length} steps, first difference at step ${c.divergence.index}; stored in ${path}`);
+  console.log(`replay with: npm run replay -- ${path}`);
+  return 1;
+}
+
+function replay(args: string[]): number {
+  if (args.length === 0) throw new UsageError('replay needs at least one file');
+  let differing = 0;
+  for (const file of args) {
+    const c = readCounterexample(file);
+    const [l, r] = c.sides;
+    c.sides.forEach((side, i) => {
+      if (!SIDES.includes(side)) throw new ProgramError(`${file}: sides[${i}]`, `no side called ${JSON.stringify(side)}; sides: ${SIDES.join(', ')}`);
+    });
+    const result = runDifferential(c.program, sideFactory(l), sideFactory(r));
+    console.log(`== ${file}: ${c.property}, ${l} against ${r}, ${c.program.steps.length} steps`);
+    console.log(formatSideBySide(result, [l, r]));
+    if (result.divergence) {
+      differing++;
+      console.log(`STILL DIFFERS at step ${result.divergence.index}`);
+    } else {
+      console.log(`agrees: all ${c.program.steps.length} steps give the same observations and states`);
+    }
+    console.log('');
+  }
+  console.log(`replayed ${args.length} file(s): ${args.length - differing} agree, ${differing} still differ`);
+  return differing > 0 ? 1 : 0;
+}
+
+function run(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { side: 'string' });
+  if (rest.length !== 1) throw new UsageError('run takes exactly one program file');
+  const side = flags.side ?? 'model';
+  if (!SIDES.includes(side)) throw new UsageError(`--side must be one of ${SIDES.join(', ')}, got ${side}`);
+  const program = readCounterexample(rest[0]).program;
+  runProgram(program, sideFactory(side), (e) => console.log(canonicalJson(e.obs)));
+  return 0;
+}
+
+function check(args: string[]): number {
+  if (args.length === 0) throw new UsageError('check needs at least one file');
+  for (const file of args) {
+    const c = readCounterexample(file);
+    console.log(`${file}: a valid ${'counterexample' in c && c.divergence.index >= 0 ? 'counterexample' : 'program'} of ${c.program.steps.length} steps`);
+  }
+  return 0;
+}
+
+function main(argv: string[]): number {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'campaign': return campaign(args);
+      case 'replay': return replay(args);
+      case 'run': return run(args);
+      case 'check': return check(args);
+      case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
+      default: throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (e) {
+    if (e instanceof ProgramError) {
+      console.error(`bad program: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

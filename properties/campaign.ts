@@ -1,0 +1,80 @@
+// A property campaign: generated programs run on two sides in lock-step; the first divergence is shrunk by
+// fast-check and returned as a counterexample. What ran is counted while the campaign generates; the
+// shrinking runs that follow a failure are not counted, since they replay variants of one program.
+import fc from 'fast-check';
+import type { BackendFactory, Program } from '../vocab/index.ts';
+import { makeCounterexample } from '../harness/counterexample.ts';
+import type { Counterexample } from '../harness/counterexample.ts';
+import { runDifferential } from '../harness/run.ts';
+import type { Divergence } from '../harness/run.ts';
+import { countState, countStep, newStats } from '../harness/stats.ts';
+import type { Stats } from '../harness/stats.ts';
+import { programs } from './generate.ts';
+
+/** What `timens campaign` runs when given no options. */
+export const DEFAULT_CAMPAIGN = { seed: 1, runs: 1000, maxSteps: 60 } as const;
+
+export interface CampaignOptions {
+  seed: number;
+  runs: number;
+  maxSteps: number;
+  timeLimitMs?: number;
+  left: BackendFactory;
+  right: BackendFactory;
+  sides?: [string, string];
+  property?: string;
+  /** Compare abstract states after every step (default) or only observations. */
+  compareState?: boolean;
+  onProgress?: (runs: number, steps: number) => void;
+}
+
+export interface CampaignResult {
+  ok: boolean;
+  runs: number;
+  interrupted: boolean;
+  stats: Stats;
+  counterexample?: Counterexample;
+}
+
+export function runCampaign(o: CampaignOptions): CampaignResult {
+  const stats = newStats();
+  let failing = false;
+  let runs = 0;
+  const check = (p: Program): Divergence | undefined =>
+    runDifferential(p, o.left, o.right, {
+      compareState: o.compareState ?? true,
+      observe: failing ? undefined : (e, state) => {
+        countStep(stats, e.step, e.obs);
+        if (state) countState(stats, state);
+      },
+    }).divergence;
+  const property = fc.property(programs({ maxSteps: o.maxSteps }), (p) => {
+    if (!failing) {
+      runs++;
+      stats.programs++;
+      if (runs % 100 === 0) o.onProgress?.(runs, stats.steps);
+    }
+    const d = check(p);
+    if (d) failing = true;
+    return d === undefined;
+  });
+  const details = fc.check(property, {
+    seed: o.seed,
+    numRuns: o.runs,
+    interruptAfterTimeLimit: o.timeLimitMs,
+    markInterruptAsFailure: false,
+  });
+  const result: CampaignResult = { ok: !details.failed, runs, interrupted: details.interrupted, stats };
+  if (details.failed && details.counterexample) {
+    const program = details.counterexample[0];
+    const d = check(program);
+    if (d) {
+      result.counterexample = makeCounterexample(o.property ?? 'refinement', o.sides ?? ['model', 'impl'], program, d, {
+        seed: details.seed, path: details.counterexamplePath ?? undefined, runs: o.runs, maxSteps: o.maxSteps,
+      });
+    } else if (details.errorInstance) {
+      throw details.errorInstance;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,22 @@
+// Refinement: on generated multi-task programs, impl and the model give identical observations at every
+// step, and impl's state, abstracted, equals the model's after every step.
+import { expect, it } from 'vitest';
+import { createImpl } from '../impl/index.ts';
+import { createModel } from '../model/index.ts';
+import { formatStats } from '../harness/stats.ts';
+import { formatSideBySide } from '../harness/trace.ts';
+import { runDifferential } from '../harness/run.ts';
+import { runCampaign } from './campaign.ts';
+
+const REQUIRED_STEPS = 200_000;
+
+it(`impl refines the model over at least ${REQUIRED_STEPS} generated steps`, () => {
+  const r = runCampaign({ seed: 20261129, runs: 5200, maxSteps: 60, left: createModel, right: createImpl });
+  if (!r.ok) {
+    const c = r.counterexample!;
+    const replay = runDifferential(c.program, createModel, createImpl);
+    expect.fail(`divergence, shrunk to ${c.program.steps.length} steps:\n${formatSideBySide(replay, ['model', 'impl'])}\n${JSON.stringify(c.program)}`);
+  }
+  console.log(formatStats(r.stats));
+  expect(r.stats.steps).toBeGreaterThanOrEqual(REQUIRED_STEPS);
+});

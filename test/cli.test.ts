@@ -1,0 +1,90 @@
+// The command line as a user meets it: exit statuses, messages that name the bad field, no stack traces.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'timens-cli-'));
+function file(name: string, content: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+}
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+const program = {
+  format: 1, kernel: 'current', env: { seed: 'cli' },
+  steps: [
+    { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+    { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f0' },
+    { task: 't0', call: 'write', fd: 'f0', text: 'monotonic 5 0' },
+    { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+    { task: 't0', call: 'readlink', target: 't0', link: 'time' },
+  ],
+};
+
+describe('timens command line', () => {
+  it('refuses a bad program with exit 2, naming the field, without a stack trace', () => {
+    const bad = file('bad.json', { ...program, steps: [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWIPC'] }] });
+    const r = cli(['replay', bad]);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/bad program: steps\[0\]\.flags\[0\]: expected one of/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['not JSON', '{"format": 1', /not JSON/],
+    ['wrong version', { ...program, format: 7 }, /format: expected 1, got 7/],
+    ['unknown step', { ...program, steps: [{ task: 't0', call: 'reboot' }] }, /steps\[0\]\.call/],
+    ['field out of range', { ...program, steps: [{ task: 't0', call: 'setuid', uid: -3 }] }, /steps\[0\]\.uid: -3 is out of range/],
+  ])('refuses a file that is %s with exit 2', (name, content, message) => {
+    const r = cli(['check', file(`${name.replace(/ /g, '-')}.json`, content)]);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('reports a missing file with exit 2', () => {
+    const r = cli(['replay', join(dir, 'absent.json')]);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/cannot read: ENOENT/);
+  });
+
+  it('runs a program on one side, one JSON observation per line', () => {
+    const r = cli(['run', file('p.json', program), '--side', 'model']);
+    expect(r.status).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(program.steps.length);
+    expect(lines[2]).toEqual({ ret: 'monotonic 5 0'.length });
+    expect(lines[4].link).toBe('time:[4026531834]'); // unshare never moves the caller
+  });
+
+  it('replays an agreeing program with exit 0 and a differing one with exit 1, showing the first difference', () => {
+    const ok = cli(['replay', file('ok.json', program)]);
+    expect(ok.status).toBe(0);
+    expect(ok.out).toMatch(/agrees: all 5 steps/);
+    const differing = file('differs.json', {
+      counterexample: 1, property: 'refinement', sides: ['model', 'impl-zero-offsets'],
+      divergence: { index: 3, kind: 'state', left: { ret: 0 }, right: { ret: 0 } }, program,
+    });
+    const r = cli(['replay', differing], { TIMENS_SIDES: 'test/planted-sides.ts' });
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/first difference: step 3/);
+    expect(r.out).toMatch(/STILL DIFFERS at step 3/);
+  });
+
+  it('names an unknown side in a counterexample file', () => {
+    const r = cli(['replay', file('side.json', { counterexample: 1, property: 'x', sides: ['model', 'nosuch'], divergence: {}, program })]);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/sides\[1\]: no side called "nosuch"/);
+  });
+
+  it('writes nothing when refusing input', () => {
+    const before = readdirSync('counterexamples').sort();
+    cli(['campaign', '--runs', 'many']);
+    expect(readdirSync('counterexamples').sort()).toEqual(before);
+  });
+});
