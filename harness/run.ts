@@ -2,7 +2,7 @@
 // The host clocks live here and are handed to each side; a successful set of the realtime clock is
 // applied to the host only after the sides have agreed on it.
 import { CAP_NAMES, CLOCKS, isHostEvent, NSEC_PER_SEC } from '../vocab/index.ts';
-import type { AbstractState, Backend, BackendFactory, Environment, Observation, Program, Step } from '../vocab/index.ts';
+import type { AbstractState, Backend, BackendFactory, Environment, HostClocks, Observation, Program, Step } from '../vocab/index.ts';
 import { canonicalJson, firstDifference } from './canonical.ts';
 import { hostAdvance, hostClocks, hostFromSeed, hostSetRealtime, hostSuspend, hostTick } from './host.ts';
 import type { HostState } from './host.ts';
@@ -49,17 +49,18 @@ function settleHost(h: HostState, step: Step, obs: Observation): void {
 export function runProgram(
   program: Program,
   factory: BackendFactory,
-  observe?: (entry: TraceEntry, side: Backend) => void,
+  observe?: (entry: TraceEntry, side: Backend, clocks: HostClocks) => void,
 ): TraceEntry[] {
   const host = hostFromSeed(program.env.seed);
   const side = factory(resolveEnv(program));
   const trace: TraceEntry[] = [];
   program.steps.forEach((step, index) => {
-    const obs = side.step(step, advanceHost(host, step));
+    const clocks = advanceHost(host, step);
+    const obs = side.step(step, clocks);
     settleHost(host, step, obs);
     const entry = { index, step, obs };
     trace.push(entry);
-    observe?.(entry, side);
+    observe?.(entry, side, clocks);
   });
   return trace;
 }

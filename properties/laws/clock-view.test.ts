@@ -1,0 +1,35 @@
+// A task reads host time plus the offsets of its own time namespace (never its time_for_children), for
+// every clock, through the vDSO and the syscall alike.
+import { it } from 'vitest';
+import { CLOCKS } from '../../vocab/index.ts';
+import type { AbstractTimeNs, HostClocks } from '../../vocab/index.ts';
+import { checkLaw, isCall } from './law.ts';
+
+/** §6.1 of the reference, restated: the host value and the offset each clock id shows. */
+function expected(clock: number, h: HostClocks, ns: AbstractTimeNs): bigint | undefined {
+  const mono = BigInt(ns.monotonic);
+  const boot = BigInt(ns.boottime);
+  switch (clock) {
+    case CLOCKS.CLOCK_REALTIME: case CLOCKS.CLOCK_REALTIME_ALARM: return h.realtime;
+    case CLOCKS.CLOCK_MONOTONIC: return h.monotonic + mono;
+    case CLOCKS.CLOCK_MONOTONIC_RAW: return h.monotonicRaw + mono;
+    case CLOCKS.CLOCK_MONOTONIC_COARSE: return h.monotonicCoarse + mono;
+    case CLOCKS.CLOCK_REALTIME_COARSE: return h.realtimeCoarse;
+    case CLOCKS.CLOCK_BOOTTIME: case CLOCKS.CLOCK_BOOTTIME_ALARM: return h.boottime + boot;
+    case CLOCKS.CLOCK_TAI: return h.tai;
+    case CLOCKS.CLOCK_PROCESS_CPUTIME_ID: case CLOCKS.CLOCK_THREAD_CPUTIME_ID: return h.cputime;
+    default: return undefined;
+  }
+}
+
+it('clock_gettime returns host time plus the offsets of the caller\'s time namespace', () => {
+  checkLaw(({ step, obs, before, clocks }) => {
+    if (!isCall(step, 'clock_gettime') || obs.ret !== 0) return undefined;
+    const id = typeof step.clock === 'number' ? step.clock : CLOCKS[step.clock];
+    const task = before.tasks[step.task];
+    const ns = before.timeNamespaces[String(task.timeNs)];
+    const want = expected(id, clocks, ns);
+    if (want === undefined) return `clock ${id} has no value, yet the read succeeded`;
+    return BigInt(obs.time!) === want ? '' : `clock ${id} read ${obs.time}, host plus offsets is ${want}`;
+  }, { minApplied: 2_000 });
+});

@@ -1,0 +1,17 @@
+// Tasks sharing memory are always in the same time namespace: the vDSO mapping belongs to the mm.
+import { it } from 'vitest';
+import { checkLaw } from './law.ts';
+
+it('tasks that share an mm share their time namespace', () => {
+  checkLaw(({ after }) => {
+    const byVm = new Map<string, Set<number | null>>();
+    for (const t of Object.values(after.tasks)) {
+      if (t.vm === null) continue;
+      (byVm.get(t.vm) ?? byVm.set(t.vm, new Set()).get(t.vm)!).add(t.timeNs);
+    }
+    const shared = [...byVm.entries()].filter(([vm]) => Object.values(after.tasks).filter((t) => t.vm === vm).length > 1);
+    if (shared.length === 0) return undefined;
+    const split = shared.find(([, ns]) => ns.size > 1);
+    return split ? `mm ${split[0]} spans time namespaces ${[...split[1]].join(', ')}` : '';
+  }, { minApplied: 3_000 });
+});

@@ -1,0 +1,16 @@
+// setns into a time namespace moves both pointers there and freezes it; a failed setns changes nothing.
+import { it } from 'vitest';
+import { checkLaw, isCall } from './law.ts';
+import { canonicalJson } from '../../harness/canonical.ts';
+
+it('setns sets time = time_for_children = target and freezes the target, or changes nothing', () => {
+  checkLaw(({ step, obs, before, after }) => {
+    if (!isCall(step, 'setns') || !before.tasks[step.task] || before.tasks[step.task].state !== 'running') return undefined;
+    if (obs.ret !== 0) return canonicalJson(before) === canonicalJson(after) ? '' : 'a failed setns changed the state';
+    const fd = before.processes[before.tasks[step.task].leader]?.fds[step.fd];
+    if (fd?.kind !== 'nsfs' || !before.timeNamespaces[String(fd.ns)]) return ''; // a user namespace, or via pidfd
+    const t = after.tasks[step.task];
+    if (t.timeNs !== fd.ns || t.timeNsForChildren !== fd.ns) return `after setns into ${fd.ns}: time ${t.timeNs}, tfc ${t.timeNsForChildren}`;
+    return after.timeNamespaces[String(fd.ns)].frozen ? '' : `namespace ${fd.ns} not frozen after setns`;
+  }, { minApplied: 1_000 });
+});
