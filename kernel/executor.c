@@ -1,0 +1,934 @@
+/* The executor E: runs one program on this machine's kernel, one step per line of stdin.
+ *
+ * E stays in the initial namespaces, is the child subreaper of every task, and never makes a
+ * program's syscall itself: it forwards each step to the task that makes it (worker.c), waits until
+ * the step's consequences have settled (deaths, vfork releases, reaping), and prints one line:
+ *     <outcome> TAB <host clocks before> TAB <host clocks after>
+ * The driver (driver.ts) translates programs into these lines and back.
+ *
+ * Safety: the guard functions below refuse, without making the syscall, every step that could
+ * change the host's time or the initial namespaces' state (outcome "refused <hex reason>"), and the
+ * seccomp wall installed before the first task exists kills any process that gets past them. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "executor.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#define PROC_TIME_INIT_INO 0xeffffffaUL
+#define PROC_USER_INIT_INO 0xeffffffdUL
+#define CAP_SYS_ADMIN_BIT 21
+
+char executor_path[4096];
+
+enum task_state { UNBORN, RUNNING, BLOCKED, EXITED, GONE };
+
+/* E's view of one task of the program (index = the driver's handle number). */
+struct etask {
+	enum task_state state;
+	int tid;       /* current tid (the tgid after a non-leader exec) */
+	int tgid;      /* thread group */
+	int pidfd;     /* PIDFD_THREAD pidfd of tid, -1 when closed */
+	int cmd_w;     /* E's end of the command pipe */
+	int res_r;     /* E's end of the result pipe */
+	int vfork_child; /* while BLOCKED: the child whose exec or exit releases it */
+	int execd;     /* exec'd during the current step */
+	char buf[LINE_MAX_LEN * 2];
+	int blen;
+	char reply[LINE_MAX_LEN * 2]; /* last "R ..." line, without the "R " */
+	int has_reply;
+	int births;    /* "B" lines received */
+	int birth_tid, birth_pid;
+};
+
+static struct etask tasks[MAX_TASKS];
+static int ntasks;
+static pid_t self_pid;
+static unsigned long own_time_ino, own_tfc_ino, own_user_ino;
+
+/* uid/gid maps written by map_root, by user-namespace inode: kuid/kgid mapped to 0, or -1. */
+struct userns_map {
+	unsigned long ino;
+	long uid_lower, gid_lower;
+};
+static struct userns_map maps[MAX_TASKS * 2];
+static int nmaps;
+
+/* fds opened on /proc/PID/timens_offsets for writing: fd number -> pid of the target. */
+static int offsets_target[FD_HANDLE_END];
+
+static __attribute__((noreturn)) void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("fatal ");
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+	kill(0, SIGKILL);
+	_exit(2);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "fatal executor time limit\n";
+	if (write(1, msg, sizeof msg - 1) < 0) {
+	}
+	kill(0, SIGKILL);
+}
+
+/* ---- Host clocks ------------------------------------------------------------------------------- */
+
+struct host {
+	long long v[8]; /* realtime monotonic monotonicRaw boottime tai realtimeCoarse monotonicCoarse idle */
+};
+
+static long long ts_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* "123.45" (centiseconds) as nanoseconds. */
+static long long centis_to_ns(const char *s)
+{
+	long long whole = strtoll(s, (char **)&s, 10);
+	long long frac = 0;
+	if (*s == '.') {
+		frac = (s[1] - '0') * 10 + (s[2] - '0');
+	}
+	return whole * 1000000000LL + frac * 10000000LL;
+}
+
+static void host_read(struct host *h)
+{
+	static const clockid_t ids[7] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME,
+					  CLOCK_TAI, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE };
+	struct timespec t;
+	for (int i = 0; i < 7; i++) {
+		clock_gettime(ids[i], &t);
+		h->v[i] = ts_ns(&t);
+	}
+	char buf[128];
+	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	h->v[7] = 0;
+	if (n > 0) {
+		buf[n] = 0;
+		char *sp = strchr(buf, ' ');
+		if (sp)
+			h->v[7] = centis_to_ns(sp + 1);
+	}
+}
+
+static void host_print(const struct host *h)
+{
+	for (int i = 0; i < 8; i++)
+		printf("%s%lld", i ? " " : "", h->v[i]);
+}
+
+/* ---- Small helpers -------------------------------------------------------------------------------- */
+
+static unsigned long ns_ino(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+static unsigned long task_ns_ino(int tid, const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", tid, name);
+	return ns_ino(path);
+}
+
+static void hex_encode(char *dst, const char *src, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		dst[2 * i] = d[(unsigned char)src[i] >> 4];
+		dst[2 * i + 1] = d[(unsigned char)src[i] & 15];
+	}
+	dst[2 * n] = 0;
+}
+
+static int read_text(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* One field of a "Name:\tA\tB\tC\tD" line of /proc/TID/status. */
+static long status_field(int tid, const char *name, int field)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	if (read_text(path, buf, sizeof buf) < 0)
+		return -1;
+	char *p = strstr(buf, name);
+	if (!p)
+		return -1;
+	p += strlen(name);
+	long v = -1;
+	for (int i = 0; i <= field; i++)
+		v = strtol(p, &p, 10);
+	return v;
+}
+
+static unsigned long long status_hex(const char *name)
+{
+	char buf[4096];
+	if (read_text("/proc/self/status", buf, sizeof buf) < 0)
+		return 0;
+	char *p = strstr(buf, name);
+	return p ? strtoull(p + strlen(name), NULL, 16) : 0;
+}
+
+/* ---- Messages from tasks ---------------------------------------------------------------------------- */
+
+static void task_take_line(struct etask *t, char *line)
+{
+	if (line[0] == 'B') {
+		t->births++;
+		sscanf(line + 2, "%d %d", &t->birth_tid, &t->birth_pid);
+	} else if (line[0] == 'R') {
+		snprintf(t->reply, sizeof t->reply, "%s", line + 2);
+		t->has_reply = 1;
+	}
+}
+
+/* Reads whatever the tasks have written, waiting at most timeout_ms for the first byte. */
+static void pump(int timeout_ms)
+{
+	struct pollfd pfd[MAX_TASKS];
+	for (int i = 0; i < ntasks; i++)
+		pfd[i] = (struct pollfd){ tasks[i].res_r, POLLIN, 0 };
+	if (poll(pfd, ntasks, timeout_ms) <= 0)
+		return;
+	for (int i = 0; i < ntasks; i++) {
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		struct etask *t = &tasks[i];
+		ssize_t n = read(t->res_r, t->buf + t->blen, sizeof t->buf - 1 - t->blen);
+		if (n <= 0)
+			continue;
+		t->blen += (int)n;
+		t->buf[t->blen] = 0;
+		char *nl;
+		while ((nl = memchr(t->buf, '\n', t->blen))) {
+			*nl = 0;
+			task_take_line(t, t->buf);
+			int used = (int)(nl + 1 - t->buf);
+			memmove(t->buf, nl + 1, t->blen - used);
+			t->blen -= used;
+		}
+	}
+}
+
+/* Exited as far as everyone can tell: a thread-group leader once it is a zombie (exit_state set),
+ * any other thread once it has been released (its pid unhashed), because only then does its
+ * process become reapable and its children reparented. */
+static int task_is_dead(struct etask *t)
+{
+	if (t->pidfd < 0)
+		return 1;
+	struct pollfd p = { t->pidfd, POLLIN, 0 };
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (t->tid == t->tgid)
+		return (p.revents & (POLLIN | POLLHUP)) != 0;
+	return (p.revents & POLLHUP) != 0;
+}
+
+static void task_wait_dead(struct etask *t)
+{
+	while (!task_is_dead(t))
+		pump(1);
+	if (t->state == RUNNING || t->state == BLOCKED)
+		t->state = EXITED;
+}
+
+static void task_born(struct etask *t)
+{
+	t->tid = t->birth_tid;
+	t->tgid = t->birth_pid;
+	t->pidfd = (int)syscall(SYS_pidfd_open, t->tid, PIDFD_THREAD);
+	if (t->pidfd < 0)
+		fatal("pidfd_open %d: %s", t->tid, strerror(errno));
+	fcntl(t->pidfd, F_SETFD, FD_CLOEXEC);
+	t->state = RUNNING;
+}
+
+static void task_send(struct etask *t, const char *fmt, ...)
+{
+	char line[LINE_MAX_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= 4000)
+		fatal("command too long");
+	line[n++] = '\n';
+	t->has_reply = 0;
+	if (write(t->cmd_w, line, n) != n)
+		fatal("write to task: %s", strerror(errno));
+}
+
+/* Waits for the reply of t to the command just sent; 0 if t died first. */
+static int task_await_reply(struct etask *t)
+{
+	for (;;) {
+		if (t->has_reply)
+			return 1;
+		if (task_is_dead(t)) {
+			pump(0);
+			return t->has_reply;
+		}
+		pump(1);
+	}
+}
+
+/* ---- Settling: deaths, vfork releases, reaping -------------------------------------------------- */
+
+static int group_has_live_task(int tgid)
+{
+	for (int i = 0; i < ntasks; i++)
+		if (tasks[i].tgid == tgid && (tasks[i].state == RUNNING || tasks[i].state == BLOCKED))
+			return 1;
+	return 0;
+}
+
+static void group_gone(int tgid)
+{
+	for (int i = 0; i < ntasks; i++) {
+		if (tasks[i].state != UNBORN && tasks[i].tgid == tgid && tasks[i].state != GONE) {
+			tasks[i].state = GONE;
+			if (tasks[i].pidfd >= 0)
+				close(tasks[i].pidfd);
+			tasks[i].pidfd = -1;
+		}
+	}
+}
+
+static int ppid_of(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof buf) < 0)
+		return -1;
+	char *p = strrchr(buf, ')');
+	int ppid = -1;
+	if (p)
+		sscanf(p + 2, "%*c %d", &ppid);
+	return ppid;
+}
+
+/* Deaths nobody asked for (a process killed by a signal): make them settled too. */
+static void settle_unexpected_deaths(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		struct etask *t = &tasks[i];
+		if (t->state != RUNNING && t->state != BLOCKED)
+			continue;
+		struct pollfd p = { t->pidfd, POLLIN, 0 };
+		if (poll(&p, 1, 0) > 0)
+			task_wait_dead(t);
+	}
+}
+
+/* A process whose parent is E is reaped at once (docs/conventions.md). The process exists until
+ * reaped; its parent is read from /proc because reparenting is the kernel's business. */
+static int reap_orphans(int *signal_out, int watch_tgid)
+{
+	int changed = 1, reaped = 0;
+	while (changed) {
+		changed = 0;
+		for (int i = 0; i < ntasks; i++) {
+			struct etask *t = &tasks[i];
+			if (t->state != EXITED || group_has_live_task(t->tgid))
+				continue;
+			int ppid = ppid_of(t->tgid);
+			if (ppid == self_pid) {
+				int status = 0;
+				if (waitpid(t->tgid, &status, __WALL) == t->tgid && t->tgid == watch_tgid &&
+				    WIFSIGNALED(status) && signal_out)
+					*signal_out = WTERMSIG(status);
+				group_gone(t->tgid);
+				changed = 1;
+				reaped++;
+			} else if (ppid < 0) {
+				group_gone(t->tgid);
+				changed = 1;
+			}
+		}
+	}
+	return reaped;
+}
+
+/* A vfork parent is released when its child execs or exits; its own reply comes then. */
+static void settle_vfork_parents(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		struct etask *b = &tasks[i];
+		if (b->state != BLOCKED)
+			continue;
+		struct etask *c = &tasks[b->vfork_child];
+		if (!(c->execd || c->state == EXITED || c->state == GONE))
+			continue;
+		while (!b->has_reply && !task_is_dead(b))
+			pump(1);
+		if (b->has_reply) {
+			b->has_reply = 0;
+			b->state = RUNNING;
+		} else {
+			task_wait_dead(b);
+		}
+	}
+}
+
+static void settle(int *signal_out, int watch_tgid)
+{
+	settle_unexpected_deaths();
+	settle_vfork_parents();
+	settle_unexpected_deaths();
+	reap_orphans(signal_out, watch_tgid);
+	for (int i = 0; i < ntasks; i++)
+		tasks[i].execd = 0;
+}
+
+/* ---- The guards ---------------------------------------------------------------------------------- */
+
+static int is_initial_time_ns(unsigned long ino)
+{
+	return ino == PROC_TIME_INIT_INO || ino == own_time_ino || ino == own_tfc_ino;
+}
+static int is_initial_user_ns(unsigned long ino)
+{
+	return ino == PROC_USER_INIT_INO || ino == own_user_ino;
+}
+
+/* Returns a reason to refuse writing `fd` now, or NULL. */
+static const char *guard_offsets_write(int fd)
+{
+	if (fd < 0 || fd >= FD_HANDLE_END || !offsets_target[fd])
+		return NULL;
+	unsigned long tfc = task_ns_ino(offsets_target[fd], "time_for_children");
+	/* No link: the target is a zombie or gone, and the kernel answers ESRCH without writing. */
+	if (tfc && is_initial_time_ns(tfc))
+		return "timens_offsets write to a task whose time_for_children is the initial time namespace";
+	return NULL;
+}
+
+static const char *guard_sysctl_write(struct etask *t)
+{
+	unsigned long user = task_ns_ino(t->tid, "user");
+	if (!user || is_initial_user_ns(user))
+		return "sysctl write in the initial user namespace";
+	return NULL;
+}
+
+static const char *guard_clock_settime(long clock)
+{
+	return clock_is_unsettable(clock) ? NULL : "clock_settime on a clock that could be set";
+}
+
+/* ---- map_root: K and G as the parent user namespace sees the caller ---------------------------- */
+
+static struct userns_map *map_find(unsigned long ino)
+{
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].ino == ino)
+			return &maps[i];
+	return NULL;
+}
+
+static long id_in_parent(long kid, unsigned long parent, int is_uid)
+{
+	if (!parent || is_initial_user_ns(parent))
+		return kid;
+	struct userns_map *m = map_find(parent);
+	long lower = m ? (is_uid ? m->uid_lower : m->gid_lower) : -1;
+	return lower >= 0 && lower == kid ? 0 : 65534;
+}
+
+static void map_root_ids(struct etask *t, long *k, long *g)
+{
+	long kuid = status_field(t->tid, "Uid:", 1), kgid = status_field(t->tid, "Gid:", 1);
+	unsigned long parent = 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/user", t->tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		int pfd = ioctl(fd, NS_GET_PARENT);
+		if (pfd >= 0) {
+			struct stat st;
+			if (fstat(pfd, &st) == 0)
+				parent = st.st_ino;
+			close(pfd);
+		}
+		close(fd);
+	}
+	*k = id_in_parent(kuid, parent, 1);
+	*g = id_in_parent(kgid, parent, 0);
+}
+
+static long map_lower(int tid, const char *file)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/%s", tid, file);
+	long inside = -1, lower = -1, count = -1;
+	if (read_text(path, buf, sizeof buf) <= 0)
+		return -1;
+	if (sscanf(buf, "%ld %ld %ld", &inside, &lower, &count) != 3 || inside != 0)
+		return -1;
+	return lower;
+}
+
+static void map_root_record(struct etask *t)
+{
+	unsigned long ino = task_ns_ino(t->tid, "user");
+	if (!ino || is_initial_user_ns(ino))
+		return;
+	struct userns_map *m = map_find(ino);
+	if (!m && nmaps < (int)(sizeof maps / sizeof maps[0]))
+		m = &maps[nmaps++];
+	if (!m)
+		return;
+	m->ino = ino;
+	m->uid_lower = map_lower(t->tid, "uid_map");
+	m->gid_lower = map_lower(t->tid, "gid_map");
+}
+
+/* ---- Steps ---------------------------------------------------------------------------------------- */
+
+struct outcome {
+	char text[LINE_MAX_LEN * 2];
+};
+
+static void outcome_set(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->text, sizeof o->text, fmt, ap);
+	va_end(ap);
+}
+
+static void outcome_refused(struct outcome *o, const char *reason)
+{
+	char hex[512];
+	hex_encode(hex, reason, strlen(reason));
+	outcome_set(o, "refused %s", hex);
+}
+
+static void outcome_from_reply(struct outcome *o, struct etask *t)
+{
+	outcome_set(o, "%s", t->reply);
+	t->has_reply = 0;
+}
+
+static struct etask *task_at(const char *s)
+{
+	int i = atoi(s);
+	if (i < 0 || i >= ntasks)
+		fatal("task index %d out of range", i);
+	return &tasks[i];
+}
+
+/* clone <childIdx> <flagsHex>: fork, vfork, thread and clone3 alike. */
+static void step_clone(struct etask *t, char **arg, struct outcome *o)
+{
+	struct etask *c = task_at(arg[0]);
+	unsigned long flags = strtoul(arg[1], NULL, 16);
+	if (c->state != UNBORN)
+		fatal("task bound twice");
+	task_send(t, "clone %d %lx", (int)(c - tasks), flags);
+	int vfork = (flags & 0x4000) != 0;
+	for (;;) {
+		if (t->has_reply && (strncmp(t->reply, "err", 3) == 0 || c->births))
+			break;
+		if (vfork && c->births)
+			break;
+		if (task_is_dead(t))
+			break;
+		pump(1);
+	}
+	if (t->has_reply && strncmp(t->reply, "err", 3) == 0) {
+		outcome_from_reply(o, t);
+		return;
+	}
+	if (!c->births) {
+		outcome_set(o, "died");
+		return;
+	}
+	task_born(c);
+	if (t->has_reply) {
+		t->has_reply = 0;
+	} else {
+		t->state = BLOCKED;
+		t->vfork_child = (int)(c - tasks);
+	}
+	outcome_set(o, "ok 0");
+}
+
+static void step_exec(struct etask *t, int fail, struct outcome *o)
+{
+	char hex[2 * sizeof executor_path + 1];
+	const char *path = fail ? "/nonexistent/timens-executor" : executor_path;
+	hex_encode(hex, path, strlen(path));
+	int births = t->births;
+	task_send(t, "exec %s", hex);
+	while (!t->has_reply && t->births == births && !task_is_dead(t))
+		pump(1);
+	if (t->has_reply) {
+		outcome_from_reply(o, t);
+		return;
+	}
+	if (t->births == births) {
+		outcome_set(o, "died");
+		return;
+	}
+	/* de_thread has run: the other threads are dying, a non-leader took the leader's pid. */
+	int tgid = t->tgid;
+	for (int i = 0; i < ntasks; i++) {
+		struct etask *u = &tasks[i];
+		if (u == t || u->state == UNBORN || u->state == GONE || u->tgid != tgid)
+			continue;
+		if (u->tid == tgid) {
+			u->state = GONE;
+			close(u->pidfd);
+			u->pidfd = -1;
+		} else if (u->state == RUNNING || u->state == BLOCKED) {
+			task_wait_dead(u);
+		}
+	}
+	close(t->pidfd);
+	task_born(t);
+	t->execd = 1;
+	outcome_set(o, "ok 0");
+}
+
+static void step_exit(struct etask *t, int group, struct outcome *o)
+{
+	int tgid = t->tgid;
+	task_send(t, group ? "exit_group" : "exit");
+	if (group) {
+		for (int i = 0; i < ntasks; i++)
+			if (tasks[i].tgid == tgid && (tasks[i].state == RUNNING || tasks[i].state == BLOCKED))
+				task_wait_dead(&tasks[i]);
+	} else {
+		task_wait_dead(t);
+	}
+	outcome_set(o, "ok 0");
+}
+
+static void run_task_step(struct etask *t, char *op, char **arg, int nargs, struct outcome *o, int *sig,
+			  int *watch)
+{
+	char path[128], hex[512];
+	(void)nargs;
+	if (!strcmp(op, "clone")) {
+		step_clone(t, arg, o);
+	} else if (!strcmp(op, "exec")) {
+		step_exec(t, atoi(arg[0]), o);
+	} else if (!strcmp(op, "exit") || !strcmp(op, "exit_group")) {
+		step_exit(t, !strcmp(op, "exit_group"), o);
+	} else if (!strcmp(op, "wait")) {
+		struct etask *c = task_at(arg[0]);
+		if (c->state == UNBORN) {
+			outcome_set(o, "err %d", ECHILD);
+			return;
+		}
+		task_send(t, "wait %d", c->tid);
+		if (!task_await_reply(t)) {
+			outcome_set(o, "died");
+			return;
+		}
+		long r = strtol(t->reply + 3, NULL, 10);
+		if (!strncmp(t->reply, "ok", 2) && r > 0)
+			group_gone((int)r);
+		outcome_from_reply(o, t);
+	} else if (!strcmp(op, "open") || !strcmp(op, "readlink") || !strcmp(op, "pidfd_open")) {
+		/* open <target> <file> <oflags> <fd> | readlink <target> <file> | pidfd_open <target> <fd> */
+		struct etask *target = task_at(arg[0]);
+		int is_pidfd = !strcmp(op, "pidfd_open");
+		if (target->state == UNBORN) {
+			outcome_set(o, "err %d", is_pidfd ? ESRCH : ENOENT);
+			return;
+		}
+		if (is_pidfd) {
+			task_send(t, "pidfd_open %d %s", target->tid, arg[1]);
+		} else {
+			snprintf(path, sizeof path, "/proc/%d/%s", target->tid, arg[1]);
+			hex_encode(hex, path, strlen(path));
+			if (!strcmp(op, "open"))
+				task_send(t, "open %s %s %s", hex, arg[2], arg[3]);
+			else
+				task_send(t, "readlink %s", hex);
+		}
+		if (!task_await_reply(t)) {
+			outcome_set(o, "died");
+			return;
+		}
+		if (!strcmp(op, "open") && !strncmp(t->reply, "ok", 2) && !strcmp(arg[1], "timens_offsets") &&
+		    (atoi(arg[2]) & O_ACCMODE) != O_RDONLY) {
+			int fd = atoi(arg[3]);
+			if (fd >= 0 && fd < FD_HANDLE_END)
+				offsets_target[fd] = target->tid;
+		}
+		outcome_from_reply(o, t);
+	} else {
+		const char *refusal = NULL;
+		if (!strcmp(op, "write"))
+			refusal = guard_offsets_write(atoi(arg[0]));
+		else if (!strcmp(op, "settime"))
+			refusal = guard_clock_settime(strtol(arg[0], NULL, 10));
+		else if (!strcmp(op, "sysctl_write"))
+			refusal = guard_sysctl_write(t);
+		if (refusal) {
+			outcome_refused(o, refusal);
+			return;
+		}
+		char line[LINE_MAX_LEN];
+		int n = snprintf(line, sizeof line, "%s", op);
+		if (!strcmp(op, "maproot")) {
+			long k, g;
+			map_root_ids(t, &k, &g);
+			n += snprintf(line + n, sizeof line - n, " %ld %ld", k, g);
+		}
+		for (int i = 0; arg[i]; i++)
+			n += snprintf(line + n, sizeof line - n, " %s", arg[i]);
+		task_send(t, "%s", line);
+		if (!strcmp(op, "debug"))
+			*watch = t->tgid;
+		if (!task_await_reply(t)) {
+			outcome_set(o, "died");
+			if (!strcmp(op, "debug")) {
+				for (int i = 0; i < ntasks; i++)
+					if (tasks[i].tgid == t->tgid &&
+					    (tasks[i].state == RUNNING || tasks[i].state == BLOCKED))
+						task_wait_dead(&tasks[i]);
+			}
+			return;
+		}
+		if (!strcmp(op, "maproot"))
+			map_root_record(t);
+		outcome_from_reply(o, t);
+	}
+	(void)sig;
+}
+
+static void run_step(char *line)
+{
+	char *tok[16];
+	int n = 0;
+	for (char *s = strtok(line, " \n"); s && n < 15; s = strtok(NULL, " \n"))
+		tok[n++] = s;
+	tok[n] = NULL;
+	if (n == 0)
+		return;
+
+	struct outcome o;
+	struct host before, after;
+	int sig = 0, watch = -1;
+	host_read(&before);
+	if (!strcmp(tok[0], "advance")) {
+		long long ns = atoll(tok[1]);
+		struct timespec d = { ns / 1000000000LL, ns % 1000000000LL };
+		while (nanosleep(&d, &d) < 0 && errno == EINTR) {
+		}
+		outcome_set(&o, "ok 0");
+	} else {
+		struct etask *t = task_at(tok[0]);
+		if (t->state == UNBORN || t->state == EXITED || t->state == GONE)
+			outcome_set(&o, "err %d", ESRCH);
+		else if (t->state == BLOCKED)
+			outcome_set(&o, "blocked");
+		else
+			run_task_step(t, tok[1], tok + 2, n - 2, &o, &sig, &watch);
+	}
+	settle(&sig, watch);
+	host_read(&after);
+	if (!strcmp(o.text, "died") && sig)
+		outcome_set(&o, "died %d", sig);
+	printf("%s\t", o.text);
+	host_print(&before);
+	printf("\t");
+	host_print(&after);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* ---- Start and end ---------------------------------------------------------------------------------- */
+
+/* Kills every process of E's process group but E, and reaps them all. vfork parents die with
+ * SIGKILL while blocked, so the order does not matter; repeated until none is left. */
+static void kill_all(void)
+{
+	pid_t pgrp = getpgrp();
+	for (int round = 0; round < 100; round++) {
+		int found = 0;
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			int pid = atoi(e->d_name);
+			if (pid <= 0 || pid == self_pid)
+				continue;
+			char path[64], buf[1024];
+			snprintf(path, sizeof path, "/proc/%d/stat", pid);
+			if (read_text(path, buf, sizeof buf) < 0)
+				continue;
+			char *p = strrchr(buf, ')');
+			int ppid = 0, grp = 0;
+			char st = 0;
+			if (!p || sscanf(p + 2, "%c %d %d", &st, &ppid, &grp) != 3 || grp != pgrp)
+				continue;
+			found = 1;
+			kill(pid, SIGKILL);
+		}
+		if (d)
+			closedir(d);
+		while (waitpid(-1, NULL, __WALL | (found ? 0 : WNOHANG)) > 0) {
+		}
+		if (!found)
+			return;
+	}
+}
+
+static void setup_pipes(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		int cmd[2], res[2];
+		if (pipe(cmd) < 0 || pipe(res) < 0)
+			fatal("pipe: %s", strerror(errno));
+		if (dup2(cmd[0], TASK_CMD_FD(i)) < 0 || dup2(res[1], TASK_RES_FD(i)) < 0)
+			fatal("dup2: %s", strerror(errno));
+		close(cmd[0]);
+		close(res[1]);
+		/* E's ends sit far above the handle and task ranges, and never reach a task image. */
+		tasks[i].cmd_w = fcntl(cmd[1], F_DUPFD_CLOEXEC, 3000);
+		tasks[i].res_r = fcntl(res[0], F_DUPFD_CLOEXEC, 3000);
+		close(cmd[1]);
+		close(res[0]);
+		tasks[i].pidfd = -1;
+		tasks[i].vfork_child = -1;
+	}
+}
+
+static void report_env(void)
+{
+	struct timespec res = { 0, 0 };
+	clock_getres(CLOCK_REALTIME_COARSE, &res);
+	char buf[64] = "";
+	read_text("/proc/sys/user/max_time_namespaces", buf, sizeof buf);
+	struct stat st;
+	int rtc = stat("/dev/rtc0", &st) == 0 || stat("/sys/class/rtc/rtc0", &st) == 0;
+	printf("env uid=%d capeff=%llx capprm=%llx capbnd=%llx rtc=%d tick=%lld maxtime=%ld time=%lu tfc=%lu "
+	       "user=%lu pid=%d\n",
+	       (int)getuid(), status_hex("CapEff:"), status_hex("CapPrm:"), status_hex("CapBnd:"), rtc,
+	       ts_ns(&res), strtol(buf, NULL, 10), own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
+}
+
+static int run(int n, int timeout_s)
+{
+	ntasks = n;
+	self_pid = getpid();
+	setpgid(0, 0);
+	signal(SIGALRM, on_alarm);
+	alarm(timeout_s);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		fatal("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	own_time_ino = ns_ino("/proc/self/ns/time");
+	own_tfc_ino = ns_ino("/proc/self/ns/time_for_children");
+	own_user_ino = ns_ino("/proc/self/ns/user");
+	if (!own_time_ino)
+		fatal("no time namespaces on this kernel (/proc/self/ns/time is missing)");
+	report_env();
+
+	int have_admin = (status_hex("CapEff:") >> CAP_SYS_ADMIN_BIT) & 1;
+	int r = seccomp_wall_install(have_admin);
+	if (r < 0)
+		fatal("seccomp wall: %s", strerror(-r));
+	setup_pipes();
+
+	pid_t t0 = fork();
+	if (t0 < 0)
+		fatal("fork: %s", strerror(errno));
+	if (t0 == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		close(null);
+		worker_main(0);
+	}
+	while (!tasks[0].births)
+		pump(5);
+	task_born(&tasks[0]);
+	printf("ready\n");
+	fflush(stdout);
+
+	char line[LINE_MAX_LEN];
+	while (fgets(line, sizeof line, stdin)) {
+		if (!strncmp(line, "end", 3))
+			break;
+		run_step(line);
+	}
+	kill_all();
+	printf("done\n");
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	ssize_t n = readlink("/proc/self/exe", executor_path, sizeof executor_path - 1);
+	if (n > 0)
+		executor_path[n] = 0;
+	if (argc >= 3 && !strcmp(argv[1], "worker"))
+		worker_main(atoi(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "run")) {
+		int tasks_n = atoi(argv[2]);
+		if (tasks_n < 1 || tasks_n > MAX_TASKS) {
+			fprintf(stderr, "task count must be 1..%d\n", MAX_TASKS);
+			return 2;
+		}
+		return run(tasks_n, atoi(argv[3]));
+	}
+	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds>\n", argv[0]);
+	return 2;
+}

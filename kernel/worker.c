@@ -1,0 +1,603 @@
+/* The task worker: the body of every task of a program, and the seccomp wall.
+ *
+ * Tasks share memory in every combination a program can ask for (threads, vfork children, clone3
+ * CLONE_VM children) and threads made by a raw clone3 share the creator's TLS. So this file calls no
+ * libc function that keeps state: every syscall goes through sys6() (which never touches errno), all
+ * buffers live on the task's own stack, and globals are read-only once the first task exists.
+ * The one exception is the vDSO clock path (glibc clock_gettime/clock_getres), whose only side
+ * effect is errno, read back at once while no other task runs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sys/timex.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "executor.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#define sys0(n) sys6(n, 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) sys6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+/* clone3 that runs fn(arg) in the child, on the stack given in args (or a copy of the caller's),
+ * and exits the child thread if fn ever returns. The parent gets the child's tid or -errno. */
+long tn_clone3(struct clone_args *args, unsigned long size, void (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl tn_clone3\n"
+	".type tn_clone3,@function\n"
+	"tn_clone3:\n"
+	"	mov %rdx, %r8\n"
+	"	mov %rcx, %r9\n"
+	"	mov $435, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	and $-16, %rsp\n"
+	"	mov %r9, %rdi\n"
+	"	call *%r8\n"
+	"	mov $60, %eax\n"
+	"	xor %edi, %edi\n"
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n");
+
+/* ---- Text: a reply is built by appending to a fixed buffer --------------------------------- */
+
+struct out {
+	char *p;
+	int len;
+	int cap;
+};
+
+static void out_ch(struct out *o, char c)
+{
+	if (o->len < o->cap - 1)
+		o->p[o->len++] = c;
+}
+static void out_str(struct out *o, const char *s)
+{
+	while (*s)
+		out_ch(o, *s++);
+}
+static void out_u64(struct out *o, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		out_ch(o, tmp[--n]);
+}
+static void out_i64(struct out *o, long v)
+{
+	if (v < 0) {
+		out_ch(o, '-');
+		out_u64(o, (unsigned long)0 - (unsigned long)v);
+	} else {
+		out_u64(o, (unsigned long)v);
+	}
+}
+static void out_hex(struct out *o, const char *s, long n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (long i = 0; i < n; i++) {
+		out_ch(o, digits[(unsigned char)s[i] >> 4]);
+		out_ch(o, digits[(unsigned char)s[i] & 15]);
+	}
+}
+
+/* ---- Parsing a command: space-separated tokens --------------------------------------------- */
+
+struct cmd {
+	char *tok[12];
+	int n;
+};
+
+static void cmd_split(char *line, struct cmd *c)
+{
+	c->n = 0;
+	while (*line && c->n < 12) {
+		while (*line == ' ')
+			line++;
+		if (!*line)
+			break;
+		c->tok[c->n++] = line;
+		while (*line && *line != ' ')
+			line++;
+		if (*line)
+			*line++ = 0;
+	}
+}
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+static long parse_i64(const char *s)
+{
+	int neg = 0;
+	unsigned long v = 0;
+	if (*s == '-')
+		neg = 1, s++;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned long)(*s++ - '0');
+	return neg ? -(long)v : (long)v;
+}
+static unsigned long parse_hex(const char *s)
+{
+	unsigned long v = 0;
+	for (; *s; s++) {
+		int d = *s >= 'a' ? *s - 'a' + 10 : *s - '0';
+		v = v * 16 + (unsigned long)d;
+	}
+	return v;
+}
+/* Decodes hex text in place; returns its length. */
+static long unhex(char *s)
+{
+	long n = 0;
+	for (char *p = s; p[0] && p[1]; p += 2) {
+		int hi = p[0] >= 'a' ? p[0] - 'a' + 10 : p[0] - '0';
+		int lo = p[1] >= 'a' ? p[1] - 'a' + 10 : p[1] - '0';
+		s[n++] = (char)(hi * 16 + lo);
+	}
+	s[n] = 0;
+	return n;
+}
+
+/* ---- Replies --------------------------------------------------------------------------------- */
+
+struct worker {
+	int idx;
+	int cmd_fd;
+	int res_fd;
+};
+
+static void send_line(const struct worker *w, struct out *o)
+{
+	out_ch(o, '\n');
+	long off = 0;
+	while (off < o->len) {
+		long r = sys3(SYS_write, w->res_fd, o->p + off, o->len - off);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			sys1(SYS_exit_group, 125);
+		off += r;
+	}
+}
+
+/* "R ok <ret>" or "R err <errno>", leaving room for key=value pairs. */
+static void reply_start(struct out *o, long r)
+{
+	if (r < 0 && r > -4096) {
+		out_str(o, "R err ");
+		out_i64(o, -r);
+	} else {
+		out_str(o, "R ok ");
+		out_i64(o, r);
+	}
+}
+
+/* ---- Task creation --------------------------------------------------------------------------- */
+
+static void worker_entry(void *arg)
+{
+	worker_main((int)(long)arg);
+}
+
+static long do_clone3(unsigned long flags, int child_idx)
+{
+	struct clone_args args = { 0 };
+	void *stack = 0;
+	args.flags = flags;
+	args.exit_signal = (flags & CLONE_THREAD) ? 0 : SIGCHLD;
+	if (flags & CLONE_VM) {
+		long m = sys6(SYS_mmap, 0, WORKER_STACK_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (m < 0 && m > -4096)
+			return m;
+		stack = (void *)m;
+		args.stack = (unsigned long)stack;
+		args.stack_size = WORKER_STACK_SIZE;
+	}
+	long r = tn_clone3(&args, sizeof args, worker_entry, (void *)(long)child_idx);
+	if (r < 0 && stack)
+		sys2(SYS_munmap, stack, WORKER_STACK_SIZE);
+	return r;
+}
+
+/* ---- Small file helpers ---------------------------------------------------------------------- */
+
+static long read_file(const char *path, char *buf, long cap)
+{
+	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	long n = 0;
+	while (n < cap - 1) {
+		long r = sys3(SYS_read, fd, buf + n, cap - 1 - n);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			sys1(SYS_close, fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	buf[n] = 0;
+	sys1(SYS_close, fd);
+	return n;
+}
+
+static long write_file(const char *path, const char *text, long len)
+{
+	long fd = sys4(SYS_openat, AT_FDCWD, path, O_WRONLY, 0);
+	if (fd < 0)
+		return fd;
+	long r = sys3(SYS_write, fd, text, len);
+	sys1(SYS_close, fd);
+	return r;
+}
+
+/* Moves a fresh fd to the number its handle owns. */
+static long place_fd(long fd, long target, int cloexec)
+{
+	if (fd < 0 || target < 0 || fd == target)
+		return fd;
+	long r = sys3(SYS_dup3, fd, target, cloexec ? O_CLOEXEC : 0);
+	sys1(SYS_close, fd);
+	return r < 0 ? r : target;
+}
+
+static void out_timespec(struct out *o, const struct timespec *ts)
+{
+	out_str(o, " v=");
+	out_i64(o, ts->tv_sec);
+	out_ch(o, '.');
+	out_i64(o, ts->tv_nsec);
+}
+
+static void out_map_line(struct out *o, long k)
+{
+	out_str(o, "0 ");
+	out_i64(o, k);
+	out_str(o, " 1\n");
+}
+
+/* ---- The debug probes: each is forbidden by the seccomp wall and must kill the task ----------- */
+
+static long debug_probe(const char *name)
+{
+	if (str_eq(name, "settime")) {
+		struct timespec now;
+		sys2(SYS_clock_gettime, CLOCK_REALTIME, &now);
+		return sys2(SYS_clock_settime, CLOCK_REALTIME, &now);
+	}
+	if (str_eq(name, "settimeofday"))
+		return sys2(SYS_settimeofday, 0, 0);
+	if (str_eq(name, "adjtimex")) {
+		struct timex tx = { 0 };
+		return sys1(SYS_adjtimex, &tx);
+	}
+	if (str_eq(name, "clock_adjtime")) {
+		struct timex tx = { 0 };
+		return sys2(SYS_clock_adjtime, CLOCK_REALTIME, &tx);
+	}
+	return -EINVAL;
+}
+
+/* ---- One command ----------------------------------------------------------------------------- */
+
+static void worker_exec(const struct worker *w, const char *path)
+{
+	char idx[16];
+	struct out o = { idx, 0, sizeof idx };
+	out_i64(&o, w->idx);
+	idx[o.len] = 0;
+	const char *argv[] = { "timens-task", "worker", idx, 0 };
+	const char *envp[] = { 0 };
+	struct out r;
+	char buf[64];
+	long e = sys3(SYS_execve, path, argv, envp);
+	r = (struct out){ buf, 0, sizeof buf };
+	reply_start(&r, e);
+	send_line(w, &r);
+}
+
+static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, long textcap)
+{
+	char buf[LINE_MAX_LEN];
+	struct out o = { buf, 0, sizeof buf };
+	const char *op = c->tok[0];
+	long r;
+
+	if (str_eq(op, "clone")) {
+		/* clone <childIdx> <flagsHex> */
+		r = do_clone3(parse_hex(c->tok[2]), (int)parse_i64(c->tok[1]));
+		reply_start(&o, r < 0 ? r : 0);
+		if (r > 0) {
+			out_str(&o, " c=");
+			out_i64(&o, r);
+		}
+	} else if (str_eq(op, "exec")) {
+		unhex(c->tok[1]);
+		worker_exec(w, c->tok[1]);
+		return;
+	} else if (str_eq(op, "exit")) {
+		sys1(SYS_exit, 0);
+		return;
+	} else if (str_eq(op, "exit_group")) {
+		sys1(SYS_exit_group, 0);
+		return;
+	} else if (str_eq(op, "wait")) {
+		int status;
+		r = sys4(SYS_wait4, parse_i64(c->tok[1]), &status, WNOHANG | __WALL, 0);
+		reply_start(&o, r);
+	} else if (str_eq(op, "unshare")) {
+		reply_start(&o, sys1(SYS_unshare, parse_hex(c->tok[1])));
+	} else if (str_eq(op, "setns")) {
+		reply_start(&o, sys2(SYS_setns, parse_i64(c->tok[1]), parse_hex(c->tok[2])));
+	} else if (str_eq(op, "open")) {
+		/* open <pathHex> <oflags> <targetFd> */
+		unhex(c->tok[1]);
+		r = sys4(SYS_openat, AT_FDCWD, c->tok[1], parse_i64(c->tok[2]), 0);
+		r = place_fd(r, parse_i64(c->tok[3]), 0);
+		reply_start(&o, r < 0 ? r : 0);
+	} else if (str_eq(op, "pidfd_open")) {
+		r = sys2(SYS_pidfd_open, parse_i64(c->tok[1]), 0);
+		r = place_fd(r, parse_i64(c->tok[2]), 1);
+		reply_start(&o, r < 0 ? r : 0);
+	} else if (str_eq(op, "close")) {
+		reply_start(&o, sys1(SYS_close, parse_i64(c->tok[1])));
+	} else if (str_eq(op, "read")) {
+		r = sys4(SYS_pread64, parse_i64(c->tok[1]), textbuf, 4096 < textcap ? 4096 : textcap, 0);
+		reply_start(&o, r);
+		if (r >= 0) {
+			out_str(&o, " t=");
+			out_hex(&o, textbuf, r);
+		}
+	} else if (str_eq(op, "write")) {
+		long n = unhex(c->tok[2]);
+		reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2], n));
+	} else if (str_eq(op, "ioctl")) {
+		/* ioctl <fd> <request> <targetFd|-1> */
+		unsigned int uid = 0;
+		unsigned long req = (unsigned long)parse_i64(c->tok[2]);
+		r = sys3(SYS_ioctl, parse_i64(c->tok[1]), req, &uid);
+		if (r >= 0 && (req == 0xb701 || req == 0xb702)) {
+			long target = parse_i64(c->tok[3]);
+			r = target >= 0 ? place_fd(r, target, 1) : r;
+			reply_start(&o, r < 0 ? r : 0);
+		} else {
+			reply_start(&o, r);
+			if (r >= 0 && req == 0xb704) {
+				out_str(&o, " u=");
+				out_u64(&o, uid);
+			}
+		}
+	} else if (str_eq(op, "readlink")) {
+		unhex(c->tok[1]);
+		r = sys3(SYS_readlink, c->tok[1], textbuf, textcap);
+		reply_start(&o, r);
+		if (r >= 0) {
+			out_str(&o, " l=");
+			out_hex(&o, textbuf, r);
+		}
+	} else if (str_eq(op, "gettime") || str_eq(op, "getres")) {
+		/* gettime|getres <clock> <vdso 0|1> */
+		int get = str_eq(op, "gettime");
+		long clk = parse_i64(c->tok[1]);
+		struct timespec ts = { 0, 0 };
+		if (parse_i64(c->tok[2])) {
+			int e = get ? clock_gettime((clockid_t)clk, &ts) : clock_getres((clockid_t)clk, &ts);
+			r = e == 0 ? 0 : -errno;
+		} else {
+			r = sys2(get ? SYS_clock_gettime : SYS_clock_getres, clk, &ts);
+		}
+		reply_start(&o, r);
+		if (r == 0)
+			out_timespec(&o, &ts);
+	} else if (str_eq(op, "settime")) {
+		/* settime <clock> <sec> <nsec>; the executor has checked the clock id. */
+		long clk = parse_i64(c->tok[1]);
+		struct timespec ts = { parse_i64(c->tok[2]), parse_i64(c->tok[3]) };
+		if (!clock_is_unsettable(clk))
+			sys1(SYS_exit_group, 126);
+		reply_start(&o, sys2(SYS_clock_settime, clk, &ts));
+	} else if (str_eq(op, "uptime")) {
+		r = read_file("/proc/uptime", textbuf, textcap);
+		reply_start(&o, r);
+		if (r >= 0) {
+			out_str(&o, " t=");
+			out_hex(&o, textbuf, r);
+		}
+	} else if (str_eq(op, "sysinfo")) {
+		struct sysinfo si;
+		r = sys1(SYS_sysinfo, &si);
+		reply_start(&o, r);
+		if (r == 0) {
+			out_str(&o, " v=");
+			out_i64(&o, si.uptime);
+		}
+	} else if (str_eq(op, "btime")) {
+		r = read_file("/proc/stat", textbuf, textcap);
+		char *p = textbuf;
+		long value = -1;
+		for (; r > 0 && *p; p++) {
+			if ((p == textbuf || p[-1] == '\n') && p[0] == 'b' && p[1] == 't' && p[2] == 'i' &&
+			    p[3] == 'm' && p[4] == 'e' && p[5] == ' ') {
+				value = parse_i64(p + 6);
+				break;
+			}
+		}
+		reply_start(&o, r < 0 ? r : value < 0 ? -ENOENT : 0);
+		if (r >= 0 && value >= 0) {
+			out_str(&o, " v=");
+			out_i64(&o, value);
+		}
+	} else if (str_eq(op, "setuid")) {
+		long u = parse_i64(c->tok[1]);
+		reply_start(&o, sys3(SYS_setresuid, u, u, u));
+	} else if (str_eq(op, "dropcaps")) {
+		unsigned long mask = parse_hex(c->tok[1]);
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2];
+		r = sys2(SYS_capget, &hdr, data);
+		if (r == 0) {
+			for (int i = 0; i < 2; i++) {
+				unsigned int m = (unsigned int)(mask >> (32 * i));
+				data[i].effective &= ~m;
+				data[i].permitted &= ~m;
+			}
+			r = sys2(SYS_capset, &hdr, data);
+		}
+		reply_start(&o, r);
+	} else if (str_eq(op, "maproot")) {
+		/* maproot <K> <G>: what `unshare -r` writes. Stops at the first failure. */
+		char line[64];
+		struct out m = { line, 0, sizeof line };
+		r = write_file("/proc/self/setgroups", "deny", 4);
+		if (r >= 0) {
+			out_map_line(&m, parse_i64(c->tok[1]));
+			r = write_file("/proc/self/uid_map", line, m.len);
+		}
+		if (r >= 0) {
+			m.len = 0;
+			out_map_line(&m, parse_i64(c->tok[2]));
+			r = write_file("/proc/self/gid_map", line, m.len);
+		}
+		reply_start(&o, r < 0 ? r : 0);
+	} else if (str_eq(op, "sysctl_read")) {
+		r = read_file("/proc/sys/user/max_time_namespaces", textbuf, textcap);
+		reply_start(&o, r < 0 ? r : 0);
+		if (r >= 0) {
+			out_str(&o, " v=");
+			out_i64(&o, parse_i64(textbuf));
+		}
+	} else if (str_eq(op, "sysctl_write")) {
+		char line[32];
+		struct out m = { line, 0, sizeof line };
+		out_i64(&m, parse_i64(c->tok[1]));
+		out_ch(&m, '\n');
+		r = write_file("/proc/sys/user/max_time_namespaces", line, m.len);
+		reply_start(&o, r < 0 ? r : 0);
+	} else if (str_eq(op, "debug")) {
+		reply_start(&o, debug_probe(c->tok[1]));
+	} else {
+		reply_start(&o, -ENOSYS);
+	}
+	send_line(w, &o);
+}
+
+void worker_main(int idx)
+{
+	struct worker w = { idx, TASK_CMD_FD(idx), TASK_RES_FD(idx) };
+	char line[LINE_MAX_LEN];
+	char text[32768];
+	struct out o = { line, 0, sizeof line };
+
+	out_str(&o, "B ");
+	out_i64(&o, sys0(SYS_gettid));
+	out_ch(&o, ' ');
+	out_i64(&o, sys0(SYS_getpid));
+	send_line(&w, &o);
+
+	for (;;) {
+		/* The executor writes one whole command per step, in one write() below PIPE_BUF. */
+		long n = sys3(SYS_read, w.cmd_fd, line, sizeof line - 1);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			sys1(SYS_exit_group, 124);
+		line[n] = 0;
+		if (n > 0 && line[n - 1] == '\n')
+			line[n - 1] = 0;
+		struct cmd c;
+		cmd_split(line, &c);
+		if (c.n > 0)
+			worker_step(&w, &c, text, sizeof text);
+	}
+}
+
+/* ---- The seccomp wall -------------------------------------------------------------------------- */
+
+int clock_is_unsettable(long clock_id)
+{
+	/* Only CLOCK_REALTIME (0) has a clock_set among the ids below 16 (kernel/time/posix-timers.c);
+	 * CPU clocks (2, 3) always give EPERM; 10 and 12..15 have no clock; -1 is an invalid CPU clock
+	 * id (EINVAL). Everything else (REALTIME, auxiliary clocks 16.., fd clocks) could be settable. */
+	int id = (int)clock_id;
+	return (id >= 1 && id <= 15) || id == -1;
+}
+
+/* Kills the whole process on settimeofday, adjtimex, clock_adjtime, and clock_settime of a clock
+ * that clock_is_unsettable() does not vouch for; also on any other syscall ABI (x32, i386). */
+int seccomp_wall_install(int have_sys_admin)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_settimeofday, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_adjtimex, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clock_adjtime, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clock_settime, 1, 6),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		/* clock_settime: the clock id is an int, so the low word of args[0] decides. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 16, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof filter / sizeof filter[0], filter };
+	/* Without CAP_SYS_ADMIN the kernel demands no_new_privs, which would also change what exec
+	 * does to capabilities; with it the filter goes in alone and exec keeps its usual rules. */
+	if (!have_sys_admin) {
+		long r = sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+		if (r < 0)
+			return (int)r;
+	}
+	return (int)sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
