@@ -394,8 +394,9 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 			out_hex(&o, textbuf, r);
 		}
 	} else if (str_eq(op, "write")) {
-		long n = unhex(c->tok[2]);
-		reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2], n));
+		/* write <fd> x<hex>: the x keeps an empty text a token. */
+		long n = unhex(c->tok[2] + 1);
+		reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2] + 1, n));
 	} else if (str_eq(op, "ioctl")) {
 		/* ioctl <fd> <request> <targetFd|-1> */
 		unsigned int uid = 0;

@@ -1,0 +1,406 @@
+// The kernel backend: runs a Program on this machine's kernel through the executor (executor.c) and
+// returns, per step, what the program observed and the host clocks read just before and just after.
+//
+// Handles become numbers here: task handles become executor task indices (t0 = 0, then by first
+// appearance), fd handles become fixed descriptor numbers (100, 101, ... by first appearance), so a
+// closed fd's number is never reused by another handle. Everything else the executor is told is the
+// syscall's own argument.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
+import type {
+  CapName, ClockRef, CloneFlagName, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep,
+} from '../vocab/index.ts';
+import { buildExecutor } from './build.ts';
+
+export interface Refused {
+  refused: string;
+}
+export interface KernelStep {
+  obs: Observation | Refused;
+  before: HostClocks;
+  after: HostClocks;
+}
+export interface KernelRun {
+  /** The environment found on the machine; the model starts from exactly this. */
+  env: Environment;
+  /** Inode numbers of the executor's own (the initial) time and user namespaces. */
+  initialTimeNs: number;
+  initialUserNs: number;
+  steps: KernelStep[];
+}
+
+/** `advance` becomes a real wait of at most this long. */
+export const ADVANCE_CAP_NS = 20_000_000n;
+/** Fd handles live at FD_HANDLE_BASE + ordinal (executor.h). */
+const FD_HANDLE_BASE = 100;
+const FD_HANDLE_MAX = 899;
+
+export function isRefused(obs: Observation | Refused): obs is Refused {
+  return 'refused' in obs;
+}
+
+// ---- Availability ------------------------------------------------------------------------------
+
+let available: { ok: true } | { ok: false; reason: string } | undefined;
+
+/** Whether kernel checks can run here; the reason when they cannot (never a silent pass). */
+export function kernelAvailable(): { ok: true } | { ok: false; reason: string } {
+  if (available) return available;
+  available = probeAvailability();
+  return available;
+}
+
+function probeAvailability(): { ok: true } | { ok: false; reason: string } {
+  if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
+  if (!existsSync('/proc/self/ns/time')) return { ok: false, reason: 'this kernel has no time namespaces (/proc/self/ns/time missing)' };
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'not running as root' };
+  const built = buildExecutor();
+  if (!built.ok) return { ok: false, reason: built.reason };
+  return { ok: true };
+}
+
+// ---- The executor process -----------------------------------------------------------------------
+
+/** A running executor: one request line in, one reply line out. */
+export class ExecutorSession {
+  private readonly child;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private closed = false;
+  private readonly stderr: string[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
+
+  constructor(taskCount: number, timeoutMs: number) {
+    const built = buildExecutor();
+    if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
+    const alarmS = Math.ceil(timeoutMs / 1000) + 1;
+    // detached: the executor leads its own process group, so a timeout can kill every task at once.
+    this.child = spawn(built.path, ['run', String(taskCount), String(alarmS)], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => this.push(line));
+    this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+    this.child.on('exit', () => {
+      this.closed = true;
+      this.push(null);
+    });
+    this.child.stdin!.on('error', () => {});
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill();
+    }, timeoutMs);
+  }
+
+  private push(line: string | null): void {
+    if (line !== null) this.lines.push(line);
+    if (this.waiting && (this.lines.length > 0 || this.closed)) {
+      const w = this.waiting;
+      this.waiting = null;
+      w(this.lines.length > 0 ? this.lines.shift()! : null);
+    }
+  }
+
+  /** The next line the executor prints; throws if it died or timed out. */
+  async read(): Promise<string> {
+    const line =
+      this.lines.length > 0 ? this.lines.shift()!
+      : this.closed ? null
+      : await new Promise<string | null>((resolve) => { this.waiting = resolve; });
+    if (line === null) {
+      throw new Error(this.timedOut ? 'kernel run timed out' : `executor ended early: ${this.stderr.join('')}`);
+    }
+    if (line.startsWith('fatal ')) throw new Error(`executor: ${line.slice(6)}`);
+    return line;
+  }
+
+  async request(line: string): Promise<string> {
+    this.child.stdin!.write(line + '\n');
+    return this.read();
+  }
+
+  /** Ends the run: the executor kills and reaps every task, then exits. */
+  async end(): Promise<void> {
+    if (!this.closed) {
+      this.child.stdin!.write('end\n');
+      try {
+        while ((await this.read()) !== 'done');
+      } catch {
+        // Already gone: nothing left to reap.
+      }
+    }
+    clearTimeout(this.timer);
+    await new Promise<void>((resolve) => (this.closed ? resolve() : this.child.once('exit', () => resolve())));
+  }
+
+  kill(): void {
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  }
+}
+
+// ---- Parsing what the executor prints -------------------------------------------------------------
+
+export interface EnvReport {
+  env: Environment;
+  initialTimeNs: number;
+  initialUserNs: number;
+  capEff: bigint;
+  capPrm: bigint;
+  capBnd: bigint;
+}
+
+function keyValues(tokens: string[]): Record<string, string> {
+  const kv: Record<string, string> = {};
+  for (const t of tokens) {
+    const eq = t.indexOf('=');
+    if (eq > 0) kv[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  return kv;
+}
+
+export function parseEnv(line: string): EnvReport {
+  const kv = keyValues(line.split(' ').slice(1));
+  const capEff = BigInt('0x' + kv.capeff), capPrm = BigInt('0x' + kv.capprm), capBnd = BigInt('0x' + kv.capbnd);
+  const all = capEff & capPrm & capBnd;
+  const caps: CapName[] = CAP_NAMES.filter((c) => (all >> BigInt(CAPS[c])) & 1n);
+  return {
+    env: {
+      caps,
+      uid: Number(kv.uid),
+      rtc: kv.rtc === '1',
+      maxTimeNamespaces: Number(kv.maxtime),
+      tickNs: BigInt(kv.tick),
+    },
+    initialTimeNs: Number(kv.time),
+    initialUserNs: Number(kv.user),
+    capEff, capPrm, capBnd,
+  };
+}
+
+export function parseClocks(text: string): HostClocks {
+  const [realtime, monotonic, monotonicRaw, boottime, tai, realtimeCoarse, monotonicCoarse, idle] = text.split(' ').map(BigInt);
+  return {
+    realtime, monotonic, monotonicRaw, boottime, tai, realtimeCoarse, monotonicCoarse, idle,
+    cputime: 0n,
+    bootRealtime: realtime - boottime,
+  };
+}
+
+const ERRNO_NAMES = new Map<number, Errno>(Object.entries(ERRNOS).map(([k, v]) => [v, k as Errno]));
+
+export function errnoName(n: number): Errno {
+  const name = ERRNO_NAMES.get(n);
+  if (!name) throw new Error(`the kernel returned errno ${n}, which the vocabulary has no name for`);
+  return name;
+}
+
+function unhex(s: string): string {
+  return Buffer.from(s, 'hex').toString('latin1');
+}
+function hex(s: string): string {
+  return Buffer.from(s, 'latin1').toString('hex');
+}
+
+/** A raw outcome: "ok <ret> k=v..", "err <n>", "blocked", "refused <hex>", "died [sig]". */
+export interface RawOutcome {
+  kind: 'ok' | 'err' | 'blocked' | 'refused' | 'died';
+  ret: number;
+  errno: number;
+  kv: Record<string, string>;
+  reason: string;
+  signal: number;
+}
+
+export function parseOutcome(text: string): RawOutcome {
+  const tokens = text.split(' ');
+  const kind = tokens[0] as RawOutcome['kind'];
+  const out: RawOutcome = { kind, ret: 0, errno: 0, kv: {}, reason: '', signal: 0 };
+  if (kind === 'ok') {
+    out.ret = Number(tokens[1]);
+    out.kv = keyValues(tokens.slice(2));
+  } else if (kind === 'err') out.errno = Number(tokens[1]);
+  else if (kind === 'refused') out.reason = unhex(tokens[1] ?? '');
+  else if (kind === 'died') out.signal = Number(tokens[1] ?? 0);
+  else if (kind !== 'blocked') throw new Error(`unexpected executor reply: ${text}`);
+  return out;
+}
+
+/** "sec.nsec" as nanoseconds. */
+function timespecNanos(v: string): string {
+  const [sec, nsec] = v.split('.');
+  return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
+}
+
+// ---- Translating steps ------------------------------------------------------------------------------
+
+const THREAD_FLAGS = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
+const VFORK_FLAGS = 0x100 | 0x4000;
+
+function flagBits(flags: CloneFlagName[]): number {
+  return flags.reduce((acc, f) => acc | CLONE_FLAGS[f], 0);
+}
+
+function clockId(c: ClockRef): number {
+  return typeof c === 'number' ? c : CLOCKS[c];
+}
+
+/** Names → numbers for one program. */
+export class HandleTable {
+  readonly tasks = new Map<string, number>([['t0', 0]]);
+  readonly fds = new Map<string, number>();
+
+  constructor(program: Program) {
+    for (const step of program.steps) {
+      if (isHostEvent(step)) continue;
+      for (const [key, value] of Object.entries(step)) {
+        if (typeof value !== 'string') continue;
+        if (/^t\d+$/.test(value) && (key === 'task' || key === 'child' || key === 'target')) this.task(value);
+        if (/^f\d+$/.test(value) && (key === 'fd' || key === 'result')) this.fd(value);
+      }
+    }
+  }
+  task(h: string): number {
+    if (!this.tasks.has(h)) this.tasks.set(h, this.tasks.size);
+    return this.tasks.get(h)!;
+  }
+  fd(h: string): number {
+    if (!this.fds.has(h)) {
+      const n = FD_HANDLE_BASE + this.fds.size;
+      if (n > FD_HANDLE_MAX) throw new Error('too many fd handles for the kernel backend');
+      this.fds.set(h, n);
+    }
+    return this.fds.get(h)!;
+  }
+}
+
+const OPEN_MODES = { r: 0, w: 1, rw: 2 } as const;
+
+/** The executor line for one step. */
+export function stepLine(step: Step, h: HandleTable): string {
+  if (isHostEvent(step)) {
+    if (step.host === 'suspend') throw new Error('a real machine cannot be suspended by a test: kernel programs never contain "suspend"');
+    const ns = BigInt(step.ns);
+    return `advance ${ns < 0n ? 0n : ns > ADVANCE_CAP_NS ? ADVANCE_CAP_NS : ns}`;
+  }
+  const s = step as TaskStep;
+  const t = h.task(s.task);
+  switch (s.call) {
+    case 'fork': return `${t} clone ${h.task(s.child)} 0`;
+    case 'vfork': return `${t} clone ${h.task(s.child)} ${VFORK_FLAGS.toString(16)}`;
+    case 'thread': return `${t} clone ${h.task(s.child)} ${THREAD_FLAGS.toString(16)}`;
+    case 'clone3': {
+      let bits = flagBits(s.flags);
+      if (bits & CLONE_FLAGS.CLONE_THREAD) bits |= CLONE_FLAGS.CLONE_SIGHAND | CLONE_FLAGS.CLONE_FILES | CLONE_FLAGS.CLONE_FS;
+      return `${t} clone ${h.task(s.child)} ${bits.toString(16)}`;
+    }
+    case 'exec': return `${t} exec ${s.fail ? 1 : 0}`;
+    case 'exit': return `${t} exit`;
+    case 'exit_group': return `${t} exit_group`;
+    case 'wait': return `${t} wait ${h.task(s.child)}`;
+    case 'unshare': return `${t} unshare ${flagBits(s.flags).toString(16)}`;
+    case 'setns': return `${t} setns ${h.fd(s.fd)} ${flagBits(s.nstype).toString(16)}`;
+    case 'open': return `${t} open ${h.task(s.target)} ${s.file} ${OPEN_MODES[s.mode]} ${h.fd(s.fd)}`;
+    case 'pidfd_open': return `${t} pidfd_open ${h.task(s.target)} ${h.fd(s.fd)}`;
+    case 'close': return `${t} close ${h.fd(s.fd)}`;
+    case 'read': return `${t} read ${h.fd(s.fd)}`;
+    case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}`;
+    case 'ioctl': return `${t} ioctl ${h.fd(s.fd)} ${NS_IOCTLS[s.request]} ${s.result ? h.fd(s.result) : -1}`;
+    case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
+    case 'clock_gettime': return `${t} gettime ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
+    case 'clock_getres': return `${t} getres ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
+    case 'clock_settime': return `${t} settime ${clockId(s.clock)} ${BigInt(s.sec)} ${s.nsec}`;
+    case 'read_uptime': return `${t} uptime`;
+    case 'sysinfo': return `${t} sysinfo`;
+    case 'read_btime': return `${t} btime`;
+    case 'setuid': return `${t} setuid ${s.uid}`;
+    case 'drop_caps': return `${t} dropcaps ${s.caps.reduce((m, c) => m | (1n << BigInt(CAPS[c])), 0n).toString(16)}`;
+    case 'map_root': return `${t} maproot`;
+    case 'sysctl_read': return `${t} sysctl_read`;
+    case 'sysctl_write': return `${t} sysctl_write ${s.value}`;
+  }
+}
+
+/** The Observation of one step, from the executor's raw outcome. */
+export function observation(step: Step, raw: RawOutcome): Observation | Refused {
+  if (raw.kind === 'refused') return { refused: raw.reason };
+  if (raw.kind === 'blocked') return { blocked: true };
+  if (raw.kind === 'err') return { err: errnoName(raw.errno) };
+  if (raw.kind === 'died') throw new Error(`the task died during the step${raw.signal ? ` (signal ${raw.signal})` : ''}`);
+  if (isHostEvent(step)) return { ret: 0 };
+  const kv = raw.kv;
+  switch (step.call) {
+    case 'fork': case 'vfork': case 'thread': case 'clone3':
+      return { ret: 0, handle: step.child };
+    case 'open': case 'pidfd_open':
+      return { ret: 0, handle: step.fd };
+    case 'ioctl':
+      if (step.request === 'NS_GET_USERNS' || step.request === 'NS_GET_PARENT') return step.result ? { ret: 0, handle: step.result } : { ret: 0 };
+      if (step.request === 'NS_GET_OWNER_UID') return { ret: 0, uid: Number(kv.u) };
+      return { ret: raw.ret };
+    case 'read': case 'read_uptime':
+      return { ret: raw.ret, text: unhex(kv.t ?? '') };
+    case 'write':
+      return { ret: raw.ret };
+    case 'readlink':
+      return { ret: raw.ret, link: unhex(kv.l ?? '') };
+    case 'clock_gettime': case 'clock_getres':
+      return { ret: 0, time: timespecNanos(kv.v) };
+    case 'sysinfo': case 'read_btime': case 'sysctl_read':
+      return { ret: 0, value: kv.v };
+    case 'wait':
+      return { ret: raw.ret > 0 ? 1 : 0 };
+    default:
+      return { ret: 0 };
+  }
+}
+
+// ---- Running a program ---------------------------------------------------------------------------------
+
+export interface RunOptions {
+  timeoutMs?: number;
+}
+
+export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
+  const handles = new HandleTable(program);
+  const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
+  const session = new ExecutorSession(handles.tasks.size, options.timeoutMs ?? 10_000);
+  try {
+    const report = parseEnv(await session.read());
+    if ((await session.read()) !== 'ready') throw new Error('executor did not start its first task');
+    const steps: KernelStep[] = [];
+    for (const [i, line] of lines.entries()) {
+      const [outcome, before, after] = (await session.request(line)).split('\t');
+      steps.push({ obs: observation(program.steps[i], parseOutcome(outcome)), before: parseClocks(before), after: parseClocks(after) });
+    }
+    await session.end();
+    return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
+  } catch (e) {
+    session.kill();
+    await session.end();
+    throw e;
+  }
+}
+
+/**
+ * Lets the seccomp wall meet a forbidden syscall that no guard stands in front of: t0 calls it
+ * directly ("settime": clock_settime(CLOCK_REALTIME, now); "settimeofday", "adjtimex",
+ * "clock_adjtime" with arguments that change nothing). The task must die by SIGSYS.
+ */
+export async function probeSeccompWall(probe: 'settime' | 'settimeofday' | 'adjtimex' | 'clock_adjtime'): Promise<RawOutcome> {
+  const session = new ExecutorSession(1, 10_000);
+  try {
+    await session.read();
+    await session.read();
+    const [outcome] = (await session.request(`0 debug ${probe}`)).split('\t');
+    await session.end();
+    return parseOutcome(outcome);
+  } catch (e) {
+    session.kill();
+    await session.end();
+    throw e;
+  }
+}
