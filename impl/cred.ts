@@ -1,0 +1,107 @@
+// Credentials (kernel/cred.c, security/commoncap.c, kernel/ptrace.c). A cred is shared by reference
+// and never changed in place: a change is prepare_creds (copy) + commit_creds (swap), so fds keep the
+// opener's credentials and threads created before a change keep theirs.
+// Capability sets are bitmasks over the capabilities the vocabulary names, plus one bit standing for
+// all the others together (they are only ever granted or removed as a whole).
+import { CAP_NAMES, type CapName } from '../vocab/index.ts';
+import type { Kernel, Task } from './sched.ts';
+import { getUserNs, makeKuid, putUserNs, type UserNamespace } from './user_namespace.ts';
+
+export const CAP_OTHERS = 1 << CAP_NAMES.length;
+export const CAP_FULL = (CAP_OTHERS << 1) - 1;
+
+export function capBit(name: CapName): number {
+  return 1 << CAP_NAMES.indexOf(name);
+}
+
+export function capMask(names: readonly CapName[]): number {
+  let m = 0;
+  for (const n of names) m |= capBit(n);
+  return m;
+}
+
+export function capNames(mask: number): CapName[] {
+  const out: CapName[] = [];
+  for (let i = 0; i < CAP_NAMES.length; i++) if (mask & (1 << i)) out.push(CAP_NAMES[i]);
+  return out.sort();
+}
+
+export interface Cred {
+  /** uid = euid = suid = fsuid (kuid): setuid is setresuid(u, u, u). Gids are kgid 0 throughout. */
+  uid: number;
+  userNs: UserNamespace;
+  effective: number;
+  permitted: number;
+  bounding: number;
+  /** Tasks and open files holding this cred. */
+  count: number;
+}
+
+export function getCred(c: Cred): Cred {
+  c.count++;
+  return c;
+}
+
+export function putCred(k: Kernel, c: Cred): void {
+  if (--c.count === 0) putUserNs(k, c.userNs);
+}
+
+/** prepare_creds(): a private copy to modify before commit_creds. */
+export function prepareCreds(old: Cred): Cred {
+  return { ...old, userNs: getUserNs(old.userNs), count: 1 };
+}
+
+/** cred_cap_issubset(set, subset). */
+function credCapIssubset(set: Cred, subset: Cred): boolean {
+  if (set.userNs === subset.userNs) return (subset.permitted & ~set.permitted) === 0;
+  for (let ns: UserNamespace | null = subset.userNs; ns !== null && ns.parent !== null; ns = ns.parent) {
+    if (ns.parent === set.userNs && ns.owner === set.uid) return true;
+  }
+  return false;
+}
+
+/** commit_creds(): install new creds on the task; a change of euid or a gain of capabilities makes
+ *  the mm non-dumpable (suid_dumpable = 0). */
+export function commitCreds(k: Kernel, task: Task, next: Cred): void {
+  const old = task.cred;
+  if ((old.uid !== next.uid || !credCapIssubset(old, next)) && task.mm !== null) task.mm.dumpable = false;
+  task.cred = next;
+  putCred(k, old);
+}
+
+/** cap_capable(): does cred hold cap in targetNs? */
+export function capCapable(cred: Cred, targetNs: UserNamespace, cap: number): boolean {
+  for (let ns: UserNamespace | null = targetNs; ns !== null; ns = ns.parent) {
+    if (ns === cred.userNs) return (cred.effective & cap) !== 0;
+    if (ns.level <= cred.userNs.level) return false;
+    // The owner of a user namespace has every capability in it.
+    if (ns.parent === cred.userNs && ns.owner === cred.uid) return true;
+  }
+  return false;
+}
+
+/** ns_capable(current, ns, cap). */
+export function nsCapable(task: Task, ns: UserNamespace, cap: number): boolean {
+  return capCapable(task.cred, ns, cap);
+}
+
+/** Root of a user namespace: uid 0 there (make_kuid(ns, 0)). */
+export function isRootIn(cred: Cred): boolean {
+  const root = makeKuid(cred.userNs, 0);
+  return root !== -1 && cred.uid === root;
+}
+
+/** __ptrace_may_access() followed by cap_ptrace_access_check(). fsCreds: PTRACE_MODE_FSCREDS
+ *  (compare with the caller's effective set) rather than REALCREDS (permitted set). */
+export function ptraceMayAccess(caller: Task, target: Task, fsCreds: boolean): boolean {
+  if (caller.group === target.group) return true;
+  const cred = caller.cred;
+  const tcred = target.cred;
+  const SYS_PTRACE = capBit('CAP_SYS_PTRACE');
+  if (!(cred.uid === tcred.uid) && !capCapable(cred, tcred.userNs, SYS_PTRACE)) return false;
+  const mm = target.mm;
+  if (mm !== null && !mm.dumpable && !capCapable(cred, mm.userNs, SYS_PTRACE)) return false;
+  const callerCaps = fsCreds ? cred.effective : cred.permitted;
+  if (cred.userNs === tcred.userNs && (tcred.permitted & ~callerCaps) === 0) return true;
+  return capCapable(cred, tcred.userNs, SYS_PTRACE);
+}

@@ -1,0 +1,216 @@
+// The optimised implementation's public face: createImpl builds a kernel instance with task t0 and
+// dispatches each step to the syscall it names. Everything else lives in the file of its concern.
+import {
+  CLONE_FLAGS, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
+  type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
+} from '../vocab/index.ts';
+import { buildAbstract } from './abstract.ts';
+import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime, sysinfoUptime } from './clocks.ts';
+import { CAP_FULL, CAP_OTHERS, capMask, type Cred } from './cred.ts';
+import { sysExecve } from './exec.ts';
+import { doExit, doGroupExit, sysWait } from './exit.ts';
+import { allocFile, closeFd, fdInstall } from './files.ts';
+import { copyProcess, THREAD_FLAGS } from './fork.ts';
+import { Ida } from './ida.ts';
+import { nsIoctl, nsOpen, nsReadlink, pidfdOpen } from './nsfs.ts';
+import { sysSetns } from './nsproxy.ts';
+import { procWritePermitted, timensOffsetsRead, timensOffsetsWrite } from './proc_timens.ts';
+import { findTaskByHandle, handlePid, type Kernel, type MmStruct, type Task, type ThreadGroup } from './sched.ts';
+import { sysDropCaps, sysMapRoot, sysSetresuid } from './sys.ts';
+import { sysctlRead, sysctlWrite } from './sysctl.ts';
+import { initTimeNs } from './time_namespace.ts';
+import { sysUnshare } from './unshare.ts';
+import { getUserNs, initUserNs } from './user_namespace.ts';
+import { createHostPage, cvdsoClockGettime, updateVsyscall } from './vdso.ts';
+
+export interface ImplBackend extends Backend {
+  /** The vDSO read alone, for the benchmark: 0 or -errno, out[0] = sec, out[1] = nsec. Allocates
+   *  nothing; falls back to the syscall path for clocks the vDSO does not serve. */
+  vdsoClockGettime(task: TaskHandle, clockId: number, out: Float64Array): number;
+}
+
+const EINVAL = 22;
+const ESRCH = 3;
+
+function flagBits(names: readonly CloneFlagName[]): number {
+  let f = 0;
+  for (const n of names) f |= CLONE_FLAGS[n];
+  return f;
+}
+
+function zeroHost(): HostClocks {
+  return { realtime: 0n, monotonic: 0n, monotonicRaw: 0n, boottime: 0n, tai: 0n, realtimeCoarse: 0n, monotonicCoarse: 0n, cputime: 0n, idle: 0n, bootRealtime: 0n };
+}
+
+function bootKernel(env: Environment): Kernel {
+  const userNs = initUserNs(env.maxTimeNamespaces);
+  const timeNs = initTimeNs(userNs);
+  const host = zeroHost();
+  const k: Kernel = {
+    env, ida: new Ida(), initUserNs: userNs, initTimeNs: timeNs, timeNamespaces: new Map(), userNamespaces: new Map(),
+    pidHash: new Map(), tasks: new Map(), lastPid: new Map(), nextPid: 1, host, vdsoData: createHostPage(env.tickNs),
+  };
+  // Environment.caps names only the capabilities the vocabulary knows; a full named set stands for
+  // the full kernel set (and one missing only CAP_SYS_RESOURCE, as for root on the reference machine).
+  let caps = capMask(env.caps);
+  const named = CAP_FULL & ~CAP_OTHERS;
+  if ((caps | (1 << 5)) === named || caps === named) caps |= CAP_OTHERS;
+  const cred: Cred = { uid: env.uid, userNs: getUserNs(userNs), effective: caps, permitted: caps, bounding: caps, count: 1 };
+  const mm: MmStruct = { users: new Set(), dumpable: true, userNs, vvar: k.vdsoData, timensSlot: null };
+  timeNs.count += 2;
+  const t0: Task = {
+    handle: 't0', pid: k.nextPid++, group: null as unknown as ThreadGroup, state: 'running', cred,
+    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null,
+  };
+  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set() };
+  mm.users.add(t0);
+  k.pidHash.set(t0.pid, t0);
+  k.tasks.set('t0', t0);
+  k.lastPid.set('t0', t0.pid);
+  return k;
+}
+
+function res(r: Errno | null, ok: Observation = { ret: 0 }): Observation {
+  return r === null ? ok : { err: r };
+}
+
+function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Observation {
+  switch (s.call) {
+    case 'fork': case 'vfork': case 'thread': case 'clone3': {
+      let flags = 0;
+      if (s.call === 'vfork') flags = CLONE_FLAGS.CLONE_VM | CLONE_FLAGS.CLONE_VFORK;
+      else if (s.call === 'thread') flags = THREAD_FLAGS;
+      else if (s.call === 'clone3') {
+        flags = flagBits(s.flags);
+        if (flags & CLONE_FLAGS.CLONE_THREAD) flags |= THREAD_FLAGS & ~CLONE_FLAGS.CLONE_VM;
+      }
+      const child = copyProcess(k, me, flags, s.child);
+      return typeof child === 'string' ? { err: child } : { ret: 0, handle: s.child };
+    }
+    case 'exec': return res(sysExecve(k, me, s.fail === true));
+    case 'exit': doExit(k, me); return { ret: 0 };
+    case 'exit_group': doGroupExit(k, me); return { ret: 0 };
+    case 'wait': {
+      const r = sysWait(k, me, findTaskByHandle(k, s.child));
+      return typeof r === 'string' ? { err: r } : { ret: r };
+    }
+    case 'unshare': return res(sysUnshare(k, me, flagBits(s.flags)));
+    case 'setns': {
+      const e = me.files!.fds.get(s.fd);
+      if (e === undefined) return { err: 'EBADF' };
+      return res(sysSetns(k, me, e.file, flagBits(s.nstype)));
+    }
+    case 'open': {
+      const target = findTaskByHandle(k, s.target);
+      if (target === undefined) return { err: 'ENOENT' };
+      let file;
+      if (s.file === 'timens_offsets') {
+        const write = s.mode !== 'r';
+        if (write && !procWritePermitted(me, target)) return { err: 'EACCES' };
+        file = allocFile(me.cred, { kind: 'offsets', pid: target.pid, target: s.target, read: s.mode !== 'w', write });
+      } else {
+        file = nsOpen(me, target, s.file);
+        if (typeof file === 'string') return { err: file };
+      }
+      fdInstall(k, me.files!, s.fd, file, false);
+      return { ret: 0, handle: s.fd };
+    }
+    case 'pidfd_open': {
+      const file = pidfdOpen(k, me, handlePid(k, s.target), s.target);
+      if (typeof file === 'string') return { err: file };
+      fdInstall(k, me.files!, s.fd, file, true);
+      return { ret: 0, handle: s.fd };
+    }
+    case 'close': return closeFd(k, me.files!, s.fd) ? { ret: 0 } : { err: 'EBADF' };
+    case 'read': {
+      const e = me.files!.fds.get(s.fd);
+      if (e === undefined) return { err: 'EBADF' };
+      const f = e.file.f;
+      // nsfs files and pidfds have no read method.
+      if (f.kind !== 'offsets') return { err: 'EINVAL' };
+      if (!f.read) return { err: 'EBADF' };
+      const text = timensOffsetsRead(k, f.pid);
+      if (text === 'ESRCH') return { err: text };
+      return { ret: Buffer.byteLength(text as string), text: text as string };
+    }
+    case 'write': {
+      const e = me.files!.fds.get(s.fd);
+      if (e === undefined) return { err: 'EBADF' };
+      const f = e.file.f;
+      // nsfs files are read-only; a pidfd is O_RDWR without a write method.
+      if (f.kind === 'nsfs') return { err: 'EBADF' };
+      if (f.kind === 'pidfd') return { err: 'EINVAL' };
+      if (!f.write) return { err: 'EBADF' };
+      const r = timensOffsetsWrite(k, e.file, f.pid, s.text);
+      return typeof r === 'string' ? { err: r } : { ret: r };
+    }
+    case 'ioctl': {
+      const e = me.files!.fds.get(s.fd);
+      if (e === undefined) return { err: 'EBADF' };
+      const r = nsIoctl(me, e.file, s.request);
+      if (typeof r === 'string') return { err: r };
+      if ('file' in r) {
+        fdInstall(k, me.files!, s.result ?? `f${k.nextPid}`, r.file, true);
+        return { ret: 0, handle: s.result };
+      }
+      if ('uid' in r) return { ret: 0, uid: r.uid };
+      return { ret: r.ret };
+    }
+    case 'readlink': {
+      const target = findTaskByHandle(k, s.target);
+      if (target === undefined) return { err: 'ENOENT' };
+      const link = nsReadlink(me, target, s.link);
+      if (link === 'EACCES' || link === 'ENOENT') return { err: link };
+      return { ret: Buffer.byteLength(link), link };
+    }
+    case 'clock_gettime': {
+      const t = clockGettime(k, me, clockId(s.clock), s.vdso, scratch);
+      return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };
+    }
+    case 'clock_getres': {
+      const t = clockGetres(k, me, clockId(s.clock), s.vdso, scratch);
+      return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };
+    }
+    case 'clock_settime': return res(clockSettime(k, me, clockId(s.clock), BigInt(s.sec), s.nsec));
+    case 'read_uptime': {
+      const text = readUptime(k, me);
+      return { ret: Buffer.byteLength(text), text };
+    }
+    case 'sysinfo': return { ret: 0, value: sysinfoUptime(k, me).toString() };
+    case 'read_btime': return { ret: 0, value: readBtime(k, me).toString() };
+    case 'setuid': return res(sysSetresuid(k, me, s.uid));
+    case 'drop_caps': return res(sysDropCaps(k, me, s.caps));
+    case 'map_root': return res(sysMapRoot(me));
+    case 'sysctl_read': return { ret: 0, value: sysctlRead(me) };
+    case 'sysctl_write': return res(sysctlWrite(me, s.value));
+  }
+}
+
+export const createImpl: BackendFactory = (env: Environment): ImplBackend => {
+  const k = bootKernel(env);
+  const scratch = new Float64Array(2);
+  return {
+    step(step: Step, host: HostClocks): Observation {
+      updateVsyscall(k, host);
+      if (isHostEvent(step)) return { ret: 0 };
+      const me = k.tasks.get(step.task);
+      if (me === undefined || me.state === 'exited') return { err: 'ESRCH' };
+      if (me.state === 'blocked') return { blocked: true };
+      return taskStep(k, me, step, scratch);
+    },
+    abstract() {
+      return buildAbstract(k);
+    },
+    vdsoClockGettime(task: TaskHandle, clk: number, out: Float64Array): number {
+      const me = k.tasks.get(task);
+      if (me === undefined || me.mm === null) return -ESRCH;
+      if (cvdsoClockGettime(me.mm, clk, out) === 0) return 0;
+      // No vDSO path for this clock: the syscall fallback.
+      const t = clockGettime(k, me, clk, false, out);
+      if (typeof t === 'string') return -EINVAL;
+      out[0] = Number(t / 1_000_000_000n);
+      out[1] = Number(t % 1_000_000_000n);
+      return 0;
+    },
+  };
+};

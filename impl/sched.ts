@@ -1,0 +1,122 @@
+// task_struct and the objects tasks share: the thread group (signal_struct), mm_struct, files_struct,
+// open files, and the kernel instance that owns them all. Lifetimes are explicit reference counts,
+// released by the put_* functions in exit.ts and files.ts.
+import type { Environment, FdHandle, HostClocks, TaskHandle } from '../vocab/index.ts';
+import type { Cred } from './cred.ts';
+import type { Ida } from './ida.ts';
+import type { Nsproxy } from './nsproxy.ts';
+import type { TimeNamespace } from './time_namespace.ts';
+import type { UserNamespace } from './user_namespace.ts';
+import type { VdsoTimeData } from './vdso.ts';
+
+export interface MmStruct {
+  /** Live tasks using this mm (mm_users); their handles decide the abstract `vm`. */
+  users: Set<Task>;
+  /** get_dumpable(mm) == SUID_DUMP_USER. */
+  dumpable: boolean;
+  /** mm->user_ns: the creds' user namespace at exec, copied by fork. */
+  userNs: UserNamespace;
+  /** What the [vvar] data slot maps: the host page, or the namespace's timens page. Replaced only by
+   *  vdso_join_timens, so a read never looks up the task's namespace. */
+  vvar: VdsoTimeData;
+  /** The [vvar] timens slot: the real host page while vvar is a timens page, else null. */
+  timensSlot: VdsoTimeData | null;
+}
+
+export type FileKind =
+  | { kind: 'nsfs'; time: TimeNamespace | null; user: UserNamespace | null }
+  | { kind: 'offsets'; pid: number; target: TaskHandle; read: boolean; write: boolean }
+  | { kind: 'pidfd'; pid: number; target: TaskHandle };
+
+export interface File {
+  /** f_count: fd-table slots holding this open file. */
+  count: number;
+  /** f_cred: the opener's credentials, used by file_ns_capable. */
+  cred: Cred;
+  f: FileKind;
+}
+
+export interface FdEntry {
+  file: File;
+  cloexec: boolean;
+}
+
+export interface FilesStruct {
+  /** Live tasks using this table (threads share it with CLONE_FILES). */
+  count: number;
+  fds: Map<FdHandle, FdEntry>;
+}
+
+/** signal_struct: one per thread group (process). */
+export interface ThreadGroup {
+  leader: Task;
+  /** Every unreleased task of the group: live threads and a zombie leader (thread_head). */
+  threads: Set<Task>;
+  /** signal->live. */
+  live: number;
+  /** The parent process; null for the harness's reaper. */
+  parent: ThreadGroup | null;
+  children: Set<ThreadGroup>;
+}
+
+export interface Task {
+  handle: TaskHandle;
+  pid: number;
+  group: ThreadGroup;
+  state: 'running' | 'blocked' | 'exited';
+  cred: Cred;
+  /** Null once the task has exited (exit_task_namespaces). */
+  nsproxy: Nsproxy | null;
+  mm: MmStruct | null;
+  files: FilesStruct | null;
+  /** The parent blocked in vfork until this task execs or exits (vfork_done). */
+  vforkParent: Task | null;
+}
+
+export interface Kernel {
+  env: Environment;
+  ida: Ida;
+  initUserNs: UserNamespace;
+  initTimeNs: TimeNamespace;
+  /** Live namespaces by inode number (the nsfs tree), for abstract(). */
+  timeNamespaces: Map<number, TimeNamespace>;
+  userNamespaces: Map<number, UserNamespace>;
+  /** find_task_by_vpid: pid -> task, O(1) instead of a scan of the task list. */
+  pidHash: Map<number, Task>;
+  /** Handle -> its task while it has one. */
+  tasks: Map<TaskHandle, Task>;
+  /** Handle -> the last pid its task had, for paths naming a dead or vanished task. */
+  lastPid: Map<TaskHandle, number>;
+  nextPid: number;
+  /** The host clocks at the current step. */
+  host: HostClocks;
+  /** The host vDSO data page, written by the timekeeper. */
+  vdsoData: VdsoTimeData;
+}
+
+/** Numeric part of a handle, the order of the abstract `vm` field. */
+export function handleNumber(h: string): number {
+  return Number(h.slice(1));
+}
+
+/** The pid a path names: the handle's task's pid, else the last pid it had. */
+export function handlePid(k: Kernel, h: TaskHandle): number | undefined {
+  const t = k.tasks.get(h);
+  return t ? t.pid : k.lastPid.get(h);
+}
+
+/** find_task_by_vpid(handle's pid). */
+export function findTaskByHandle(k: Kernel, h: TaskHandle): Task | undefined {
+  const pid = handlePid(k, h);
+  return pid === undefined ? undefined : k.pidHash.get(pid);
+}
+
+/** thread_group_empty(): the caller is the leader and the group holds no other task. */
+export function threadGroupEmpty(t: Task): boolean {
+  return t.group.leader === t && t.group.threads.size === 1;
+}
+
+/** current_is_single_threaded(): no other live thread, and no other live task on the mm. */
+export function currentIsSingleThreaded(t: Task): boolean {
+  return t.group.live === 1 && t.mm !== null && t.mm.users.size === 1;
+}
