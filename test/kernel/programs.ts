@@ -1,0 +1,189 @@
+// Hand-written programs from the semantics reference, one per section, run on the real kernel.
+// Each comes with what the reference says the program must observe; reference.test.ts checks those
+// expectations, agreement.test.ts runs the same programs against the model.
+import type { Program, Step } from '../../vocab/index.ts';
+
+export function program(steps: Step[], seed = 'kernel-reference'): Program {
+  return { format: 1, kernel: 'current', env: { seed }, steps };
+}
+
+/** The read format of timens_offsets (§5.2): "%-10s %10lld %9ld\n", monotonic then boottime. */
+export function offsetsText(mono: [number, number], boot: [number, number]): string {
+  const line = (name: string, [sec, nsec]: [number, number]) =>
+    `${name.padEnd(10)} ${String(sec).padStart(10)} ${String(nsec).padStart(9)}\n`;
+  return line('monotonic', mono) + line('boottime', boot);
+}
+
+/** §2.2: unshare, write offsets, unshare again: the new tfc copies the pending one's offsets. */
+export const UNSHARE_SEQUENCE = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+  { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 100 0\nboottime 200 0' },
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'r', fd: 'f2' },
+  { task: 't0', call: 'read', fd: 'f2' },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time' },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+  { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  // A 2-thread process: the thread that unshares moves its own tfc only.
+  { task: 't0', call: 'thread', child: 't1' },
+  { task: 't1', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time_for_children' },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+]);
+
+/** §2.3: clone3(CLONE_NEWTIME) without CLONE_VM freezes at birth; with CLONE_VM it does not. */
+export const CLONE3_NEWTIME = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+  { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 50 0' },
+  { task: 't0', call: 'clone3', child: 't1', flags: ['CLONE_NEWTIME'] },
+  { task: 't1', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't1', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f2' },
+  { task: 't1', call: 'write', fd: 'f2', text: 'monotonic 1 0' },
+  { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 60 0' },
+  { task: 't0', call: 'clone3', child: 't2', flags: ['CLONE_NEWTIME', 'CLONE_VM', 'CLONE_VFORK'] },
+  { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't2', call: 'readlink', target: 't2', link: 'time' },
+  { task: 't2', call: 'readlink', target: 't2', link: 'time_for_children' },
+  { task: 't2', call: 'open', target: 't2', file: 'timens_offsets', mode: 'w', fd: 'f3' },
+  { task: 't2', call: 'write', fd: 'f3', text: 'boottime 7 0' },
+  { task: 't2', call: 'exec' },
+  { task: 't2', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: false },
+  { task: 't2', call: 'clock_gettime', clock: 'CLOCK_BOOTTIME', vdso: true },
+  { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time' },
+]);
+
+/** §4: vfork, failed and successful exec, threads and fork while time != tfc. */
+export const EXEC_VFORK = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+  { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 1000 0' },
+  { task: 't0', call: 'vfork', child: 't1' },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time' },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time_for_children' },
+  { task: 't1', call: 'exec', fail: true },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time' },
+  { task: 't1', call: 'exec' },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time' },
+  { task: 't1', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 5 0' },
+  { task: 't0', call: 'thread', child: 't2' },
+  { task: 't2', call: 'readlink', target: 't2', link: 'time' },
+  { task: 't0', call: 'fork', child: 't3' },
+  { task: 't3', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't0', call: 'exec' },
+  { task: 't2', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time' },
+  { task: 't0', call: 'wait', child: 't1' },
+]);
+
+/** §5.7: the worked examples, on one fresh, unfrozen tfc, then after it was entered. */
+export const OFFSETS_WRITES: { text: string; expect: 'ok' | 'EINVAL' | 'ERANGE' | 'EACCES'; after: string }[] = [
+  { text: 'monotonic 10 0', expect: 'ok', after: offsetsText([10, 0], [0, 0]) },
+  { text: 'boottime -5 0', expect: 'ok', after: offsetsText([10, 0], [-5, 0]) },
+  { text: 'monotonic 10 999999999', expect: 'ok', after: offsetsText([10, 999999999], [-5, 0]) },
+  { text: 'monotonic 10 1000000000', expect: 'EINVAL', after: offsetsText([10, 999999999], [-5, 0]) },
+  { text: 'monotonic 10 0\nboottime 20 0', expect: 'ok', after: offsetsText([10, 0], [20, 0]) },
+  { text: 'monotonic 1 0\nmonotonic 2 0', expect: 'ok', after: offsetsText([2, 0], [20, 0]) },
+  { text: 'boottime 10 0\nmonotonic bad 0', expect: 'EINVAL', after: offsetsText([2, 0], [20, 0]) },
+  { text: 'monotonic 10 0\nboottime 99999999999 0', expect: 'ERANGE', after: offsetsText([2, 0], [20, 0]) },
+  { text: 'monotonic 9223372037 0', expect: 'ERANGE', after: offsetsText([2, 0], [20, 0]) },
+  { text: 'monotonic 9223372036 0', expect: 'ERANGE', after: offsetsText([2, 0], [20, 0]) },
+  { text: 'realtime 1 0', expect: 'EINVAL', after: offsetsText([2, 0], [20, 0]) },
+  { text: 'MONOTONIC 1 0', expect: 'EINVAL', after: offsetsText([2, 0], [20, 0]) },
+  { text: '', expect: 'EINVAL', after: offsetsText([2, 0], [20, 0]) },
+  { text: '1 3 0\n7 4 0\n', expect: 'ok', after: offsetsText([3, 0], [4, 0]) },
+  { text: 'monotonic -1 500000000', expect: 'ok', after: offsetsText([-1, 500000000], [4, 0]) },
+];
+/** After the namespace was entered: check order EINVAL, ERANGE, then EACCES (§5.4). */
+export const FROZEN_WRITES: { text: string; expect: 'EINVAL' | 'ERANGE' | 'EACCES' }[] = [
+  { text: 'monotonic 10 0', expect: 'EACCES' },
+  { text: 'monotonic x 0', expect: 'EINVAL' },
+  { text: 'monotonic 9223372037 0', expect: 'ERANGE' },
+];
+export const OFFSETS_PROGRAM = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'rw', fd: 'f1' },
+  ...OFFSETS_WRITES.flatMap((w): Step[] => [
+    { task: 't0', call: 'write', fd: 'f1', text: w.text },
+    { task: 't0', call: 'read', fd: 'f1' },
+  ]),
+  { task: 't0', call: 'fork', child: 't1' },
+  ...FROZEN_WRITES.map((w): Step => ({ task: 't0', call: 'write', fd: 'f1', text: w.text })),
+  { task: 't1', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+]);
+
+/** §8: /proc/uptime, sysinfo and btime with a boottime offset of +864000 s. */
+export const UPTIME = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+  { task: 't0', call: 'write', fd: 'f1', text: 'boottime 864000 0' },
+  { task: 't0', call: 'fork', child: 't1' },
+  { task: 't1', call: 'read_uptime' },
+  { task: 't1', call: 'sysinfo' },
+  { task: 't1', call: 'read_btime' },
+  { task: 't0', call: 'read_uptime' },
+  { task: 't0', call: 'sysinfo' },
+  { task: 't0', call: 'read_btime' },
+  { host: 'advance', ns: '10000000' },
+  { task: 't1', call: 'clock_gettime', clock: 'CLOCK_BOOTTIME', vdso: false },
+]);
+
+/** §10: nsfs ioctls on time- and user-namespace fds, and setns through an fd. */
+export const IOCTLS = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'ns/time_for_children', mode: 'r', fd: 'f1' },
+  { task: 't0', call: 'open', target: 't0', file: 'ns/time', mode: 'r', fd: 'f2' },
+  { task: 't0', call: 'ioctl', fd: 'f1', request: 'NS_GET_NSTYPE' },
+  { task: 't0', call: 'ioctl', fd: 'f2', request: 'NS_GET_NSTYPE' },
+  { task: 't0', call: 'ioctl', fd: 'f1', request: 'NS_GET_PARENT', result: 'f9' },
+  { task: 't0', call: 'ioctl', fd: 'f1', request: 'NS_GET_OWNER_UID' },
+  { task: 't0', call: 'ioctl', fd: 'f1', request: 'NS_GET_USERNS', result: 'f3' },
+  { task: 't0', call: 'ioctl', fd: 'f3', request: 'NS_GET_NSTYPE' },
+  { task: 't0', call: 'ioctl', fd: 'f3', request: 'NS_GET_OWNER_UID' },
+  { task: 't0', call: 'ioctl', fd: 'f3', request: 'NS_GET_PARENT', result: 'f4' },
+  { task: 't0', call: 'setns', fd: 'f1', nstype: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time' },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+  { task: 't0', call: 'setns', fd: 'f3', nstype: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'setns', fd: 'f5', nstype: [] },
+  { task: 't0', call: 'clock_getres', clock: 'CLOCK_REALTIME_COARSE', vdso: true },
+  { task: 't0', call: 'clock_getres', clock: 'CLOCK_MONOTONIC', vdso: false },
+  { task: 't0', call: 'clock_getres', clock: 'CLOCK_BOOTTIME_ALARM', vdso: false },
+  { task: 't0', call: 'clock_gettime', clock: 'CLOCK_REALTIME_ALARM', vdso: false },
+  { task: 't0', call: 'clock_gettime', clock: 10, vdso: true },
+]);
+
+/** §11: an unprivileged task gets EPERM alone, and everything inside its own user namespace. */
+export const UNPRIVILEGED = program([
+  { task: 't0', call: 'fork', child: 't1' },
+  { task: 't1', call: 'setuid', uid: 65534 },
+  { task: 't1', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  // Changing euid made the mm non-dumpable; exec makes it dumpable again, so nobody owns its /proc files.
+  { task: 't1', call: 'exec' },
+  { task: 't1', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+  { task: 't1', call: 'unshare', flags: ['CLONE_NEWUSER', 'CLONE_NEWTIME'] },
+  // §5.6: the fd opened by nobody before it created U may write offsets of a namespace U owns.
+  { task: 't1', call: 'write', fd: 'f1', text: 'monotonic 100 0' },
+  { task: 't1', call: 'map_root' },
+  { task: 't1', call: 'fork', child: 't2' },
+  { task: 't2', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  { task: 't2', call: 'readlink', target: 't2', link: 'time' },
+  { task: 't1', call: 'clock_settime', clock: 'CLOCK_MONOTONIC', sec: '1', nsec: 0 },
+  // Root of a child user namespace has no capability over the initial one (§11).
+  { task: 't1', call: 'open', target: 't0', file: 'ns/time', mode: 'r', fd: 'f2' },
+  { task: 't0', call: 'open', target: 't0', file: 'ns/time', mode: 'r', fd: 'f3' },
+  { task: 't0', call: 'open', target: 't2', file: 'ns/time', mode: 'r', fd: 'f4' },
+  { task: 't0', call: 'fork', child: 't3' },
+  { task: 't3', call: 'setuid', uid: 65534 },
+  { task: 't3', call: 'unshare', flags: ['CLONE_NEWUSER'] },
+  { task: 't3', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't3', call: 'clone3', child: 't4', flags: ['CLONE_NEWUSER', 'CLONE_NEWTIME'] },
+  { task: 't4', call: 'open', target: 't4', file: 'timens_offsets', mode: 'w', fd: 'f5' },
+]);
+
+export const REFERENCE_PROGRAMS: Record<string, Program> = {
+  UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
+};

@@ -1,0 +1,154 @@
+// The reference's worked examples, run on the real kernel. Every expected value comes from
+// timens-semantics.md (section noted per check); clock values are checked as host + offset, with the
+// host read just before and just after the step.
+import { describe, expect, it } from 'vitest';
+import { isRefused, runOnKernel } from '../../kernel/driver.ts';
+import type { KernelRun } from '../../kernel/driver.ts';
+import type { Observation } from '../../vocab/index.ts';
+import {
+  CLONE3_NEWTIME, EXEC_VFORK, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  offsetsText,
+} from './programs.ts';
+import { kernelSkipReason } from './skip.ts';
+
+const SEC = 1_000_000_000n;
+const INIT_LINK = 'time:[4026531834]';
+
+function obs(run: KernelRun, i: number): Observation {
+  const o = run.steps[i].obs;
+  if (isRefused(o)) throw new Error(`step ${i} was refused: ${o.refused}`);
+  return o;
+}
+
+/** The step's clock value equals host(clock) + offset at some instant of the step. */
+function expectShifted(run: KernelRun, i: number, clock: 'monotonic' | 'boottime', offset: bigint): void {
+  const t = BigInt(obs(run, i).time!);
+  const { before, after } = run.steps[i];
+  expect(t >= before[clock] + offset && t <= after[clock] + offset, `step ${i}: ${t} - ${offset} in [${before[clock]}, ${after[clock]}]`).toBe(true);
+}
+
+describe.skipIf(kernelSkipReason)('reference programs on the kernel', () => {
+  it('§2.2 unshare sequences: the caller stays, a second unshare copies the pending offsets', async () => {
+    const run = await runOnKernel(UNSHARE_SEQUENCE);
+    expect(obs(run, 2)).toEqual({ ret: 30 });
+    expect(obs(run, 5)).toEqual({ ret: 64, text: offsetsText([100, 0], [200, 0]) });
+    expect(obs(run, 6).link).toBe(INIT_LINK);
+    expect(obs(run, 7).link).not.toBe(INIT_LINK);
+    expectShifted(run, 8, 'monotonic', 0n);
+    // Per-thread tfc: the other thread keeps its own.
+    expect(obs(run, 10)).toEqual({ ret: 0 });
+    expect(obs(run, 11).link).not.toBe(obs(run, 12).link);
+    expect(obs(run, 12).link).toBe(obs(run, 7).link);
+  });
+
+  it('§2.3 clone3(CLONE_NEWTIME): frozen at birth without CLONE_VM, pending with it', async () => {
+    const run = await runOnKernel(CLONE3_NEWTIME);
+    expect(obs(run, 3)).toEqual({ ret: 0, handle: 't1' });
+    expectShifted(run, 4, 'monotonic', 50n * SEC);
+    expect(obs(run, 6)).toEqual({ err: 'EACCES' });
+    expect(obs(run, 7)).toEqual({ ret: 14 });
+    expect(obs(run, 9)).toEqual({ blocked: true });
+    expect(obs(run, 10).link).toBe(INIT_LINK);
+    expect(obs(run, 11).link).not.toBe(INIT_LINK);
+    expect(obs(run, 13)).toEqual({ ret: 12 });
+    expect(obs(run, 14)).toEqual({ ret: 0 });
+    expectShifted(run, 15, 'monotonic', 60n * SEC);
+    expectShifted(run, 16, 'boottime', 7n * SEC);
+    expectShifted(run, 17, 'monotonic', 0n);
+    expect(obs(run, 18).link).toBe(INIT_LINK);
+  });
+
+  it('§4 vfork and exec: exec enters the tfc and freezes it; failed exec changes nothing', async () => {
+    const run = await runOnKernel(EXEC_VFORK);
+    const y = obs(run, 5).link;
+    expect(obs(run, 4).link).toBe(INIT_LINK);
+    expect(y).not.toBe(INIT_LINK);
+    expect(obs(run, 6)).toEqual({ err: 'ENOENT' });
+    expect(obs(run, 7).link).toBe(INIT_LINK);
+    expect(obs(run, 9).link).toBe(y);
+    expectShifted(run, 10, 'monotonic', 1000n * SEC);
+    expect(obs(run, 11)).toEqual({ err: 'EACCES' });
+    expect(obs(run, 12)).toEqual({ ret: 0, handle: 't2' });
+    expect(obs(run, 13).link).toBe(INIT_LINK);
+    expectShifted(run, 15, 'monotonic', 1000n * SEC);
+    expect(obs(run, 16)).toEqual({ ret: 0 });
+    expect(obs(run, 17)).toEqual({ err: 'ESRCH' }); // exec killed the other thread
+    expect(obs(run, 18).link).toBe(y);
+    expect(obs(run, 19)).toEqual({ ret: 0 }); // t1 still runs
+  });
+
+  it('§5.7 offsets writes: the worked examples, then EINVAL > ERANGE > EACCES once frozen', async () => {
+    const run = await runOnKernel(OFFSETS_PROGRAM);
+    OFFSETS_WRITES.forEach((w, k) => {
+      const wrote = obs(run, 2 + 2 * k);
+      expect(wrote, JSON.stringify(w.text)).toEqual(w.expect === 'ok' ? { ret: w.text.length } : { err: w.expect });
+      expect(obs(run, 3 + 2 * k)).toEqual({ ret: w.after.length, text: w.after });
+    });
+    const frozenAt = 2 + 2 * OFFSETS_WRITES.length + 1;
+    FROZEN_WRITES.forEach((w, k) => expect(obs(run, frozenAt + k)).toEqual({ err: w.expect }));
+    expectShifted(run, frozenAt + FROZEN_WRITES.length, 'monotonic', -SEC / 2n);
+  });
+
+  it('§8 uptime, sysinfo and btime are shifted by the boottime offset for the reader', async () => {
+    const run = await runOnKernel(UPTIME);
+    const off = 864_000n * SEC;
+    const centis = (text: string) => text.split(' ').map((f) => BigInt(f.replace('.', '').trim()) * 10_000_000n);
+    const [up1, idle1] = centis(obs(run, 4).text!);
+    const s4 = run.steps[4];
+    expect(up1 <= s4.after.boottime + off && up1 > s4.before.boottime + off - SEC / 100n).toBe(true);
+    expect(idle1 >= s4.before.idle && idle1 <= s4.after.idle).toBe(true); // idle is not shifted
+    const s5 = run.steps[5];
+    const up5 = BigInt(obs(run, 5).value!) * SEC;
+    expect(up5 >= s5.before.boottime + off && up5 < s5.after.boottime + off + SEC).toBe(true); // rounded up
+    const s6 = run.steps[6];
+    const bt = BigInt(obs(run, 6).value!);
+    const hostBt = BigInt(obs(run, 9).value!);
+    expect(bt).toBe(hostBt - 864_000n);
+    expect(hostBt * SEC <= s6.after.bootRealtime && hostBt * SEC > s6.before.bootRealtime - 2n * SEC).toBe(true);
+    const [up7] = centis(obs(run, 7).text!);
+    expect(up7 <= run.steps[7].after.boottime && up7 > run.steps[7].before.boottime - SEC / 100n).toBe(true);
+    expectShifted(run, 11, 'boottime', off);
+  });
+
+  it('§10 nsfs ioctls and setns through an fd', async () => {
+    const run = await runOnKernel(IOCTLS);
+    expect(obs(run, 3)).toEqual({ ret: 128 });
+    expect(obs(run, 4)).toEqual({ ret: 128 });
+    expect(obs(run, 5)).toEqual({ err: 'EINVAL' });
+    expect(obs(run, 6)).toEqual({ err: 'EINVAL' });
+    expect(obs(run, 7)).toEqual({ ret: 0, handle: 'f3' });
+    expect(obs(run, 8)).toEqual({ ret: 0x10000000 });
+    expect(obs(run, 9)).toEqual({ ret: 0, uid: 0 });
+    expect(obs(run, 10)).toEqual({ err: 'EPERM' }); // the initial user ns has no parent
+    expect(obs(run, 11)).toEqual({ ret: 0 });
+    expect(obs(run, 12).link).not.toBe(INIT_LINK);
+    expect(obs(run, 13).link).toBe(obs(run, 12).link);
+    expect(obs(run, 14)).toEqual({ err: 'EINVAL' }); // nstype of another namespace type
+    expect(obs(run, 15)).toEqual({ err: 'EBADF' });
+    expect(obs(run, 16)).toEqual({ ret: 0, time: String(run.env.tickNs) }); // §6.2
+    expect(obs(run, 17)).toEqual({ ret: 0, time: '1' });
+    if (!run.env.rtc) {
+      expect(obs(run, 18)).toEqual({ err: 'EINVAL' });
+      expect(obs(run, 19)).toEqual({ err: 'EINVAL' });
+    }
+    expect(obs(run, 20)).toEqual({ err: 'EINVAL' });
+  });
+
+  it('§11 unprivileged: EPERM alone, everything inside an own user namespace', async () => {
+    const run = await runOnKernel(UNPRIVILEGED);
+    expect(obs(run, 2)).toEqual({ err: 'EPERM' });
+    expect(obs(run, 4)).toEqual({ ret: 0, handle: 'f1' });
+    expect(obs(run, 5)).toEqual({ ret: 0 });
+    expect(obs(run, 6)).toEqual({ ret: 15 });
+    expect(obs(run, 7)).toEqual({ ret: 0 });
+    expectShifted(run, 9, 'monotonic', 100n * SEC);
+    expect(obs(run, 10).link).not.toBe(INIT_LINK);
+    expect(obs(run, 11)).toEqual({ err: 'EINVAL' });
+    expect(obs(run, 12)).toEqual({ err: 'EACCES' });
+    expect(obs(run, 13)).toEqual({ ret: 0, handle: 'f3' });
+    expect(obs(run, 17)).toEqual({ ret: 0 });
+    expect(obs(run, 18)).toEqual({ ret: 0 }); // two separate calls work too
+    // The creator's euid has no mapping in its own unmapped user ns: create_user_ns says EPERM.
+    expect(obs(run, 19)).toEqual({ err: 'EPERM' });
+  });
+});
