@@ -1,0 +1,54 @@
+// File descriptors: open of /proc/PID files, pidfd_open, close, pread and write, each routed by the
+// kind of file. Errnos for files without the operation were probed on Linux 6.18: nsfs files and
+// pidfds have no read (EINVAL), nsfs fds are read-only (EBADF), pidfds have no write (EINVAL).
+import type { FdHandle, HostClocks, Observation, ProcFile, TaskHandle } from '../vocab/index.ts';
+import { openNsLink } from './namespaces.ts';
+import { openTimensOffsets, readTimensOffsets, writeTimensOffsets } from './offsets.ts';
+import { fdLookup, processOf, taskByPath, type ModelState, type Task } from './state.ts';
+
+// open("/proc/PID/<file>"): a pid with no task has no /proc directory.
+export function sysOpen(s: ModelState, t: Task, target: TaskHandle, file: ProcFile, mode: 'r' | 'w' | 'rw', fd: FdHandle): Observation {
+  const task = taskByPath(s, target);
+  if (!task) return { err: 'ENOENT' };
+  if (file === 'timens_offsets') return openTimensOffsets(s, t, task, target, mode, fd);
+  return openNsLink(s, t, task, file, fd);
+}
+
+// pidfd_open(pid, 0) -> pidfd_create: the pid must still exist and lead a thread group
+// (a non-leader tid gives ENOENT on 6.18, probed). The fd is O_CLOEXEC.
+export function sysPidfdOpen(s: ModelState, t: Task, target: TaskHandle, fd: FdHandle): Observation {
+  const task = taskByPath(s, target);
+  if (!task) return { err: 'ESRCH' };
+  if (task.pid !== task.tgid) return { err: 'ENOENT' };
+  processOf(s, t).fds!.push({ handle: fd, cloexec: true, file: { kind: 'pidfd', target, pid: task.pid } });
+  return { ret: 0, handle: fd };
+}
+
+export function sysClose(s: ModelState, t: Task, fd: FdHandle): Observation {
+  const p = processOf(s, t);
+  const e = fdLookup(p.fds!, fd);
+  if (!e) return { err: 'EBADF' };
+  p.fds = p.fds!.filter((x) => x !== e);
+  return { ret: 0 };
+}
+
+// pread(fd, buf, 4096, 0) -> vfs_read: FMODE_READ (EBADF), then a read method (EINVAL).
+export function sysRead(s: ModelState, t: Task, fd: FdHandle): Observation {
+  const e = fdLookup(processOf(s, t).fds!, fd);
+  if (!e) return { err: 'EBADF' };
+  const f = e.file;
+  if (f.kind !== 'offsets') return { err: 'EINVAL' };
+  if (f.mode === 'w') return { err: 'EBADF' };
+  return readTimensOffsets(s, f);
+}
+
+// write(fd, text) -> vfs_write: FMODE_WRITE (EBADF), then a write method (EINVAL).
+export function sysWrite(s: ModelState, t: Task, fd: FdHandle, text: string, host: HostClocks): Observation {
+  const e = fdLookup(processOf(s, t).fds!, fd);
+  if (!e) return { err: 'EBADF' };
+  const f = e.file;
+  if (f.kind === 'timens' || f.kind === 'userns') return { err: 'EBADF' };
+  if (f.kind === 'pidfd') return { err: 'EINVAL' };
+  if (f.mode === 'r') return { err: 'EBADF' };
+  return writeTimensOffsets(s, f, text, host);
+}

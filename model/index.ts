@@ -1,0 +1,110 @@
+// The reference model of Linux time namespaces: createModel() gives a Backend that executes one
+// program step at a time. This file only dispatches; each call lives with its concern.
+import {
+  isHostEvent,
+  type Backend, type BackendFactory, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
+} from '../vocab/index.ts';
+import { abstractState } from './abstract.ts';
+import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
+import { sysClose, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
+import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
+import { checkInvariants } from './invariants.ts';
+import { releaseUnreferenced } from './lifetime.ts';
+import { sysIoctl, sysReadlink, sysSetns, sysUnshare } from './namespaces.ts';
+import { readBtime, readUptime, sysctlRead, sysctlWrite, sysSysinfo } from './procfs.ts';
+import { initialState, nsToNanos, taskByHandle, taskByPath, type ModelState, type Task } from './state.ts';
+import {
+  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysExec, sysExit, sysExitGroup, sysWait,
+} from './tasks.ts';
+
+export { INVARIANTS } from './invariants.ts';
+export type { ModelState } from './state.ts';
+
+/** A read-only, JSON-friendly view of the model state for law tests. */
+export interface ModelView {
+  tasks: {
+    handle: string; pid: number; tgid: number; state: Task['state'];
+    timeNs: number | null; timeNsForChildren: number | null; userNs: number; uid: number; euid: number;
+    dumpable: boolean | null;
+  }[];
+  timeNamespaces: { inum: number; owner: number; monotonic: bigint; boottime: bigint; frozen: boolean }[];
+  userNamespaces: { inum: number; parent: number | null; level: number; owner: number; maxTimeNamespaces: number }[];
+}
+
+export interface ModelBackend extends Backend {
+  /** "Name: reason" for each invariant of model/invariants.ts that does not hold now. */
+  checkInvariants(): string[];
+  inspect(): ModelView;
+}
+
+function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): Observation {
+  switch (step.call) {
+    case 'fork': return kernelClone(s, t, step.child, FORK_FLAGS);
+    case 'vfork': return kernelClone(s, t, step.child, VFORK_FLAGS);
+    case 'thread': return kernelClone(s, t, step.child, THREAD_FLAGS);
+    case 'clone3': return kernelClone(s, t, step.child, clone3Flags(step.flags));
+    case 'exec': return sysExec(s, t, step.fail ?? false);
+    case 'exit': return sysExit(s, t);
+    case 'exit_group': return sysExitGroup(s, t);
+    case 'wait': return sysWait(s, t, step.child);
+    case 'unshare': return sysUnshare(s, t, step.flags);
+    case 'setns': return sysSetns(s, t, step.fd, step.nstype);
+    case 'open': return sysOpen(s, t, step.target, step.file, step.mode, step.fd);
+    case 'pidfd_open': return sysPidfdOpen(s, t, step.target, step.fd);
+    case 'close': return sysClose(s, t, step.fd);
+    case 'read': return sysRead(s, t, step.fd);
+    case 'write': return sysWrite(s, t, step.fd, step.text, host);
+    case 'ioctl': return sysIoctl(s, t, step.fd, step.request, step.result);
+    case 'readlink': {
+      const target = taskByPath(s, step.target);
+      return target ? sysReadlink(t, target, step.link) : { err: 'ENOENT' };
+    }
+    case 'clock_gettime': return sysClockGettime(s, t, step.clock, host);
+    case 'clock_getres': return sysClockGetres(s, step.clock);
+    case 'clock_settime': return sysClockSettime(s, t, step.clock, step.sec, step.nsec, host);
+    case 'read_uptime': return readUptime(t, host);
+    case 'sysinfo': return sysSysinfo(t, host);
+    case 'read_btime': return readBtime(t, host);
+    case 'setuid': return sysSetuid(t, step.uid);
+    case 'drop_caps': return sysDropCaps(t, step.caps);
+    case 'map_root': return sysMapRoot(s, t);
+    case 'sysctl_read': return sysctlRead(t);
+    case 'sysctl_write': return sysctlWrite(t, step.value);
+  }
+}
+
+function view(s: ModelState): ModelView {
+  return {
+    tasks: s.tasks.map((t) => ({
+      handle: t.handle, pid: t.pid, tgid: t.tgid, state: t.state,
+      timeNs: t.timeNs?.inum ?? null, timeNsForChildren: t.timeNsForChildren?.inum ?? null,
+      userNs: t.creds.userNs.inum, uid: t.creds.uid, euid: t.creds.euid, dumpable: t.mm?.dumpable ?? null,
+    })),
+    timeNamespaces: s.timeNamespaces.map((ns) => ({
+      inum: ns.inum, owner: ns.owner.inum, monotonic: nsToNanos(ns.monotonic), boottime: nsToNanos(ns.boottime), frozen: ns.frozen,
+    })),
+    userNamespaces: s.userNamespaces.map((ns) => ({
+      inum: ns.inum, parent: ns.parent?.inum ?? null, level: ns.level, owner: ns.owner, maxTimeNamespaces: ns.maxTimeNamespaces,
+    })),
+  };
+}
+
+export function createModelBackend(env: Environment): ModelBackend {
+  const s = initialState(env);
+  return {
+    step(step: Step, host: HostClocks): Observation {
+      if (isHostEvent(step)) return { ret: 0 }; // host time lives in the harness
+      const t = taskByHandle(s, step.task);
+      if (!t || t.state === 'exited') return { err: 'ESRCH' };
+      if (t.state === 'blocked') return { blocked: true };
+      const obs = runTaskStep(s, t, step, host);
+      releaseUnreferenced(s);
+      return obs;
+    },
+    abstract: () => abstractState(s),
+    checkInvariants: () => checkInvariants(s),
+    inspect: () => view(s),
+  };
+}
+
+export const createModel: BackendFactory = createModelBackend;

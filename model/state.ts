@@ -1,0 +1,160 @@
+// The model's state: plain records for user namespaces, time namespaces, credentials, mms, processes
+// and tasks, declared once, and the state a program starts in (docs/conventions.md, "The world a
+// program starts in"). Objects refer to each other directly; nothing is cached or counted: who
+// references what is always found by scanning (see lifetime.ts).
+import {
+  PROC_TIME_INIT_INO, PROC_USER_INIT_INO,
+  type CapName, type Environment, type FdHandle, type TaskHandle,
+} from '../vocab/index.ts';
+
+/** A (sec, nsec) pair with 0 <= nsec < 1e9, as struct timespec64. */
+export interface Timespec { sec: bigint; nsec: bigint }
+
+export interface UserNs {
+  inum: number;                       // nsfs inode number
+  parent: UserNs | null;              // null only for init_user_ns
+  level: number;                      // nesting depth, 0 for init_user_ns
+  owner: number;                      // kuid of the creator's euid
+  uidMap: number | null;              // kuid that uid 0 maps to (map_root); unused for init_user_ns
+  gidMapped: boolean;                 // gid_map "0 0 1" written; unused for init_user_ns
+  setgroupsAllowed: boolean;          // USERNS_SETGROUPS_ALLOWED
+  maxTimeNamespaces: number;          // ucount_max[UCOUNT_TIME_NAMESPACES]
+  timeNamespaces: Record<string, number>; // ucount[UCOUNT_TIME_NAMESPACES] charged here, by kuid
+}
+
+/** One level of an inc_ucount() charge: the user namespace and the kuid it was counted under. */
+export interface UcountCharge { ns: UserNs; kuid: number }
+
+export interface TimeNs {
+  inum: number;                       // nsfs inode number
+  owner: UserNs;                      // user_ns: every capability check on this namespace is made here
+  monotonic: Timespec;                // offsets.monotonic
+  boottime: Timespec;                 // offsets.boottime
+  frozen: boolean;                    // frozen_offsets
+  charges: UcountCharge[];            // released when the namespace is freed
+}
+
+export interface Creds {
+  uid: number;                        // kuid; gids are always kgid 0 (docs/conventions.md)
+  euid: number;                       // kuid, also fsuid
+  suid: number;                       // kuid
+  userNs: UserNs;                     // cred->user_ns
+  effective: CapName[];               // cap_effective
+  permitted: CapName[];               // cap_permitted
+  bounding: CapName[];                // cap_bset
+}
+
+export interface Mm {
+  id: number;                         // identity only
+  dumpable: boolean;                  // get_dumpable(mm) == SUID_DUMP_USER
+  userNs: UserNs;                     // mm->user_ns: the creds' user ns at exec, copied by fork
+}
+
+/** An open file description; fd tables that share it (after fork) hold the same record. */
+export type File =
+  | { kind: 'timens'; ns: TimeNs }
+  | { kind: 'userns'; ns: UserNs }
+  | { kind: 'offsets'; target: TaskHandle; pid: number; mode: 'r' | 'w' | 'rw'; opener: Creds }
+  | { kind: 'pidfd'; target: TaskHandle; pid: number };
+
+/** One slot of an fd table. handle is null for an fd no step can name. */
+export interface FdEntry { handle: FdHandle | null; file: File; cloexec: boolean }
+
+export interface Process {
+  tgid: number;                       // pid of the thread-group leader
+  parent: number | null;              // tgid of the parent process; null = the harness's reaper
+  fds: FdEntry[] | null;              // the fd table, shared by all threads; null once released
+}
+
+export interface Task {
+  handle: TaskHandle;                 // the program's name for it
+  pid: number;                        // tid
+  tgid: number;                       // its process
+  state: 'running' | 'blocked' | 'exited';
+  vforkParent: TaskHandle | null;     // task blocked in vfork() until this one execs or exits
+  creds: Creds;                       // kept until the task is reaped
+  mm: Mm | null;                      // null once exited
+  timeNs: TimeNs | null;              // nsproxy->time_ns; null once exited
+  timeNsForChildren: TimeNs | null;   // nsproxy->time_ns_for_children; null once exited
+}
+
+export interface ModelState {
+  env: Environment;                   // what the program started from
+  initUserNs: UserNs;                 // init_user_ns, never freed
+  initTimeNs: TimeNs;                 // init_time_ns, never freed
+  userNamespaces: UserNs[];           // live user namespaces, init first
+  timeNamespaces: TimeNs[];           // live time namespaces, init first
+  tasks: Task[];                      // every task not yet reaped
+  processes: Process[];               // every process with a task not yet reaped
+  handlePids: Record<TaskHandle, number>; // the last pid each task handle had
+  nextPid: number;                    // pids are never reused
+  nextMmId: number;
+}
+
+export const ZERO: Timespec = { sec: 0n, nsec: 0n };
+
+export function initialState(env: Environment): ModelState {
+  const initUserNs: UserNs = {
+    inum: PROC_USER_INIT_INO, parent: null, level: 0, owner: 0, uidMap: null, gidMapped: false,
+    setgroupsAllowed: true, maxTimeNamespaces: env.maxTimeNamespaces, timeNamespaces: {},
+  };
+  const initTimeNs: TimeNs = {
+    inum: PROC_TIME_INIT_INO, owner: initUserNs, monotonic: ZERO, boottime: ZERO, frozen: true, charges: [],
+  };
+  const t0: Task = {
+    handle: 't0', pid: 1, tgid: 1, state: 'running', vforkParent: null,
+    creds: {
+      uid: env.uid, euid: env.uid, suid: env.uid, userNs: initUserNs,
+      effective: [...env.caps], permitted: [...env.caps], bounding: [...env.caps],
+    },
+    mm: { id: 1, dumpable: true, userNs: initUserNs },
+    timeNs: initTimeNs, timeNsForChildren: initTimeNs,
+  };
+  return {
+    env, initUserNs, initTimeNs,
+    userNamespaces: [initUserNs], timeNamespaces: [initTimeNs],
+    tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [] }],
+    handlePids: { t0: 1 }, nextPid: 2, nextMmId: 2,
+  };
+}
+
+// ---- Lookups (linear scans) ----------------------------------------------------------------------
+
+/** The task a step's acting handle names, if it has not been reaped. */
+export function taskByHandle(s: ModelState, handle: TaskHandle): Task | undefined {
+  return s.tasks.find((t) => t.handle === handle);
+}
+
+/** The task that now has the pid the handle last had (how /proc/PID and pidfd_open resolve it). */
+export function taskByPath(s: ModelState, handle: TaskHandle): Task | undefined {
+  const pid = s.handlePids[handle];
+  return pid === undefined ? undefined : s.tasks.find((t) => t.pid === pid);
+}
+
+export function taskByPid(s: ModelState, pid: number): Task | undefined {
+  return s.tasks.find((t) => t.pid === pid);
+}
+
+export function processOf(s: ModelState, t: Task): Process {
+  const p = s.processes.find((p) => p.tgid === t.tgid);
+  if (!p) throw new Error(`task ${t.handle} has no process`);
+  return p;
+}
+
+export function threadsOf(s: ModelState, tgid: number): Task[] {
+  return s.tasks.filter((t) => t.tgid === tgid);
+}
+
+export function liveTasks(s: ModelState): Task[] {
+  return s.tasks.filter((t) => t.state !== 'exited');
+}
+
+/** The fd slot a handle names in a table (the last one bound, as rebinding leaves the old fd open). */
+export function fdLookup(fds: FdEntry[], handle: FdHandle): FdEntry | undefined {
+  for (let i = fds.length - 1; i >= 0; i--) if (fds[i].handle === handle) return fds[i];
+  return undefined;
+}
+
+export function nsToNanos(t: Timespec): bigint {
+  return t.sec * 1_000_000_000n + t.nsec;
+}

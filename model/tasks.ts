@@ -1,0 +1,174 @@
+// Tasks and processes: kernel_clone/copy_process (fork, vfork, pthread_create, clone3), execve,
+// exit, exit_group and waitpid. Namespace effects follow copy_namespaces/timens_on_fork and
+// exec_task_namespaces (Linux 6.2+): a child that does not share the mm enters its parent's
+// time_ns_for_children and freezes it; a CLONE_VM child keeps both pointers; exec switches to
+// time_ns_for_children together with the new mm.
+import { CLONE_FLAGS as F, type CloneFlagName, type Observation, type TaskHandle } from '../vocab/index.ts';
+import { capable, commitCreds, copyCreds, fullCaps, isNsRoot } from './creds.ts';
+import { cloneTimeNs, createUserNs, timensFreeze } from './lifetime.ts';
+import { processOf, taskByHandle, taskByPath, threadsOf, type ModelState, type Process, type Task } from './state.ts';
+
+export function cloneFlags(names: readonly CloneFlagName[]): number {
+  return names.reduce((acc, n) => acc | F[n], 0);
+}
+
+/** The flags each task-creating call passes to kernel_clone. */
+export const FORK_FLAGS = 0;
+export const VFORK_FLAGS = F.CLONE_VM | F.CLONE_VFORK;
+export const THREAD_FLAGS = F.CLONE_VM | F.CLONE_FS | F.CLONE_FILES | F.CLONE_SIGHAND | F.CLONE_THREAD;
+
+/** clone3 flags of a program: CLONE_THREAD brings CLONE_SIGHAND|CLONE_FILES|CLONE_FS along. */
+export function clone3Flags(names: readonly CloneFlagName[]): number {
+  const flags = cloneFlags(names);
+  return flags & F.CLONE_THREAD ? flags | F.CLONE_SIGHAND | F.CLONE_FILES | F.CLONE_FS : flags;
+}
+
+// kernel_clone -> copy_process -> copy_creds, copy_namespaces -> create_new_namespaces, timens_on_fork
+export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flags: number): Observation {
+  if ((flags & F.CLONE_NEWUSER) && (flags & F.CLONE_FS)) return { err: 'EINVAL' };
+  if ((flags & F.CLONE_THREAD) && !(flags & F.CLONE_SIGHAND)) return { err: 'EINVAL' };
+  if ((flags & F.CLONE_SIGHAND) && !(flags & F.CLONE_VM)) return { err: 'EINVAL' };
+  if ((flags & F.CLONE_THREAD) && (flags & F.CLONE_NEWUSER)) return { err: 'EINVAL' };
+  // copy_creds: a new user namespace makes the child its owner's creature with every capability.
+  let creds = copyCreds(parent.creds);
+  if (flags & F.CLONE_NEWUSER) {
+    const userNs = createUserNs(s, parent.creds);
+    if (typeof userNs === 'string') return { err: userNs };
+    creds = { ...creds, userNs, effective: fullCaps(), permitted: fullCaps(), bounding: fullCaps() };
+  }
+  // copy_namespaces: CAP_SYS_ADMIN over the child's user namespace, judged on the parent's creds.
+  let timeNs = parent.timeNs!;
+  let timeNsForChildren = parent.timeNsForChildren!;
+  if (flags & F.CLONE_NEWTIME) {
+    if (!capable(parent.creds, creds.userNs, 'CAP_SYS_ADMIN')) return { err: 'EPERM' };
+    const ns = cloneTimeNs(s, creds.userNs, parent.creds.euid, parent.timeNsForChildren!);
+    if (typeof ns === 'string') return { err: ns };
+    timeNsForChildren = ns;
+  }
+  // timens_on_fork: only a child with its own mm can enter; entering freezes.
+  if (!(flags & F.CLONE_VM) && timeNs !== timeNsForChildren) {
+    timeNs = timeNsForChildren;
+    timensFreeze(timeNs);
+  }
+  // Don't report errors after this line: the child exists.
+  const pid = s.nextPid++;
+  const mm = flags & F.CLONE_VM
+    ? parent.mm!
+    : { id: s.nextMmId++, dumpable: parent.mm!.dumpable, userNs: parent.mm!.userNs };
+  const thread = (flags & F.CLONE_THREAD) !== 0;
+  if (!thread) {
+    const fds = processOf(s, parent).fds!.map((e) => ({ ...e }));
+    s.processes.push({ tgid: pid, parent: parent.tgid, fds });
+  }
+  s.tasks.push({
+    handle: child, pid, tgid: thread ? parent.tgid : pid, state: 'running',
+    vforkParent: flags & F.CLONE_VFORK ? parent.handle : null,
+    creds, mm, timeNs, timeNsForChildren,
+  });
+  s.handlePids[child] = pid;
+  if (flags & F.CLONE_VFORK) parent.state = 'blocked';
+  return { ret: 0, handle: child };
+}
+
+// complete_vfork_done(), from mm_release() at exit and at exec.
+function releaseVforkParent(s: ModelState, t: Task): void {
+  if (t.vforkParent === null) return;
+  const parent = taskByHandle(s, t.vforkParent);
+  if (parent && parent.state === 'blocked') parent.state = 'running';
+  t.vforkParent = null;
+}
+
+// do_exit() of one task: exit_mm, exit_task_namespaces; creds stay until the task is reaped.
+function doExit(s: ModelState, t: Task): void {
+  t.state = 'exited';
+  t.mm = null;
+  t.timeNs = null;
+  t.timeNsForChildren = null;
+  releaseVforkParent(s, t);
+}
+
+function removeTask(s: ModelState, t: Task): void {
+  s.tasks = s.tasks.filter((x) => x !== t);
+}
+
+// release_task() of a whole process: the zombie leader and the process go.
+function reapProcess(s: ModelState, p: Process): void {
+  s.tasks = s.tasks.filter((t) => t.tgid !== p.tgid);
+  s.processes = s.processes.filter((x) => x !== p);
+}
+
+function hasLiveTask(s: ModelState, tgid: number): boolean {
+  return threadsOf(s, tgid).some((t) => t.state !== 'exited');
+}
+
+// exit_notify(): a non-leader thread is released at once; the last thread's exit ends the process:
+// its fd table goes, its children move to the reaper (zombies among them are reaped), and it is
+// reaped at once when its own parent is the reaper.
+function exitNotify(s: ModelState, t: Task): void {
+  const p = processOf(s, t);
+  if (t.pid !== p.tgid) removeTask(s, t);
+  if (hasLiveTask(s, p.tgid)) return;
+  p.fds = null;
+  for (const child of s.processes.filter((c) => c.parent === p.tgid)) {
+    if (hasLiveTask(s, child.tgid)) child.parent = null;
+    else reapProcess(s, child);
+  }
+  if (p.parent === null) reapProcess(s, p);
+}
+
+// SYS_exit
+export function sysExit(s: ModelState, t: Task): Observation {
+  doExit(s, t);
+  exitNotify(s, t);
+  return { ret: 0 };
+}
+
+// SYS_exit_group: every thread of the group dies, the caller last.
+export function sysExitGroup(s: ModelState, t: Task): Observation {
+  const others = threadsOf(s, t.tgid).filter((o) => o !== t && o.state !== 'exited');
+  for (const o of [...others, t]) {
+    doExit(s, o);
+    exitNotify(s, o);
+  }
+  return { ret: 0 };
+}
+
+// execve -> begin_new_exec: de_thread, exec_mmap, exec_task_namespaces, do_close_on_exec,
+// dumpability, then commit_creds of the recomputed capabilities (cap_bprm_creds_from_file).
+export function sysExec(s: ModelState, t: Task, fail: boolean): Observation {
+  if (fail) return { err: 'ENOENT' };
+  // Point of no return. de_thread: the other threads die without becoming zombies, and a
+  // non-leader takes over the leader's pid.
+  for (const o of threadsOf(s, t.tgid)) {
+    if (o === t) continue;
+    if (o.state !== 'exited') doExit(s, o);
+    removeTask(s, o);
+  }
+  if (t.pid !== t.tgid) {
+    t.pid = t.tgid;
+    s.handlePids[t.handle] = t.tgid;
+  }
+  releaseVforkParent(s, t);
+  t.mm = { id: s.nextMmId++, dumpable: true, userNs: t.creds.userNs };
+  if (t.timeNs !== t.timeNsForChildren) {
+    t.timeNs = t.timeNsForChildren;
+    timensFreeze(t.timeNs!);
+  }
+  const p = processOf(s, t);
+  p.fds = p.fds!.filter((e) => !e.cloexec);
+  // handle_privileged_root: root of its own namespace gets its bounding set, anyone else nothing.
+  const caps = isNsRoot(t.creds) ? [...t.creds.bounding] : [];
+  commitCreds(t, { ...copyCreds(t.creds), permitted: caps, effective: [...caps] });
+  return { ret: 0 };
+}
+
+// waitpid(pid, WNOHANG|__WALL): only a child process's leader can be waited for.
+export function sysWait(s: ModelState, t: Task, child: TaskHandle): Observation {
+  const c = taskByPath(s, child);
+  if (!c || c.pid !== c.tgid) return { err: 'ECHILD' };
+  const p = processOf(s, c);
+  if (p.parent !== t.tgid) return { err: 'ECHILD' };
+  if (hasLiveTask(s, p.tgid)) return { ret: 0 };
+  reapProcess(s, p);
+  return { ret: 1 };
+}
