@@ -92,6 +92,7 @@ function between(v: bigint, a: bigint, b: bigint): boolean {
 
 /** Null when the kernel's time values lie within the two models'; else why not. */
 function timeWithin(kind: TimeKind, k: Observation, lo: Observation, hi: Observation): string | null {
+  if (k.ret === undefined || k.err !== undefined || k.blocked) return null;
   switch (kind) {
     case 'none': return null;
     case 'cputime': return BigInt(k.time!) >= 0n ? null : 'a CPU clock read negative';
