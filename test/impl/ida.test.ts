@@ -1,0 +1,32 @@
+// The proc inode IDA: lowest free number from PROC_DYNAMIC_FIRST, a freed number reused at once
+// (reference §10.2; docs/conventions.md "Namespaces").
+import { describe, expect, it } from 'vitest';
+import { Ida } from '../../impl/ida.ts';
+import { PROC_DYNAMIC_FIRST } from '../../vocab/index.ts';
+
+describe('Ida', () => {
+  it('hands out 4026531840 upwards', () => {
+    const ida = new Ida();
+    expect([ida.alloc(), ida.alloc(), ida.alloc()]).toEqual([4026531840, 4026531841, 4026531842]);
+    expect(PROC_DYNAMIC_FIRST).toBe(4026531840);
+  });
+
+  it('reuses the lowest freed number first, whatever the order of frees', () => {
+    const ida = new Ida();
+    const ids = Array.from({ length: 6 }, () => ida.alloc());
+    ida.free(ids[4]);
+    ida.free(ids[1]);
+    ida.free(ids[3]);
+    expect(ida.alloc()).toBe(ids[1]);
+    expect(ida.alloc()).toBe(ids[3]);
+    expect(ida.alloc()).toBe(ids[4]);
+    expect(ida.alloc()).toBe(4026531846);
+  });
+
+  it('reuses a number freed just now by the very next allocation', () => {
+    const ida = new Ida();
+    const a = ida.alloc();
+    ida.free(a);
+    expect(ida.alloc()).toBe(a);
+  });
+});
