@@ -1,0 +1,52 @@
+// Running hand-written programs on the model: every step gets the same hand-made host clocks
+// unless a test passes its own, and every step is followed by the model's invariants.
+import { expect } from 'vitest';
+import { CAP_NAMES, type CapName, type Environment, type HostClocks, type Observation, type Step } from '../../vocab/index.ts';
+import { createModelBackend, type ModelBackend } from '../../model/index.ts';
+
+export const S = 1_000_000_000n;
+
+/** Host clocks: uptime 1051.63 s, boot at realtime 1795911312 s (reference §8). */
+export function hostClocks(over: Partial<HostClocks> = {}): HostClocks {
+  return {
+    realtime: 1795912363_630000000n, monotonic: 1000n * S, monotonicRaw: 1000n * S,
+    boottime: 1051_630000000n, tai: 1795912400_000000000n, realtimeCoarse: 1795912363_000000000n,
+    monotonicCoarse: 999n * S, cputime: 12345n, idle: 2009_220000000n, bootRealtime: 1795911312n * S,
+    ...over,
+  };
+}
+
+export function environment(over: Partial<Environment> = {}): Environment {
+  return { caps: [...CAP_NAMES], uid: 0, rtc: true, maxTimeNamespaces: 96365, tickNs: 4_000_000n, ...over };
+}
+
+/** Every named capability except CAP_SYS_RESOURCE, as root has on the machine this was written on. */
+export const HOST_ROOT_CAPS: CapName[] = CAP_NAMES.filter((c) => c !== 'CAP_SYS_RESOURCE');
+
+export interface Run { model: ModelBackend; obs: Observation[]; do(step: Step, host?: HostClocks): Observation }
+
+export function run(steps: Step[], env: Environment = environment(), host: HostClocks = hostClocks()): Run {
+  const model = createModelBackend(env);
+  const r: Run = {
+    model,
+    obs: [],
+    do(step, h = host) {
+      const o = model.step(step, h);
+      expect(model.checkInvariants(), JSON.stringify(step)).toEqual([]);
+      r.obs.push(o);
+      return o;
+    },
+  };
+  for (const step of steps) r.do(step);
+  return r;
+}
+
+/** The inode number a readlink observation names. */
+export function inum(o: Observation): number {
+  const m = /^time:\[(\d+)\]$/.exec(o.link ?? '');
+  if (!m) throw new Error(`not a time link: ${JSON.stringify(o)}`);
+  return Number(m[1]);
+}
+
+export const INIT_TIME = 4026531834;
+export const INIT_USER = 4026531837;
