@@ -51,10 +51,12 @@ export function sysExecve(k: Kernel, me: Task, fail: boolean): Errno | null {
   vvarMapFor(k, mm, me.nsproxy!.timeNs);
   execTaskNamespaces(k, me);
   doCloseOnExec(k, me.files!);
+  // The dumpability rules run before the new creds are committed, so a gain of capabilities (root
+  // that had dropped some) still leaves the new mm non-dumpable through commit_creds.
+  mm.dumpable = true;
   // cap_bprm_creds_from_file(): root of its user namespace gets its bounding set, anyone else nothing.
   const cred = prepareCreds(me.cred);
   cred.effective = cred.permitted = isRootIn(cred) ? cred.bounding : 0;
   commitCreds(k, me, cred);
-  mm.dumpable = true;
   return null;
 }

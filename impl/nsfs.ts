@@ -61,10 +61,11 @@ export function nsIoctl(me: Task, file: File, request: NsIoctl): IoctlResult {
   return 'ENOTTY';
 }
 
-/** pidfd_open(pid, 0): ESRCH for a pid with no task, EINVAL unless it is a thread-group leader. */
+/** pidfd_open(pid, 0): ESRCH for a pid with no task, ENOENT unless it is a thread-group leader
+ *  (pidfd_prepare; Linux 6.18 answers ENOENT there, checked on the running kernel). */
 export function pidfdOpen(k: Kernel, me: Task, pid: number | undefined, target: string): File | Errno {
   const t = pid === undefined ? undefined : k.pidHash.get(pid);
   if (t === undefined) return 'ESRCH';
-  if (t.group.leader !== t) return 'EINVAL';
+  if (t.group.leader !== t) return 'ENOENT';
   return allocFile(me.cred, { kind: 'pidfd', pid: t.pid, target });
 }
