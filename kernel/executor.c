@@ -258,16 +258,30 @@ static void pump(int timeout_ms)
 /* Exited as far as everyone can tell: a thread-group leader once it is a zombie (exit_state set),
  * any other thread once it has been released (its pid unhashed), because only then does its
  * process become reapable and its children reparented. */
+static char proc_state(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof buf) < 0)
+		return 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 static int task_is_dead(struct etask *t)
 {
 	if (t->pidfd < 0)
 		return 1;
 	struct pollfd p = { t->pidfd, POLLIN, 0 };
-	if (poll(&p, 1, 0) <= 0)
-		return 0;
-	if (t->tid == t->tgid)
-		return (p.revents & (POLLIN | POLLHUP)) != 0;
-	return (p.revents & POLLHUP) != 0;
+	int ready = poll(&p, 1, 0) > 0;
+	if (t->tid != t->tgid)
+		return ready && (p.revents & POLLHUP);
+	if (ready && (p.revents & (POLLIN | POLLHUP)))
+		return 1;
+	/* A leader that exits before its threads is a zombie that pidfd_poll does not report
+	 * (delay_group_leader); /proc shows it. */
+	char st = proc_state(t->tid);
+	return st == 0 || st == 'Z' || st == 'X';
 }
 
 static void task_wait_dead(struct etask *t)
@@ -606,9 +620,22 @@ static void step_exec(struct etask *t, int fail, struct outcome *o)
 	const char *path = fail ? "/nonexistent/timens-executor" : executor_path;
 	hex_encode(hex, path, strlen(path));
 	int births = t->births;
+	/* During de_thread the exec'ing thread swaps pids with the leader, so its own pidfd may
+	 * report the old leader's death; only the end of the whole group means the exec died. */
+	int group = (int)syscall(SYS_pidfd_open, t->tgid, 0);
 	task_send(t, "exec %s", hex);
-	while (!t->has_reply && t->births == births && !task_is_dead(t))
+	for (;;) {
+		if (t->has_reply || t->births != births)
+			break;
+		struct pollfd p = { group, POLLIN, 0 };
+		if (group < 0 || poll(&p, 1, 0) > 0) {
+			pump(0);
+			break;
+		}
 		pump(1);
+	}
+	if (group >= 0)
+		close(group);
 	if (t->has_reply) {
 		outcome_from_reply(o, t);
 		return;
