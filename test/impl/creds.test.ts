@@ -37,9 +37,12 @@ describe('map_root', () => {
     r.ok({ task: 't0', call: 'unshare', flags: ['CLONE_NEWUSER'] });
     expect(r.step({ task: 't0', call: 'map_root' })).toEqual({ err: 'EPERM' });
   });
-  it('the initial user namespace cannot be mapped: EPERM', () => {
+  it('the initial user namespace cannot be mapped: EPERM, or EACCES at open without CAP_SYS_ADMIN', () => {
     const r = new Run();
     expect(r.step({ task: 't0', call: 'map_root' })).toEqual({ err: 'EPERM' });
+    // proc_setgroups_open() refuses a writer without CAP_SYS_ADMIN before anything is written.
+    const u = new Run({ caps: ['CAP_SYS_TIME'] });
+    expect(u.step({ task: 't0', call: 'map_root' })).toEqual({ err: 'EACCES' });
   });
   it('a second map_root is refused: setgroups is sealed once gid_map is written', () => {
     const r = new Run();
@@ -56,5 +59,24 @@ describe('setns into a root-owned namespace from a child user namespace (§11)',
       { task: 't0', call: 'fork', child: 't1' },
       { task: 't1', call: 'unshare', flags: ['CLONE_NEWUSER'] });
     expect(r.step({ task: 't1', call: 'setns', fd: 'f1', nstype: ['CLONE_NEWTIME'] })).toEqual({ err: 'EPERM' });
+  });
+});
+
+describe('max_time_namespaces (§12)', () => {
+  it('is writable only with CAP_SYS_RESOURCE, within [0, INT_MAX]; 0 forbids creation', () => {
+    const r = new Run();
+    expect(r.step({ task: 't0', call: 'sysctl_write', value: -1 })).toEqual({ err: 'EINVAL' });
+    r.ok({ task: 't0', call: 'sysctl_write', value: 0 });
+    expect(r.step({ task: 't0', call: 'sysctl_read' })).toEqual({ ret: 0, value: '0' });
+    expect(r.step({ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] })).toEqual({ err: 'ENOSPC' });
+    const u = new Run({ caps: ['CAP_SYS_ADMIN'] });
+    expect(u.step({ task: 't0', call: 'sysctl_write', value: 5 })).toEqual({ err: 'EACCES' });
+  });
+  it('a nested namespace showing INT_MAX still gets ENOSPC when an ancestor level is exhausted', () => {
+    const r = new Run({ maxTimeNamespaces: 1 });
+    r.ok({ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { task: 't0', call: 'fork', child: 't1' },
+      { task: 't1', call: 'unshare', flags: ['CLONE_NEWUSER'] });
+    expect(r.step({ task: 't1', call: 'sysctl_read' })).toEqual({ ret: 0, value: '2147483647' });
+    expect(r.step({ task: 't1', call: 'unshare', flags: ['CLONE_NEWTIME'] })).toEqual({ err: 'ENOSPC' });
   });
 });
