@@ -16,6 +16,8 @@ export interface Counterexample {
   property: string;
   /** The two sides compared, left first. */
   sides: [string, string];
+  /** What the divergence turned out to be, added by whoever fixed it. */
+  note?: string;
   /** How to find it again: the fast-check seed and path of the campaign that found it. */
   found?: { seed: number; path?: string; runs?: number; maxSteps?: number };
   /** The first step at which the sides differ, and what each observed there. */

@@ -1,14 +1,13 @@
 // Credentials (kernel/cred.c, security/commoncap.c, kernel/ptrace.c). A cred is shared by reference
 // and never changed in place: a change is prepare_creds (copy) + commit_creds (swap), so fds keep the
 // opener's credentials and threads created before a change keep theirs.
-// Capability sets are bitmasks over the capabilities the vocabulary names, plus one bit standing for
-// all the others together (they are only ever granted or removed as a whole).
+// Capability sets are bitmasks over the capabilities the vocabulary names: no other capability decides
+// anything in this subsystem.
 import { CAP_NAMES, type CapName } from '../vocab/index.ts';
 import type { Kernel, Task } from './sched.ts';
 import { getUserNs, makeKuid, putUserNs, type UserNamespace } from './user_namespace.ts';
 
-export const CAP_OTHERS = 1 << CAP_NAMES.length;
-export const CAP_FULL = (CAP_OTHERS << 1) - 1;
+export const CAP_FULL = (1 << CAP_NAMES.length) - 1;
 
 export function capBit(name: CapName): number {
   return 1 << CAP_NAMES.indexOf(name);

@@ -3,7 +3,7 @@
 // copy_namespaces (which may create a time namespace and enters the tfc when the child gets its own
 // mm), and only then is the child made visible.
 import { CLONE_FLAGS, type Errno, type TaskHandle } from '../vocab/index.ts';
-import { CAP_FULL, CAP_OTHERS, capBit, getCred, nsCapable, prepareCreds, putCred, type Cred } from './cred.ts';
+import { CAP_FULL, capBit, getCred, nsCapable, prepareCreds, putCred, type Cred } from './cred.ts';
 import { dupFd } from './files.ts';
 import { createNewNamespaces, getNsproxy, timensOnFork, type Nsproxy } from './nsproxy.ts';
 import type { Kernel, MmStruct, Task, ThreadGroup } from './sched.ts';
@@ -22,7 +22,7 @@ function copyCreds(k: Kernel, parent: Task, flags: number): Cred | Errno {
   if (!(flags & CLONE_NEWUSER) && (flags & CLONE_THREAD)) return getCred(parent.cred);
   const cred = prepareCreds(parent.cred);
   if (flags & CLONE_NEWUSER) {
-    const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & CAP_OTHERS) !== 0);
+    const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
     if (typeof ns === 'string') {
       putCred(k, cred);
       return ns;

@@ -6,7 +6,7 @@ import {
 } from '../vocab/index.ts';
 import { buildAbstract } from './abstract.ts';
 import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime, sysinfoUptime } from './clocks.ts';
-import { CAP_FULL, CAP_OTHERS, capMask, type Cred } from './cred.ts';
+import { capMask, type Cred } from './cred.ts';
 import { sysExecve } from './exec.ts';
 import { doExit, doGroupExit, sysWait } from './exit.ts';
 import { allocFile, closeFd, fdInstall } from './files.ts';
@@ -50,11 +50,7 @@ function bootKernel(env: Environment): Kernel {
     env, ida: new Ida(), initUserNs: userNs, initTimeNs: timeNs, timeNamespaces: new Map(), userNamespaces: new Map(),
     pidHash: new Map(), tasks: new Map(), lastPid: new Map(), nextPid: 1, host, vdsoData: createHostPage(env.tickNs),
   };
-  // Environment.caps names only the capabilities the vocabulary knows; a full named set stands for
-  // the full kernel set (and one missing only CAP_SYS_RESOURCE, as for root on the reference machine).
-  let caps = capMask(env.caps);
-  const named = CAP_FULL & ~CAP_OTHERS;
-  if ((caps | (1 << 5)) === named || caps === named) caps |= CAP_OTHERS;
+  const caps = capMask(env.caps);
   const cred: Cred = { uid: env.uid, userNs: getUserNs(userNs), effective: caps, permitted: caps, bounding: caps, count: 1 };
   const mm: MmStruct = { users: new Set(), dumpable: true, userNs, vvar: k.vdsoData, timensSlot: null };
   timeNs.count += 2;

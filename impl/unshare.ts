@@ -2,7 +2,7 @@
 // unshare_nsproxy_namespaces). A new time namespace becomes the caller's tfc only: its clocks do not
 // move until it enters (fork, exec, setns).
 import { CLONE_FLAGS, type Errno } from '../vocab/index.ts';
-import { CAP_FULL, CAP_OTHERS, capBit, commitCreds, nsCapable, prepareCreds, putCred, type Cred } from './cred.ts';
+import { CAP_FULL, capBit, commitCreds, nsCapable, prepareCreds, putCred, type Cred } from './cred.ts';
 import { createNewNamespaces, switchTaskNamespaces } from './nsproxy.ts';
 import { currentIsSingleThreaded, threadGroupEmpty, type Kernel, type Task } from './sched.ts';
 import { createUserNs, putUserNs } from './user_namespace.ts';
@@ -41,7 +41,7 @@ export function sysUnshare(k: Kernel, me: Task, requested: number): Errno | null
   let newCred: Cred | null = null;
   if (flags & CLONE_NEWUSER) {
     const cred = prepareCreds(me.cred);
-    const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & CAP_OTHERS) !== 0);
+    const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
     if (typeof ns === 'string') {
       putCred(k, cred);
       return ns;

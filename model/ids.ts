@@ -52,7 +52,11 @@ function mapWrite(t: Task, ns: UserNs, which: 'uid' | 'gid'): Observation | null
   if (!capable(t.creds, ns, 'CAP_SYS_ADMIN')) return { err: 'EPERM' };
   if (which === 'uid') {
     // K: the caller's euid as the parent sees it; the owner may map just itself.
-    const lower = makeKuid(parent, fromKuidMunged(parent, t.creds.euid));
+    const k = fromKuidMunged(parent, t.creds.euid);
+    // verify_root_map: writing one's own map onto the parent's uid 0 needs the creator to have held
+    // CAP_SETFCAP when it made the namespace.
+    if (k === 0 && !ns.parentCouldSetfcap) return { err: 'EPERM' };
+    const lower = makeKuid(parent, k);
     const own = ns.owner === t.creds.euid && lower === t.creds.euid;
     if (!own && !capable(t.creds, parent, 'CAP_SETUID')) return { err: 'EPERM' };
     if (lower === null) return { err: 'EPERM' }; // map_id_range_down finds no kernel id

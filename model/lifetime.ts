@@ -16,7 +16,7 @@ export function createUserNs(s: ModelState, cred: Creds): UserNs | Errno {
   if (!kuidHasMapping(parent, cred.euid) || !kgidRootHasMapping(parent)) return 'EPERM';
   const ns: UserNs = {
     inum: procAllocInum(s), parent, level: parent.level + 1, owner: cred.euid,
-    uidMap: null, gidMapped: false, setgroupsAllowed: true,
+    uidMap: null, gidMapped: false, setgroupsAllowed: true, parentCouldSetfcap: cred.effective.includes('CAP_SETFCAP'),
     maxTimeNamespaces: INT_MAX, timeNamespaces: {},
   };
   s.userNamespaces.push(ns);

@@ -18,6 +18,7 @@ export interface UserNs {
   uidMap: number | null;              // kuid that uid 0 maps to (map_root); unused for init_user_ns
   gidMapped: boolean;                 // gid_map "0 0 1" written; unused for init_user_ns
   setgroupsAllowed: boolean;          // USERNS_SETGROUPS_ALLOWED
+  parentCouldSetfcap: boolean;        // parent_could_setfcap: the creator's effective set held CAP_SETFCAP
   maxTimeNamespaces: number;          // ucount_max[UCOUNT_TIME_NAMESPACES]
   timeNamespaces: Record<string, number>; // ucount[UCOUNT_TIME_NAMESPACES] charged here, by kuid
 }
@@ -96,7 +97,7 @@ export const ZERO: Timespec = { sec: 0n, nsec: 0n };
 export function initialState(env: Environment): ModelState {
   const initUserNs: UserNs = {
     inum: PROC_USER_INIT_INO, parent: null, level: 0, owner: 0, uidMap: null, gidMapped: false,
-    setgroupsAllowed: true, maxTimeNamespaces: env.maxTimeNamespaces, timeNamespaces: {},
+    setgroupsAllowed: true, parentCouldSetfcap: true, maxTimeNamespaces: env.maxTimeNamespaces, timeNamespaces: {},
   };
   const initTimeNs: TimeNs = {
     inum: PROC_TIME_INIT_INO, owner: initUserNs, monotonic: ZERO, boottime: ZERO, frozen: true, charges: [],

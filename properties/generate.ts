@@ -70,6 +70,9 @@ function flags<T extends string>(r: Rng, table: [T, number][]): T[] {
 }
 
 const ALL_CLOCKS: ClockRef[] = [...CLOCK_NAMES, ...INVALID_CLOCK_IDS];
+/** The clocks a time namespace shifts: half of all reads, since they are what the offsets are for. */
+const SHIFTED_CLOCKS: ClockRef[] = ['CLOCK_MONOTONIC', 'CLOCK_BOOTTIME', 'CLOCK_MONOTONIC_RAW', 'CLOCK_MONOTONIC_COARSE', 'CLOCK_BOOTTIME_ALARM'];
+const someClock = (r: Rng): ClockRef => r.pick(r.chance(0.5) ? SHIFTED_CLOCKS : ALL_CLOCKS);
 
 function env(r: Rng): ProgramEnv {
   const e: ProgramEnv = { seed: `s${r.int(0, 0x7fffffff).toString(36)}` };
@@ -129,8 +132,8 @@ const MAKERS: [number, Maker][] = [
     if (request === 'NS_GET_USERNS' || request === 'NS_GET_PARENT') step.result = newFd(s, 'user');
     return step;
   }],
-  [7, (r, _s, task) => ({ task, call: 'clock_gettime', clock: r.pick(ALL_CLOCKS), vdso: r.chance(0.6) })],
-  [1, (r, _s, task) => ({ task, call: 'clock_getres', clock: r.pick(ALL_CLOCKS), vdso: r.chance(0.5) })],
+  [10, (r, _s, task) => ({ task, call: 'clock_gettime', clock: someClock(r), vdso: r.chance(0.6) })],
+  [1, (r, _s, task) => ({ task, call: 'clock_getres', clock: someClock(r), vdso: r.chance(0.5) })],
   [1, (r, _s, task, o) => {
     const clock = r.pick(ALL_CLOCKS.filter((c) => !o.kernelSafe || (c !== 'CLOCK_REALTIME' && c !== 0)));
     return { task, call: 'clock_settime', clock, sec: String(r.chance(0.1) ? -1 : r.int(0, 2_000_000_000)), nsec: r.chance(0.1) ? 1_000_000_000 : r.int(0, 999_999_999) };

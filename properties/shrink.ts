@@ -7,11 +7,20 @@ function withSteps(p: Program, steps: Step[]): Program {
   return { ...p, steps };
 }
 
-/** Simpler forms of one step: fewer flags, fewer records, less time. */
+/** Fields that name an existing task (not one the step creates). */
+const TASK_REFS = ['task', 'target'] as const;
+
+/** Simpler forms of one step: made by the initial task, fewer flags, fewer records, less time. */
 function* simplerStep(step: Step): Generator<Step> {
   if ('host' in step) {
     if (step.ns !== '1000') yield { ...step, ns: '1000' };
     return;
+  }
+  // Hoisting a step onto t0 lets the steps that only made its task go: a failure first found in a
+  // grandchild shrinks to the same failure in the initial task when it shows there too.
+  for (const ref of TASK_REFS) {
+    const h = (step as Record<string, unknown>)[ref];
+    if (typeof h === 'string' && h !== 't0') yield { ...step, [ref]: 't0' } as Step;
   }
   switch (step.call) {
     case 'clone3':
@@ -41,12 +50,36 @@ function* simplerStep(step: Step): Generator<Step> {
   }
 }
 
+const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3']);
+
+/**
+ * Merge task `child` into `into`: delete the step that created it and let `into` make its steps. A chain
+ * of helper tasks (fork, then fork again, then act) collapses this way when the act shows the failure in
+ * the ancestor too; deleting the creation alone would only orphan the steps that follow.
+ */
+function mergeTask(steps: Step[], created: number, into: string): Step[] {
+  const child = (steps[created] as { child: string }).child;
+  return steps.filter((_, i) => i !== created).map((s) => {
+    if ('host' in s) return s;
+    const out = { ...s } as Record<string, unknown>;
+    for (const ref of ['task', 'target']) if (out[ref] === child) out[ref] = into;
+    if (s.call === 'wait' && out.child === child) out.child = into;
+    return out as unknown as Step;
+  });
+}
+
 export function* shrinkProgram(p: Program): Generator<Program> {
   const n = p.steps.length;
   for (let size = Math.floor(n / 2); size >= 1; size = Math.floor(size / 2)) {
     for (let start = 0; start + size <= n; start += size) {
       yield withSteps(p, [...p.steps.slice(0, start), ...p.steps.slice(start + size)]);
     }
+  }
+  for (let i = 0; i < n; i++) {
+    const s = p.steps[i];
+    if ('host' in s || !CREATES_TASK.has(s.call)) continue;
+    yield withSteps(p, mergeTask(p.steps, i, 't0'));
+    if (s.task !== 't0') yield withSteps(p, mergeTask(p.steps, i, s.task));
   }
   for (let i = 0; i < n; i++) {
     for (const simpler of simplerStep(p.steps[i])) {

@@ -53,6 +53,7 @@ export const CAPS = {
   CAP_SYS_ADMIN: 21,
   CAP_SYS_RESOURCE: 24,
   CAP_SYS_TIME: 25,
+  CAP_SETFCAP: 31,
   CAP_WAKE_ALARM: 35,
 } as const;
 export type CapName = keyof typeof CAPS;

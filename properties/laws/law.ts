@@ -31,7 +31,7 @@ export function checkLaw(law: Law, options: { runs?: number; maxSteps?: number; 
       before = after;
     });
   });
-  fc.assert(property, { seed: options.seed ?? 7, numRuns: options.runs ?? 400 });
+  fc.assert(property, { seed: options.seed ?? 7, numRuns: options.runs ?? 2000 });
   expect(applied).toBeGreaterThanOrEqual(options.minApplied);
 }
 

@@ -17,7 +17,7 @@ it('every creation was below the limit at every level', () => {
         const max = was?.maxTimeNamespaces ?? INT_MAX; // a user namespace born in this step starts at INT_MAX
         const count = was?.timeNamespaces[String(uid)] ?? 0;
         if (count >= max) return `level ${level}: uid ${uid} had ${count} of ${max}, yet ${inum} was created`;
-        const now = after.userNamespaces[String(level)];
+        const now: { owner: number; parent: number | null } = after.userNamespaces[String(level)];
         uid = now.owner;
         level = now.parent;
       }
