@@ -7,7 +7,7 @@ import type { ImplBackend } from '../impl/index.ts';
 import { createModel } from '../model/index.ts';
 import { hostClocks, hostFromSeed } from '../harness/host.ts';
 import { resolveEnv, runDifferential, runProgram } from '../harness/run.ts';
-import { generateProgram } from '../properties/generate.ts';
+import { programs } from '../properties/generate.ts';
 import { CLOCKS } from '../vocab/index.ts';
 import type { Program, Step } from '../vocab/index.ts';
 
@@ -16,8 +16,7 @@ function now(): number {
 }
 
 function corpus(n: number, maxSteps: number): Program[] {
-  const mrng = new fc.Random(fc.xoroshiro128plus(424242));
-  return Array.from({ length: n }, () => generateProgram(mrng, { maxSteps }));
+  return fc.sample(programs({ maxSteps }), { seed: 424242, numRuns: n });
 }
 
 /** Best of `rounds` timings of fn, in seconds; rounds of the two contenders are interleaved. */
