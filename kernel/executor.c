@@ -590,6 +590,16 @@ static void step_clone(struct etask *t, char **arg, struct outcome *o)
 	for (;;) {
 		if (t->has_reply && (strncmp(t->reply, "err", 3) == 0 || c->births))
 			break;
+		/* A child that dies before it reports (it never should) must not hang the run. */
+		const char *cpid = t->has_reply ? strstr(t->reply, " c=") : NULL;
+		if (cpid && !c->births) {
+			char st = proc_state(atoi(cpid + 3));
+			if (st == 0 || st == 'Z' || st == 'X') {
+				pump(0);
+				if (!c->births)
+					break;
+			}
+		}
 		if (vfork && c->births)
 			break;
 		if (task_is_dead(t))

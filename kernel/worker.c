@@ -226,17 +226,19 @@ static long do_clone3(unsigned long flags, int child_idx)
 	void *stack = 0;
 	args.flags = flags;
 	args.exit_signal = (flags & CLONE_THREAD) ? 0 : SIGCHLD;
-	if (flags & CLONE_VM) {
-		long m = sys6(SYS_mmap, 0, WORKER_STACK_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (m < 0 && m > -4096)
-			return m;
-		stack = (void *)m;
-		args.stack = (unsigned long)stack;
-		args.stack_size = WORKER_STACK_SIZE;
-	}
+	/* Every child starts on a fresh stack: a child that kept running on (a copy of) its parent's
+	 * stack would sit below the parent's frames, and a chain of forks from a thread would
+	 * overflow the thread's small stack. */
+	long m = sys6(SYS_mmap, 0, WORKER_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+		      -1, 0);
+	if (m < 0 && m > -4096)
+		return m;
+	stack = (void *)m;
+	args.stack = (unsigned long)stack;
+	args.stack_size = WORKER_STACK_SIZE;
 	long r = tn_clone3(&args, sizeof args, worker_entry, (void *)(long)child_idx);
-	if (r < 0 && stack)
+	/* Without CLONE_VM the child has its own copy of the mapping; the parent's is unused. */
+	if (r < 0 || !(flags & CLONE_VM))
 		sys2(SYS_munmap, stack, WORKER_STACK_SIZE);
 	return r;
 }
@@ -460,18 +462,20 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 	} else if (str_eq(op, "btime")) {
 		r = read_file("/proc/stat", textbuf, textcap);
 		char *p = textbuf;
-		long value = -1;
+		/* btime is printed with %llu: a boot time before 1970 (a large boottime offset) wraps. */
+		const char *value = 0;
 		for (; r > 0 && *p; p++) {
 			if ((p == textbuf || p[-1] == '\n') && p[0] == 'b' && p[1] == 't' && p[2] == 'i' &&
 			    p[3] == 'm' && p[4] == 'e' && p[5] == ' ') {
-				value = parse_i64(p + 6);
+				value = p + 6;
 				break;
 			}
 		}
-		reply_start(&o, r < 0 ? r : value < 0 ? -ENOENT : 0);
-		if (r >= 0 && value >= 0) {
+		reply_start(&o, r < 0 ? r : !value ? -ENOENT : 0);
+		if (r >= 0 && value) {
 			out_str(&o, " v=");
-			out_i64(&o, value);
+			while (*value >= '0' && *value <= '9')
+				out_ch(&o, *value++);
 		}
 	} else if (str_eq(op, "setuid")) {
 		long u = parse_i64(c->tok[1]);
