@@ -1,0 +1,81 @@
+// The executor's own mechanics on the real kernel: task lifetimes as docs/conventions.md states them,
+// and the cases that once hung or broke a run.
+import { describe, expect, it } from 'vitest';
+import { runOnKernel } from '../../kernel/driver.ts';
+import type { Observation } from '../../vocab/index.ts';
+import { program } from './programs.ts';
+import { kernelSkipReason } from './skip.ts';
+
+function observations(steps: { obs: unknown }[]): Observation[] {
+  return steps.map((s) => s.obs as Observation);
+}
+
+describe.skipIf(kernelSkipReason)('executor mechanics', () => {
+  it('a chain of forks that starts in a thread (each child gets its own stack)', async () => {
+    const run = await runOnKernel(program([
+      { task: 't0', call: 'thread', child: 't1' },
+      { task: 't1', call: 'fork', child: 't2' },
+      { task: 't2', call: 'fork', child: 't3' },
+      { task: 't3', call: 'fork', child: 't4' },
+      { task: 't4', call: 'fork', child: 't5' },
+      { task: 't5', call: 'fork', child: 't6' },
+      { task: 't6', call: 'sysinfo' },
+    ]));
+    const obs = observations(run.steps);
+    expect(obs.slice(0, 6).map((o) => o.handle)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']);
+    expect(obs[6].ret).toBe(0);
+  });
+
+  it('a leader that exits before its thread, and a non-leader exec that takes over its pid', async () => {
+    const run = await runOnKernel(program([
+      { task: 't0', call: 'thread', child: 't1' },
+      { task: 't0', call: 'exit' },
+      { task: 't0', call: 'sysinfo' },
+      { task: 't1', call: 'exec' },
+      { task: 't1', call: 'readlink', target: 't0', link: 'time' }, // t0's pid is now t1's
+      { task: 't1', call: 'exit_group' },
+      { task: 't1', call: 'sysinfo' },
+    ]));
+    const obs = observations(run.steps);
+    expect(obs[1]).toEqual({ ret: 0 });
+    expect(obs[2]).toEqual({ err: 'ESRCH' });
+    expect(obs[3]).toEqual({ ret: 0 });
+    expect(obs[4]).toEqual({ ret: 17, link: 'time:[4026531834]' });
+    expect(obs[6]).toEqual({ err: 'ESRCH' });
+  });
+
+  it('a vfork parent is blocked until its child exits; orphans are reaped by the harness', async () => {
+    const run = await runOnKernel(program([
+      { task: 't0', call: 'fork', child: 't1' },
+      { task: 't1', call: 'vfork', child: 't2' },
+      { task: 't1', call: 'sysinfo' },
+      { task: 't2', call: 'fork', child: 't3' },
+      { task: 't2', call: 'exit' },
+      { task: 't1', call: 'wait', child: 't2' },
+      { task: 't3', call: 'exit' },
+      { task: 't1', call: 'exit' },
+      { task: 't0', call: 'wait', child: 't1' },
+      { task: 't0', call: 'wait', child: 't3' },
+    ]));
+    const obs = observations(run.steps);
+    expect(obs[2]).toEqual({ blocked: true });
+    expect(obs[5]).toEqual({ ret: 1 }); // released by the exit, then reaped by its parent
+    expect(obs[8]).toEqual({ ret: 1 });
+    // t3's parent t2 ended: t3 went to the reaper, which reaped it at once.
+    expect(obs[9]).toEqual({ err: 'ECHILD' });
+  });
+
+  it('btime before 1970 is printed unsigned (seq_put_decimal_ull in fs/proc/stat.c)', async () => {
+    const run = await runOnKernel(program([
+      { task: 't0', call: 'read_btime' },
+      { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+      { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+      { task: 't0', call: 'write', fd: 'f1', text: 'boottime 4000000000 0' },
+      { task: 't0', call: 'fork', child: 't1' },
+      { task: 't1', call: 'read_btime' },
+    ]));
+    const obs = observations(run.steps);
+    const host = BigInt(obs[0].value!);
+    expect(BigInt(obs[5].value!)).toBe(BigInt.asUintN(64, host - 4_000_000_000n));
+  });
+});
