@@ -187,3 +187,17 @@ export const UNPRIVILEGED = program([
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
 };
+
+/** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c
+ *  validate_nsset: no task → ESRCH; ptrace_may_access fails → EPERM; only then no nsproxy → ESRCH. */
+export const SETNS_PIDFD_ZOMBIE = program([
+  { task: 't0', call: 'fork', child: 't1' },
+  { task: 't1', call: 'pidfd_open', target: 't1', fd: 'f1' },
+  { task: 't1', call: 'setuid', uid: 1000 },
+  { task: 't1', call: 'fork', child: 't2' },
+  { task: 't1', call: 'exit' },
+  { task: 't2', call: 'setuid', uid: 65534 },
+  { task: 't2', call: 'setns', fd: 'f1', nstype: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'pidfd_open', target: 't1', fd: 'f2' },
+  { task: 't0', call: 'setns', fd: 'f2', nstype: ['CLONE_NEWTIME'] },
+]);

@@ -6,7 +6,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, EXEC_VFORK, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, EXEC_VFORK, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { kernelSkipReason } from './skip.ts';
@@ -150,5 +150,12 @@ describe.skipIf(kernelSkipReason)('reference programs on the kernel', () => {
     expect(obs(run, 18)).toEqual({ ret: 0 }); // two separate calls work too
     // The creator's euid has no mapping in its own unmapped user ns: create_user_ns says EPERM.
     expect(obs(run, 19)).toEqual({ err: 'EPERM' });
+  });
+
+  it('setns through a pidfd of a zombie: EPERM when ptrace access fails, else ESRCH (validate_nsset)', async () => {
+    const run = await runOnKernel(SETNS_PIDFD_ZOMBIE);
+    expect(obs(run, 4)).toEqual({ ret: 0 });
+    expect(obs(run, 6)).toEqual({ err: 'EPERM' }); // nobody may not ptrace uid 1000
+    expect(obs(run, 8)).toEqual({ err: 'ESRCH' }); // root may: the zombie has no nsproxy
   });
 });
