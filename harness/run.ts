@@ -45,22 +45,35 @@ function settleHost(h: HostState, step: Step, obs: Observation): void {
   }
 }
 
+/** One side with its host, stepped one step at a time (for generation that watches as it goes). */
+export class Stepper {
+  private readonly host: HostState;
+  readonly side: Backend;
+  constructor(env: Program['env'], factory: BackendFactory) {
+    this.host = hostFromSeed(env.seed);
+    this.side = factory(resolveEnv({ format: 1, kernel: 'current', env, steps: [] }));
+  }
+  step(step: Step): { obs: Observation; clocks: HostClocks } {
+    const clocks = advanceHost(this.host, step);
+    const obs = this.side.step(step, clocks);
+    settleHost(this.host, step, obs);
+    return { obs, clocks };
+  }
+}
+
 /** Run a program on one side. `observe` sees every step, with the side, after it ran. */
 export function runProgram(
   program: Program,
   factory: BackendFactory,
   observe?: (entry: TraceEntry, side: Backend, clocks: HostClocks) => void,
 ): TraceEntry[] {
-  const host = hostFromSeed(program.env.seed);
-  const side = factory(resolveEnv(program));
+  const stepper = new Stepper(program.env, factory);
   const trace: TraceEntry[] = [];
   program.steps.forEach((step, index) => {
-    const clocks = advanceHost(host, step);
-    const obs = side.step(step, clocks);
-    settleHost(host, step, obs);
+    const { obs, clocks } = stepper.step(step);
     const entry = { index, step, obs };
     trace.push(entry);
-    observe?.(entry, side, clocks);
+    observe?.(entry, stepper.side, clocks);
   });
   return trace;
 }

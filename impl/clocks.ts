@@ -90,9 +90,10 @@ export function sysinfoUptime(k: Kernel, me: Task): bigint {
   return s + (n !== 0n ? 1n : 0n);
 }
 
-/** show_stat(): btime = getboottime64 - boottime offset (timens_sub_boottime). */
+/** show_stat(): btime = getboottime64 - boottime offset (timens_sub_boottime), printed with
+ *  seq_put_decimal_ull: a boot time before 1970 shows as its 64-bit two's complement. */
 export function readBtime(k: Kernel, me: Task): bigint {
   const ns = me.nsproxy!.timeNs;
   const off = ns === k.initTimeNs ? 0n : timespecToNs(ns.boottime);
-  return splitTs(k.host.bootRealtime - off)[0];
+  return BigInt.asUintN(64, splitTs(k.host.bootRealtime - off)[0]);
 }

@@ -4,8 +4,10 @@
 // so most references hit something live, and some deliberately do not.
 import fc from 'fast-check';
 import { CAP_NAMES, CLOCK_NAMES, INVALID_CLOCK_IDS, KTIME_SEC_MAX, INT_MAX, NS_IOCTLS, PROGRAM_FORMAT } from '../vocab/index.ts';
-import type { CapName, ClockRef, CloneFlagName, NsIoctl, Program, ProgramEnv, Step, TaskStep } from '../vocab/index.ts';
+import type { AbstractState, CapName, ClockRef, CloneFlagName, NsIoctl, Observation, ProcFile, Program, ProgramEnv, Step, TaskStep } from '../vocab/index.ts';
 import { shrinkProgram } from './shrink.ts';
+import { createModel } from '../model/index.ts';
+import { Stepper } from '../harness/run.ts';
 
 export interface GenOptions {
   maxSteps: number;
@@ -23,15 +25,34 @@ function rngOf(mrng: fc.Random): Rng {
   };
 }
 
-type FdKind = 'offsets' | 'time' | 'user' | 'pidfd';
+type FdKind = 'offsets' | 'offsets-w' | 'time' | 'user' | 'pidfd';
 
-/** What generation knows of the handles it made; it never runs the program. */
+/**
+ * What generation knows of the handles it made, enough to aim most steps at live tasks and at fds their
+ * process holds. It never runs the program, so it guesses (a creation it records may fail when run).
+ */
 interface Sketch {
   tasks: string[];
+  /** Task -> its process (thread group); threads share one fd table. */
+  group: Map<string, number>;
+  /** Process -> the fds it holds. */
+  fdsOf: Map<number, Set<string>>;
+  kind: Map<string, FdKind>;
   exited: Set<string>;
-  fds: { h: string; kind: FdKind }[];
+  /** vfork parent -> the child it waits for. */
+  blockedBy: Map<string, string>;
   nextTask: number;
   nextFd: number;
+  nextGroup: number;
+  /** The model's state right now, for the few choices that need more than handles. */
+  peek: () => AbstractState;
+}
+
+function newSketch(peek: () => AbstractState): Sketch {
+  return {
+    tasks: ['t0'], group: new Map([['t0', 0]]), fdsOf: new Map([[0, new Set()]]), kind: new Map(),
+    exited: new Set(), blockedBy: new Map(), nextTask: 1, nextFd: 0, nextGroup: 1, peek,
+  };
 }
 
 const HALF_RANGE = 4_611_686_018n; // KTIME_SEC_MAX / 2: the largest whole second a namespace clock may show
@@ -82,54 +103,108 @@ function env(r: Rng): ProgramEnv {
   return e;
 }
 
-function newTask(s: Sketch): string {
+const fdsOf = (s: Sketch, task: string) => s.fdsOf.get(s.group.get(task) ?? -1) ?? new Set<string>();
+
+function newTask(s: Sketch, parent: string, how: 'process' | 'thread' | 'vfork'): string {
   const h = `t${s.nextTask++}`;
   s.tasks.push(h);
+  if (how === 'thread') {
+    s.group.set(h, s.group.get(parent) ?? -1);
+  } else {
+    s.group.set(h, s.nextGroup);
+    s.fdsOf.set(s.nextGroup++, new Set(fdsOf(s, parent)));
+  }
+  if (how === 'vfork') s.blockedBy.set(parent, h);
   return h;
 }
-function newFd(s: Sketch, kind: FdKind): string {
+function newFd(s: Sketch, task: string, kind: FdKind): string {
   const h = `f${s.nextFd++}`;
-  s.fds.push({ h, kind });
+  s.kind.set(h, kind);
+  fdsOf(s, task).add(h);
   return h;
+}
+/** The task is gone (exit, or killed by a sibling's exec or exit_group): its vfork parent runs again. */
+function gone(s: Sketch, task: string): void {
+  s.exited.add(task);
+  for (const [parent, child] of s.blockedBy) if (child === task) s.blockedBy.delete(parent);
+}
+const siblings = (s: Sketch, task: string) => s.tasks.filter((t) => s.group.get(t) === s.group.get(task));
+
+/** Whether every other live task would go with this one: a program then has nothing left to run. */
+function lastStanding(s: Sketch, task: string): boolean {
+  const group = s.group.get(task);
+  return s.tasks.every((t) => t === task || s.exited.has(t) || s.group.get(t) === group);
 }
 
 function someTask(r: Rng, s: Sketch): string {
   if (r.chance(0.02)) return `t${s.nextTask + r.int(0, 3)}`; // never created
-  const live = s.tasks.filter((t) => !s.exited.has(t));
+  const live = s.tasks.filter((t) => !s.exited.has(t) && !s.blockedBy.has(t));
   return live.length > 0 && r.chance(0.95) ? r.pick(live) : r.pick(s.tasks);
 }
-function someFd(r: Rng, s: Sketch, prefer?: FdKind[]): string {
-  if (s.fds.length === 0 || r.chance(0.03)) return `f${s.nextFd + r.int(0, 3)}`;
-  const good = prefer ? s.fds.filter((f) => prefer.includes(f.kind)) : s.fds;
-  return (good.length > 0 && r.chance(0.9) ? r.pick(good) : r.pick(s.fds)).h;
+function someFd(r: Rng, s: Sketch, task: string, prefer?: FdKind[]): string {
+  if (s.kind.size === 0 || r.chance(0.03)) return `f${s.nextFd + r.int(0, 3)}`;
+  const held = [...fdsOf(s, task)];
+  const good = prefer ? held.filter((f) => prefer.includes(s.kind.get(f)!)) : held;
+  if (good.length > 0 && r.chance(0.9)) return r.pick(good);
+  return held.length > 0 && r.chance(0.7) ? r.pick(held) : r.pick([...s.kind.keys()]);
 }
 
 type Maker = (r: Rng, s: Sketch, task: string, o: GenOptions) => Step;
 
+/**
+ * open("/proc/PID/<file>"). Offsets are opened mostly where a write can still land: a task whose
+ * time_for_children is pending (unfrozen), as after unshare.
+ */
+function openStep(r: Rng, s: Sketch, task: string, file: ProcFile, mode?: 'r' | 'w' | 'rw'): Step {
+  let target = r.chance(0.6) ? task : someTask(r, s);
+  if (file === 'timens_offsets' && r.chance(0.7)) {
+    const st = s.peek();
+    const pending = Object.entries(st.tasks).filter(([, t]) => t.timeNsForChildren !== null && !st.timeNamespaces[String(t.timeNsForChildren)]?.frozen);
+    if (pending.length > 0) target = r.chance(0.5) && pending.some(([h]) => h === task) ? task : r.pick(pending)[0];
+  }
+  const m = file === 'timens_offsets' ? mode ?? r.pick(['w', 'w', 'rw', 'r'] as const) : 'r';
+  const kind: FdKind = file === 'timens_offsets' ? (m === 'r' ? 'offsets' : 'offsets-w') : file === 'ns/user' ? 'user' : 'time';
+  return { task, call: 'open', target, file, mode: m, fd: newFd(s, task, kind) };
+}
+
 /** Each kind of step with its weight. Namespace and offsets work dominates, so states get deep. */
 const MAKERS: [number, Maker][] = [
   [10, (r, _s, task) => ({ task, call: 'unshare', flags: flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.8], ['CLONE_NEWUSER', 0.3], ['CLONE_THREAD', 0.04], ['CLONE_VM', 0.04], ['CLONE_VFORK', 0.03]]) })],
-  [12, (r, s, task) => {
-    const file = r.pick(['timens_offsets', 'timens_offsets', 'timens_offsets', 'ns/time', 'ns/time_for_children', 'ns/time_for_children', 'ns/user'] as const);
-    const mode = file === 'timens_offsets' ? r.pick(['w', 'w', 'rw', 'r'] as const) : 'r';
-    const target = r.chance(0.6) ? task : someTask(r, s);
-    return { task, call: 'open', target, file, mode, fd: newFd(s, file === 'timens_offsets' ? 'offsets' : file === 'ns/user' ? 'user' : 'time') };
+  [12, (r, s, task) => openStep(r, s, task, r.pick(['timens_offsets', 'timens_offsets', 'timens_offsets', 'ns/time', 'ns/time_for_children', 'ns/time_for_children', 'ns/user'] as const))],
+  [11, (r, s, task) => {
+    // A write wants an fd open for writing; a process holding none opens one first.
+    const held = [...fdsOf(s, task)].filter((f) => s.kind.get(f) === 'offsets-w');
+    if (held.length === 0 && r.chance(0.8)) return openStep(r, s, task, 'timens_offsets', 'w');
+    return { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r) };
   }],
-  [11, (r, s, task) => ({ task, call: 'write', fd: someFd(r, s, ['offsets']), text: offsetText(r) })],
-  [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, ['offsets']) })],
-  [6, (_r, s, task) => ({ task, call: 'fork', child: newTask(s) })],
-  [2, (_r, s, task) => ({ task, call: 'vfork', child: newTask(s) })],
-  [3, (_r, s, task) => ({ task, call: 'thread', child: newTask(s) })],
-  [6, (r, s, task) => ({ task, call: 'clone3', child: newTask(s), flags: flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.55], ['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.3], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.12]]) })],
-  [5, (r, _s, task) => (r.chance(0.1) ? { task, call: 'exec', fail: true } : { task, call: 'exec' })],
-  [8, (r, s, task) => ({ task, call: 'setns', fd: someFd(r, s, ['time', 'pidfd', 'time', 'user']), nstype: r.chance(0.4) ? [] : r.chance(0.85) ? ['CLONE_NEWTIME'] : ['CLONE_NEWUSER'] })],
-  [3, (r, s, task) => ({ task, call: 'pidfd_open', target: someTask(r, s), fd: newFd(s, 'pidfd') })],
-  [2, (r, s, task) => ({ task, call: 'close', fd: someFd(r, s) })],
+  [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['offsets', 'offsets-w']) })],
+  [6, (_r, s, task) => ({ task, call: 'fork', child: newTask(s, task, 'process') })],
+  [2, (_r, s, task) => ({ task, call: 'vfork', child: newTask(s, task, 'vfork') })],
+  [3, (_r, s, task) => ({ task, call: 'thread', child: newTask(s, task, 'thread') })],
+  [6, (r, s, task) => {
+    const f = flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.55], ['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.3], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.12]]);
+    const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
+    return { task, call: 'clone3', child: newTask(s, task, how), flags: f };
+  }],
+  [5, (r, s, task) => {
+    if (r.chance(0.1)) return { task, call: 'exec', fail: true };
+    for (const t of siblings(s, task)) if (t !== task) gone(s, t);
+    for (const [parent, child] of s.blockedBy) if (child === task) s.blockedBy.delete(parent);
+    for (const f of fdsOf(s, task)) if (s.kind.get(f) === 'pidfd') fdsOf(s, task).delete(f); // O_CLOEXEC
+    return { task, call: 'exec' };
+  }],
+  [8, (r, s, task) => ({ task, call: 'setns', fd: someFd(r, s, task, ['time', 'pidfd', 'time', 'user']), nstype: r.chance(0.4) ? [] : r.chance(0.85) ? ['CLONE_NEWTIME'] : ['CLONE_NEWUSER'] })],
+  [3, (r, s, task) => ({ task, call: 'pidfd_open', target: someTask(r, s), fd: newFd(s, task, 'pidfd') })],
+  [2, (r, s, task) => {
+    const fd = someFd(r, s, task);
+    fdsOf(s, task).delete(fd);
+    return { task, call: 'close', fd };
+  }],
   [3, (r, s, task) => ({ task, call: 'readlink', target: r.chance(0.5) ? task : someTask(r, s), link: r.pick(['time', 'time_for_children'] as const) })],
   [3, (r, s, task) => {
     const request = r.pick(Object.keys(NS_IOCTLS) as NsIoctl[]);
-    const step: TaskStep = { task, call: 'ioctl', fd: someFd(r, s, ['time', 'user']), request };
-    if (request === 'NS_GET_USERNS' || request === 'NS_GET_PARENT') step.result = newFd(s, 'user');
+    const step: TaskStep = { task, call: 'ioctl', fd: someFd(r, s, task, ['time', 'user']), request };
+    if (request === 'NS_GET_USERNS' || request === 'NS_GET_PARENT') step.result = newFd(s, task, 'pidfd'); // O_CLOEXEC as pidfds
     return step;
   }],
   [10, (r, _s, task) => ({ task, call: 'clock_gettime', clock: someClock(r), vdso: r.chance(0.6) })],
@@ -146,8 +221,16 @@ const MAKERS: [number, Maker][] = [
   [3, (_r, _s, task) => ({ task, call: 'map_root' })],
   [1, (_r, _s, task) => ({ task, call: 'sysctl_read' })],
   [2, (r, _s, task) => ({ task, call: 'sysctl_write', value: r.pick([0, 1, 1, 2, 3, -1, INT_MAX]) })],
-  [2, (_r, s, task) => { s.exited.add(task); return { task, call: 'exit' }; }],
-  [1, (_r, s, task) => { s.exited.add(task); return { task, call: 'exit_group' }; }],
+  [2, (r, s, task) => {
+    if (lastStanding(s, task) && r.chance(0.9)) return { task, call: 'read_uptime' };
+    gone(s, task);
+    return { task, call: 'exit' };
+  }],
+  [1, (r, s, task) => {
+    if (lastStanding(s, task) && r.chance(0.9)) return { task, call: 'sysinfo' };
+    for (const t of siblings(s, task)) gone(s, t);
+    return { task, call: 'exit_group' };
+  }],
   [2, (r, s, task) => ({ task, call: 'wait', child: someTask(r, s) })],
   [2, (r) => ({ host: 'advance', ns: String(r.pick([1_000, 1_000_000, 1_000_000_000, 3_600_000_000_000])) })],
   [1, (r, _s, _t, o) => (o.kernelSafe ? { host: 'advance', ns: '1000000' } : { host: 'suspend', ns: String(r.pick([1_000_000_000, 86_400_000_000_000])) })],
@@ -163,12 +246,36 @@ function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
   throw new Error('unreachable');
 }
 
+/** What generation learns from the model's answer: which creations failed, who is gone or blocked. */
+function learn(s: Sketch, step: Step, obs: Observation): void {
+  if ('host' in step) return;
+  if (obs.err === 'ESRCH' && !('fd' in step && step.call === 'setns')) gone(s, step.task);
+  if (obs.blocked) return;
+  const binds = 'child' in step && step.call !== 'wait' ? step.child : 'fd' in step && (step.call === 'open' || step.call === 'pidfd_open') ? step.fd : step.call === 'ioctl' ? step.result : undefined;
+  if (binds && obs.ret === undefined) {
+    if (binds.startsWith('t')) gone(s, binds);
+    else for (const fds of s.fdsOf.values()) fds.delete(binds);
+  }
+}
+
+/**
+ * Generation runs the model alongside, so that steps go mostly to tasks that are alive and fds that are
+ * held: without it most steps of a long program would fall to ESRCH once one creation failed. The
+ * program stays plain data; the model only steers the choices.
+ */
 export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const r = rngOf(mrng);
-  const s: Sketch = { tasks: ['t0'], exited: new Set(), fds: [], nextTask: 1, nextFd: 0 };
+  const e = env(r);
+  const model = new Stepper(e, createModel);
+  const s = newSketch(() => model.side.abstract());
   const n = r.int(Math.max(1, Math.floor(o.maxSteps / 2)), o.maxSteps);
-  const steps = Array.from({ length: n }, () => makeStep(r, s, o));
-  return { format: PROGRAM_FORMAT, kernel: 'current', env: env(r), steps };
+  const steps: Step[] = [];
+  for (let i = 0; i < n; i++) {
+    const step = makeStep(r, s, o);
+    learn(s, step, model.step(step).obs);
+    steps.push(step);
+  }
+  return { format: PROGRAM_FORMAT, kernel: 'current', env: e, steps };
 }
 
 class ProgramArbitrary extends fc.Arbitrary<Program> {

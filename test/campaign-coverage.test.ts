@@ -1,0 +1,62 @@
+// The default campaign reaches every call of the scope (and succeeds at each), every errno the model can
+// return, and the deep states generation is meant to reach, counted from what actually ran.
+import { readdirSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createImpl } from '../impl/index.ts';
+import { createModel } from '../model/index.ts';
+import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
+import type { CampaignResult } from '../properties/campaign.ts';
+import { ERRNOS, HOST_EVENTS, TASK_CALLS } from '../vocab/index.ts';
+
+/** Every errno name the model's source can return: `err: 'EX'`, `return 'EX'`, `? 'EX'`. */
+function modelErrnos(): string[] {
+  const found = new Set<string>();
+  for (const f of readdirSync('model').filter((n) => n.endsWith('.ts'))) {
+    for (const m of readFileSync(`model/${f}`, 'utf8').matchAll(/(?:err: |return |\? |: )'(E[A-Z]+)'/g)) found.add(m[1]);
+  }
+  return [...found].filter((e) => e in ERRNOS).sort();
+}
+
+const DEEP_STATES = [
+  'task with pending time_for_children', 'task in a non-initial time namespace', 'unfrozen time namespace',
+  'frozen non-initial time namespace', 'time namespace with non-zero offsets', 'time namespace with a negative offset',
+  'time namespace held only by an fd', 'fd outliving its target task', 'three or more time namespaces',
+  'user namespace', 'nested user namespace (depth 2+)', 'multi-threaded process', 'mm shared by two processes',
+  'vfork parent blocked', 'exited task not yet reaped', 'task without capabilities', 'task with non-root euid',
+];
+
+describe('the default campaign', () => {
+  let r: CampaignResult;
+  beforeAll(() => {
+    r = runCampaign({ ...DEFAULT_CAMPAIGN, left: createModel, right: createImpl });
+  });
+
+  it('passes', () => expect(r.ok).toBe(true));
+
+  it.each([...TASK_CALLS])('makes %s succeed at least once', (call) => {
+    expect(r.stats.outcomes[call]?.ok ?? 0).toBeGreaterThan(0);
+  });
+
+  it.each([...HOST_EVENTS])('sends the host event %s', (event) => {
+    expect(r.stats.outcomes[`host:${event}`]?.ok ?? 0).toBeGreaterThan(0);
+  });
+
+  it('reaches every errno the model can return', () => {
+    const reached = new Set(Object.values(r.stats.outcomes).flatMap((t) => Object.keys(t)));
+    const errnos = modelErrnos();
+    expect(errnos.length).toBeGreaterThanOrEqual(10);
+    expect(errnos.filter((e) => !reached.has(e))).toEqual([]);
+  });
+
+  it('fails a good share of steps with an errno, and most steps do work', () => {
+    const all = Object.values(r.stats.outcomes).flatMap((t) => Object.entries(t));
+    const errs = all.filter(([k]) => k.startsWith('E') && k !== 'ESRCH').reduce((n, [, c]) => n + c, 0);
+    const ok = all.filter(([k]) => k === 'ok').reduce((n, [, c]) => n + c, 0);
+    expect(errs / r.stats.steps).toBeGreaterThan(0.15);
+    expect(ok / r.stats.steps).toBeGreaterThan(0.5);
+  });
+
+  it.each(DEEP_STATES)('reaches the state: %s', (feature) => {
+    expect(r.stats.states[feature] ?? 0).toBeGreaterThan(0);
+  });
+});
