@@ -5,18 +5,25 @@ import { readCounterexample, writeCounterexample } from '../harness/counterexamp
 import { ProgramError } from '../harness/program.ts';
 import { runDifferential, runProgram } from '../harness/run.ts';
 import { formatStats } from '../harness/stats.ts';
-import { formatSideBySide } from '../harness/trace.ts';
+import { describeObservation, describeStep, formatSideBySide } from '../harness/trace.ts';
 import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
+import { DEFAULT_KERNEL_CAMPAIGN, runKernelCampaign } from '../properties/kernel-campaign.ts';
+import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
+import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
+import { createModel } from '../model/index.ts';
+import type { Counterexample } from '../harness/counterexample.ts';
 import { SIDES, sideFactory } from './sides.ts';
 
 const USAGE = `usage:
-  timens campaign [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR]
+  timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR]
       Generate programs, run them on the model and impl in lock-step, compare every observation and the
       abstract state after every step; shrink and store the first divergence. Prints statistics.
+      --against kernel runs kernel-safe programs on this machine's Linux and requires the model to
+      allow every observation (default ${DEFAULT_KERNEL_CAMPAIGN.runs} programs of up to ${DEFAULT_KERNEL_CAMPAIGN.maxSteps} steps).
   timens replay FILE...
       Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
       Exit 1 while any still differs, 0 once all agree.
-  timens run FILE [--side ${SIDES.join('|')}]
+  timens run FILE [--side ${[...SIDES, 'kernel'].join('|')}]
       Run one program on one side and print one JSON observation per line.
   timens check FILE...
       Read programs or counterexample files and report the first bad field, if any.`;
@@ -39,15 +46,19 @@ function parseFlags(args: string[], known: Record<string, 'number' | 'string'>):
   return { flags, rest };
 }
 
-function campaign(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string' });
+async function campaign(args: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(args, { against: 'string', seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string' });
   if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
-  const seed = flags.seed === 'random' ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(flags.seed ?? DEFAULT_CAMPAIGN.seed);
-  const runs = Number(flags.runs ?? DEFAULT_CAMPAIGN.runs);
-  const maxSteps = Number(flags.steps ?? DEFAULT_CAMPAIGN.maxSteps);
+  const against = flags.against ?? 'impl';
+  if (against !== 'impl' && against !== 'kernel') throw new UsageError(`--against takes impl or kernel, got ${JSON.stringify(against)}`);
+  const defaults = against === 'kernel' ? DEFAULT_KERNEL_CAMPAIGN : DEFAULT_CAMPAIGN;
+  const seed = flags.seed === 'random' ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(flags.seed ?? defaults.seed);
+  const runs = Number(flags.runs ?? defaults.runs);
+  const maxSteps = Number(flags.steps ?? defaults.maxSteps);
   const timeLimit = flags['time-limit'] ? Number(flags['time-limit']) : undefined;
   const out = flags.out ?? 'counterexamples';
   if (runs < 1 || maxSteps < 1) throw new UsageError('--runs and --steps must be at least 1');
+  if (against === 'kernel') return kernelCampaign(seed, runs, maxSteps, timeLimit, out);
   console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -75,15 +86,71 @@ function campaign(args: string[]): number {
   return 1;
 }
 
-function replay(args: string[]): number {
+async function kernelCampaign(seed: number, runs: number, maxSteps: number, timeLimit: number | undefined, out: string): Promise<number> {
+  console.log(`campaign: model against this machine's Linux, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const r = await runKernelCampaign({
+    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined,
+    onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
+  });
+  if (r.skipped) {
+    console.log(`summary: SKIPPED, the kernel cannot be used here: ${r.skipped}`);
+    return 2;
+  }
+  console.log('');
+  console.log(formatStats(r.stats));
+  console.log('');
+  if (r.ok) {
+    console.log(`summary: ${r.runs} programs, ${r.stats.steps} kernel steps, the model allowed every observation; ${r.refused} steps refused by the guard; ${elapsed().toFixed(1)}s`);
+    return 0;
+  }
+  const c = r.counterexample!;
+  const path = writeCounterexample(out, c);
+  await replayKernel(c);
+  console.log(`summary: DISAGREEMENT with Linux after ${r.runs} programs, shrunk to ${c.program.steps.length} steps, at step ${c.divergence.index}; stored in ${path}`);
+  console.log(`replay with: npm run replay -- ${path}`);
+  return 1;
+}
+
+/** Replay a program on the kernel beside the model; true while they still disagree. */
+async function replayKernel(c: Counterexample): Promise<boolean> {
+  const available = kernelAvailable();
+  if (!available.ok) throw new KernelUnavailable(available.reason);
+  const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000 });
+  const lines = [`  #  ${'step'.padEnd(54)} ${'model (before .. after)'.padEnd(34)} kernel`];
+  const mark = (i: number) => (r.disagreement?.index === i ? '>' : ' ');
+  for (const e of r.trace) {
+    const model = describeObservation(e.modelBefore) === describeObservation(e.modelAfter)
+      ? describeObservation(e.modelBefore) : `${describeObservation(e.modelBefore)} .. ${describeObservation(e.modelAfter)}`;
+    lines.push(`${mark(e.index)}${String(e.index).padStart(2)}  ${describeStep(e.step).slice(0, 54).padEnd(54)} ${model.slice(0, 34).padEnd(34)} ${describeObservation(e.kernel)}`);
+  }
+  for (const i of r.refused) lines.push(`  ${String(i).padStart(2)}  ${describeStep(c.program.steps[i]).slice(0, 54).padEnd(54)} (refused by the executor's guard)`);
+  console.log(lines.join('\n'));
+  if (r.disagreement) console.log(`\nfirst difference: step ${r.disagreement.index}: ${r.disagreement.reason}\n${describeDisagreement(r.disagreement)}`);
+  return r.disagreement !== undefined;
+}
+
+class KernelUnavailable extends Error {}
+
+async function replay(args: string[]): Promise<number> {
   if (args.length === 0) throw new UsageError('replay needs at least one file');
   let differing = 0;
   for (const file of args) {
     const c = readCounterexample(file);
     const [l, r] = c.sides;
     c.sides.forEach((side, i) => {
-      if (!SIDES.includes(side)) throw new ProgramError(`${file}: sides[${i}]`, `no side called ${JSON.stringify(side)}; sides: ${SIDES.join(', ')}`);
+      if (!SIDES.includes(side) && !(side === 'kernel' && i === 1 && l === 'model'))
+        throw new ProgramError(`${file}: sides[${i}]`, `no side called ${JSON.stringify(side)}; sides: ${SIDES.join(', ')}, or ["model", "kernel"]`);
     });
+    if (r === 'kernel') {
+      console.log(`== ${file}: ${c.property}, model against this machine's Linux, ${c.program.steps.length} steps`);
+      const still = await replayKernel(c);
+      if (still) differing++;
+      console.log(still ? `STILL DIFFERS at step ${c.divergence.index}` : 'agrees: the model allows every kernel observation');
+      console.log('');
+      continue;
+    }
     const result = runDifferential(c.program, sideFactory(l), sideFactory(r));
     console.log(`== ${file}: ${c.property}, ${l} against ${r}, ${c.program.steps.length} steps`);
     console.log(formatSideBySide(result, [l, r]));
@@ -99,12 +166,19 @@ function replay(args: string[]): number {
   return differing > 0 ? 1 : 0;
 }
 
-function run(args: string[]): number {
+async function run(args: string[]): Promise<number> {
   const { flags, rest } = parseFlags(args, { side: 'string' });
   if (rest.length !== 1) throw new UsageError('run takes exactly one program file');
   const side = flags.side ?? 'model';
-  if (!SIDES.includes(side)) throw new UsageError(`--side must be one of ${SIDES.join(', ')}, got ${side}`);
+  if (!SIDES.includes(side) && side !== 'kernel') throw new UsageError(`--side must be one of ${[...SIDES, 'kernel'].join(', ')}, got ${side}`);
   const program = readCounterexample(rest[0]).program;
+  if (side === 'kernel') {
+    const available = kernelAvailable();
+    if (!available.ok) throw new KernelUnavailable(available.reason);
+    const k = await runOnKernel(program, { timeoutMs: 10_000 });
+    for (const s of k.steps) console.log(canonicalJson(s.obs));
+    return 0;
+  }
   runProgram(program, sideFactory(side), (e) => console.log(canonicalJson(e.obs)));
   return 0;
 }
@@ -118,13 +192,13 @@ function check(args: string[]): number {
   return 0;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
-      case 'campaign': return campaign(args);
-      case 'replay': return replay(args);
-      case 'run': return run(args);
+      case 'campaign': return await campaign(args);
+      case 'replay': return await replay(args);
+      case 'run': return await run(args);
       case 'check': return check(args);
       case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
@@ -132,6 +206,10 @@ function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof ProgramError) {
       console.error(`bad program: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof KernelUnavailable) {
+      console.error(`kernel side unavailable here: ${e.message}`);
       return 2;
     }
     if (e instanceof UsageError) {
@@ -142,4 +220,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -21,7 +21,7 @@ export interface Counterexample {
   /** How to find it again: the fast-check seed and path of the campaign that found it. */
   found?: { seed: number; path?: string; runs?: number; maxSteps?: number };
   /** The first step at which the sides differ, and what each observed there. */
-  divergence: { index: number; kind: string; left: unknown; right: unknown; stateDiff?: string };
+  divergence: { index: number; kind: string; left: unknown; right: unknown; stateDiff?: string; reason?: string };
   program: Program;
 }
 

@@ -90,6 +90,12 @@ export function isRootIn(cred: Cred): boolean {
   return root !== -1 && cred.uid === root;
 }
 
+function initUserNsOf(ns: UserNamespace): UserNamespace {
+  let n = ns;
+  while (n.parent !== null) n = n.parent;
+  return n;
+}
+
 /** __ptrace_may_access() followed by cap_ptrace_access_check(). fsCreds: PTRACE_MODE_FSCREDS
  *  (compare with the caller's effective set) rather than REALCREDS (permitted set). */
 export function ptraceMayAccess(caller: Task, target: Task, fsCreds: boolean): boolean {
@@ -98,8 +104,11 @@ export function ptraceMayAccess(caller: Task, target: Task, fsCreds: boolean): b
   const tcred = target.cred;
   const SYS_PTRACE = capBit('CAP_SYS_PTRACE');
   if (!(cred.uid === tcred.uid) && !capCapable(cred, tcred.userNs, SYS_PTRACE)) return false;
+  // task_still_dumpable(): the mm's dumpability, or once it is gone the one recorded at exit_mm(),
+  // judged against init_user_ns.
   const mm = target.mm;
   if (mm !== null && !mm.dumpable && !capCapable(cred, mm.userNs, SYS_PTRACE)) return false;
+  if (mm === null && !target.userDumpable && !capCapable(cred, initUserNsOf(cred.userNs), SYS_PTRACE)) return false;
   const callerCaps = fsCreds ? cred.effective : cred.permitted;
   if (cred.userNs === tcred.userNs && (tcred.permitted & ~callerCaps) === 0) return true;
   return capCapable(cred, tcred.userNs, SYS_PTRACE);

@@ -19,6 +19,7 @@ export function exitMm(t: Task): void {
   const mm = t.mm;
   if (mm === null) return;
   mm.users.delete(t);
+  t.userDumpable = mm.dumpable;
   t.mm = null;
   mmReleaseVfork(t);
 }

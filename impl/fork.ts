@@ -67,7 +67,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
 
   const child: Task = {
     handle, pid: 0, group: parent.group, state: 'running', cred, nsproxy: null, mm,
-    files: null, vforkParent: null,
+    files: null, vforkParent: null, userDumpable: true,
   };
   const nsproxy = copyNamespaces(k, parent, child, flags);
   if (typeof nsproxy === 'string') {

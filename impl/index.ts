@@ -56,7 +56,7 @@ function bootKernel(env: Environment): Kernel {
   timeNs.count += 2;
   const t0: Task = {
     handle: 't0', pid: k.nextPid++, group: null as unknown as ThreadGroup, state: 'running', cred,
-    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null,
+    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true,
   };
   t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set() };
   mm.users.add(t0);

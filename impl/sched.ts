@@ -68,6 +68,8 @@ export interface Task {
   /** Null once the task has exited (exit_task_namespaces). */
   nsproxy: Nsproxy | null;
   mm: MmStruct | null;
+  /** user_dumpable: the mm's dumpability when exit_mm() let it go; judges an exited task's ptrace access. */
+  userDumpable: boolean;
   files: FilesStruct | null;
   /** The parent blocked in vfork until this task execs or exits (vfork_done). */
   vforkParent: Task | null;

@@ -26,6 +26,8 @@ export interface Comparison {
   compared: number;
   /** Indices of steps the executor refused to run. */
   refused: number[];
+  /** Every step compared, up to and including a disagreement: what the kernel and both models showed. */
+  trace: { index: number; step: Step; kernel: Observation; modelBefore: Observation; modelAfter: Observation }[];
   disagreement?: Disagreement;
 }
 
@@ -130,7 +132,7 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
   const sides: Backend[] = [factory(run.env), factory(run.env)];
   const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
   const modelLabels = [new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO), new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO)];
-  const result: Comparison = { compared: 0, refused: [] };
+  const result: Comparison = { compared: 0, refused: [], trace: [] };
   for (const [index, step] of program.steps.entries()) {
     const ks = run.steps[index];
     if (isRefused(ks.obs)) {
@@ -141,6 +143,7 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     const modelBefore = modelLabels[0].apply(sides[0].step(step, ks.before));
     const modelAfter = modelLabels[1].apply(sides[1].step(step, ks.after));
     result.compared++;
+    result.trace.push({ index, step, kernel, modelBefore, modelAfter });
     const reason = judgeStep(step, kernel, modelBefore, modelAfter);
     if (reason) {
       result.disagreement = { index, step, kernel, modelBefore, modelAfter, reason };

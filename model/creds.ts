@@ -81,6 +81,10 @@ export function commitCreds(t: Task, next: Creds): void {
 export type PtraceMode = 'read-fscreds' | 'read-realcreds';
 
 // ptrace_may_access -> __ptrace_may_access -> cap_ptrace_access_check.
+function rootOf(ns: UserNs): UserNs {
+  return ns.parent === null ? ns : rootOf(ns.parent);
+}
+
 export function ptraceMayAccess(caller: Task, target: Task, mode: PtraceMode): boolean {
   if (caller.tgid === target.tgid) return true;
   const c = caller.creds;
@@ -88,8 +92,10 @@ export function ptraceMayAccess(caller: Task, target: Task, mode: PtraceMode): b
   const callerUid = mode === 'read-fscreds' ? c.euid : c.uid;
   const sameIds = callerUid === t.euid && callerUid === t.suid && callerUid === t.uid; // gids all 0
   if (!sameIds && !capable(c, t.userNs, 'CAP_SYS_PTRACE')) return false;
-  // A non-dumpable mm also needs CAP_SYS_PTRACE over the mm's user namespace.
+  // task_still_dumpable: a non-dumpable mm also needs CAP_SYS_PTRACE over the mm's user namespace;
+  // an exited task, whose mm is gone, is judged by the dumpability it had then, against init_user_ns.
   if (target.mm && !target.mm.dumpable && !capable(c, target.mm.userNs, 'CAP_SYS_PTRACE')) return false;
+  if (!target.mm && !target.userDumpable && !capable(c, rootOf(c.userNs), 'CAP_SYS_PTRACE')) return false;
   // cap_ptrace_access_check: the tracer must hold every capability the target is permitted.
   const callerCaps = mode === 'read-fscreds' ? c.effective : c.permitted;
   if (c.userNs === t.userNs && t.permitted.every((x) => callerCaps.includes(x))) return true;

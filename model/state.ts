@@ -75,6 +75,7 @@ export interface Task {
   vforkParent: TaskHandle | null;     // task blocked in vfork() until this one execs or exits
   creds: Creds;                       // kept until the task is reaped
   mm: Mm | null;                      // null once exited
+  userDumpable: boolean;              // user_dumpable: whether the mm was dumpable when exit_mm let it go
   timeNs: TimeNs | null;              // nsproxy->time_ns; null once exited
   timeNsForChildren: TimeNs | null;   // nsproxy->time_ns_for_children; null once exited
 }
@@ -103,7 +104,7 @@ export function initialState(env: Environment): ModelState {
     inum: PROC_TIME_INIT_INO, owner: initUserNs, monotonic: ZERO, boottime: ZERO, frozen: true, charges: [],
   };
   const t0: Task = {
-    handle: 't0', pid: 1, tgid: 1, state: 'running', vforkParent: null,
+    handle: 't0', pid: 1, tgid: 1, state: 'running', vforkParent: null, userDumpable: true,
     creds: {
       uid: env.uid, euid: env.uid, suid: env.uid, userNs: initUserNs,
       effective: [...env.caps], permitted: [...env.caps], bounding: [...env.caps],

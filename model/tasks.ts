@@ -63,7 +63,7 @@ export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flag
   s.tasks.push({
     handle: child, pid, tgid: thread ? parent.tgid : pid, state: 'running',
     vforkParent: flags & F.CLONE_VFORK ? parent.handle : null,
-    creds, mm, timeNs, timeNsForChildren,
+    creds, mm, userDumpable: true, timeNs, timeNsForChildren,
   });
   s.handlePids[child] = pid;
   if (flags & F.CLONE_VFORK) parent.state = 'blocked';
@@ -81,6 +81,7 @@ function releaseVforkParent(s: ModelState, t: Task): void {
 // do_exit() of one task: exit_mm, exit_task_namespaces; creds stay until the task is reaped.
 function doExit(s: ModelState, t: Task): void {
   t.state = 'exited';
+  t.userDumpable = t.mm?.dumpable ?? false;
   t.mm = null;
   t.timeNs = null;
   t.timeNsForChildren = null;

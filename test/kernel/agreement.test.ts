@@ -64,13 +64,14 @@ describe.skipIf(kernelSkipReason || modelSkipReason)('kernel and model agree', (
     expect(result.disagreement?.index).toBe(8);
   });
 
-  // Known disagreement, kept visible: the model checks "zombie → ESRCH" before ptrace access, the
-  // kernel (kernel/nsproxy.c validate_nsset) the other way round. When the model is fixed this test
-  // fails: move the program to REFERENCE_PROGRAMS then.
-  it('known disagreement: setns through a pidfd of a zombie the caller may not ptrace', async () => {
+  // Found by the kernel campaign: an exited task's mm is gone, and the kernel judges ptrace access to it
+  // by the dumpability recorded when exit_mm() let the mm go (task_still_dumpable, kernel/ptrace.c),
+  // against init_user_ns. The model once skipped that check and answered ESRCH where Linux says EPERM.
+  it('setns through a pidfd of a zombie the caller may not ptrace: EPERM, then ESRCH for root', async () => {
     const result = await compareOnKernel(SETNS_PIDFD_ZOMBIE, await loadModel());
     if (result.disagreement) console.log(describeDisagreement(result.disagreement));
-    expect(result.disagreement?.index).toBe(6);
-    expect(result.disagreement?.kernel).toEqual({ err: 'EPERM' });
+    expect(result.disagreement).toBeUndefined();
+    expect(result.run.steps[6].obs).toEqual({ err: 'EPERM' });
+    expect(result.run.steps[8].obs).toEqual({ err: 'ESRCH' });
   });
 });

@@ -1,0 +1,22 @@
+// Linux is the authority: on generated kernel-safe programs, every observation the kernel makes is one
+// the model allows (run at the host clocks just before and just after each step).
+import { expect, it } from 'vitest';
+import { formatStats } from '../harness/stats.ts';
+import { kernelAvailable } from '../kernel/driver.ts';
+import { DEFAULT_KERNEL_CAMPAIGN, runKernelCampaign } from './kernel-campaign.ts';
+
+const available = kernelAvailable();
+const skip = available.ok ? false : available.reason;
+if (skip) console.log(`kernel agreement property skipped: ${skip}`);
+
+it.skipIf(skip)(`the model allows what Linux does, over ${DEFAULT_KERNEL_CAMPAIGN.runs} generated programs`, async () => {
+  const r = await runKernelCampaign(DEFAULT_KERNEL_CAMPAIGN);
+  if (!r.ok) expect.fail(`kernel disagreement, shrunk to ${r.counterexample?.program.steps.length} steps:\n${JSON.stringify(r.counterexample, null, 1)}`);
+  console.log(`kernel campaign: ${r.runs} programs, ${r.stats.steps} steps on the kernel, ${r.refused} refused by the guard\n${formatStats(r.stats)}`);
+  expect(r.runs).toBe(DEFAULT_KERNEL_CAMPAIGN.runs);
+  // The programs must have done real work on the kernel, not only been refused or failed.
+  expect(r.stats.steps).toBeGreaterThan(DEFAULT_KERNEL_CAMPAIGN.runs * 5);
+  for (const call of ['unshare', 'clone3', 'setns', 'write', 'exec', 'clock_gettime', 'read_uptime']) {
+    expect(r.stats.outcomes[call]?.ok ?? 0, call).toBeGreaterThan(0);
+  }
+}, 300_000);
