@@ -86,5 +86,50 @@ function clockReads(): void {
   }
 }
 
+/**
+ * The same steps against worlds of growing size, on both sides: the model scans its task and namespace
+ * lists (that is what makes it obviously right), impl looks things up as the kernel does.
+ */
+function scaling(): void {
+  console.log(`\nper-step cost as the world grows (a mix of clock reads, readlink, offsets open/write/close, unshare, fork/exit):`);
+  for (const tasks of [10, 100, 1_000, 3_000]) {
+    const setup: Step[] = [];
+    for (let i = 1; i < tasks; i++) {
+      if (i % 10 === 1) setup.push({ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] });
+      setup.push({ task: 't0', call: 'fork', child: `t${i}` });
+    }
+    const work: Step[] = [];
+    for (let j = 0; j < 2_000; j++) {
+      const t = `t${1 + ((j * 7919) % (tasks - 1))}`;
+      const f = `f${j}`;
+      work.push({ task: t, call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true });
+      work.push({ task: t, call: 'readlink', target: 't0', link: 'time_for_children' });
+      work.push({ task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: f });
+      work.push({ task: 't0', call: 'write', fd: f, text: `monotonic ${j} 0` });
+      work.push({ task: 't0', call: 'close', fd: f });
+      if (j % 50 === 0) work.push({ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] });
+      if (j % 25 === 0) work.push({ task: t, call: 'fork', child: `t${tasks + j}` }, { task: `t${tasks + j}`, call: 'exit' });
+    }
+    const program: Program = { format: 1, kernel: 'current', env: { seed: 'scale' }, steps: [...setup, ...work] };
+    const time = (factory: typeof createModel) => () => {
+      const side = factory(resolveEnv(program));
+      const clocks = hostClocks(hostFromSeed('scale'));
+      for (const s of setup) side.step(s, clocks);
+      const t = now();
+      for (const s of work) side.step(s, clocks);
+      perStep.set(factory, (now() - t) / work.length);
+    };
+    const perStep = new Map<typeof createModel, number>();
+    let best = [Infinity, Infinity];
+    for (let round = 0; round < 3; round++) {
+      time(createModel)();
+      time(createImpl)();
+      best = [Math.min(best[0], perStep.get(createModel)!), Math.min(best[1], perStep.get(createImpl)!)];
+    }
+    console.log(`  ${String(tasks).padStart(5)} tasks: model ${(best[0] * 1e6).toFixed(2)} µs/step, impl ${(best[1] * 1e6).toFixed(2)} µs/step, impl ${(best[0] / best[1]).toFixed(1)}x faster`);
+  }
+}
+
 checkedSteps();
 clockReads();
+scaling();
