@@ -115,8 +115,13 @@ export class ExecutorSession {
   }
 
   async request(line: string): Promise<string> {
-    this.child.stdin!.write(line + '\n');
+    this.send([line]);
     return this.read();
+  }
+
+  /** Queue lines for the executor; it answers each in order. */
+  send(lines: string[]): void {
+    this.child.stdin!.write(lines.map((l) => `${l}\n`).join(''));
   }
 
   /** Ends the run: the executor kills and reaps every task, then exits. */
@@ -371,9 +376,12 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
   try {
     const report = parseEnv(await session.read());
     if ((await session.read()) !== 'ready') throw new Error('executor did not start its first task');
+    // The executor runs steps strictly one after another and brackets each with its own clock reads,
+    // so the whole program can be queued at once: no round trip to this process between steps.
+    session.send(lines);
     const steps: KernelStep[] = [];
-    for (const [i, line] of lines.entries()) {
-      const [outcome, before, after] = (await session.request(line)).split('\t');
+    for (const i of lines.keys()) {
+      const [outcome, before, after] = (await session.read()).split('\t');
       steps.push({ obs: observation(program.steps[i], parseOutcome(outcome)), before: parseClocks(before), after: parseClocks(after) });
     }
     await session.end();
