@@ -20,9 +20,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const oneOf = (allowed: readonly unknown[]): Check => (v, f) => {
   if (!allowed.includes(v)) fail(f, `expected one of ${allowed.map(show).join(', ')}, got ${show(v)}`);
 };
-const handle = (prefix: 't' | 'f'): Check => (v, f) => {
+const HANDLE_KIND = { t: 'task', f: 'fd', k: 'timer' } as const;
+const handle = (prefix: 't' | 'f' | 'k'): Check => (v, f) => {
   if (typeof v !== 'string' || !new RegExp(`^${prefix}(0|[1-9][0-9]{0,5})$`).test(v))
-    fail(f, `expected a ${prefix === 't' ? 'task' : 'fd'} handle like "${prefix}3", got ${show(v)}`);
+    fail(f, `expected a ${HANDLE_KIND[prefix]} handle like "${prefix}3", got ${show(v)}`);
 };
 const int = (lo: number, hi: number): Check => (v, f) => {
   if (typeof v !== 'number' || !Number.isInteger(v)) fail(f, `expected an integer, got ${show(v)}`);
@@ -50,6 +51,11 @@ const clock: Check = (v, f) => {
 };
 const NANOS_MAX = 1n << 62n;
 const nanos = decimal(0n, NANOS_MAX);
+/** A timespec as a program passes it: any 64-bit seconds, any nanoseconds (the kernel judges them). */
+const timespec: Check = (v, f) => {
+  if (!isObject(v)) return fail(f, `expected {"sec": "...", "nsec": n}, got ${show(v)}`);
+  checkFields(v, { sec: decimal(-(1n << 63n), (1n << 63n) - 1n), nsec: int(-(2 ** 53), 2 ** 53) }, [], f);
+};
 
 /** The fields of each step kind, beyond `task` and `call`; `?` marks an optional one. */
 const CALL_FIELDS: Record<string, Record<string, Check>> = {
@@ -81,11 +87,29 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   map_root: {},
   sysctl_read: {},
   sysctl_write: { value: int(-2147483648, 2147483647) },
+  timer_create: { clock, notify: oneOf(['none', 'signal']), timer: handle('k') },
+  timer_settime: { timer: handle('k'), abs: bool, value: timespec, interval: timespec },
+  timer_gettime: { timer: handle('k') },
+  timer_getoverrun: { timer: handle('k') },
+  timer_delete: { timer: handle('k') },
+  sigwait: {},
+  timerfd_create: { clock, nonblock: bool, fd: handle('f') },
+  timerfd_settime: { fd: handle('f'), abs: bool, cancelOnSet: bool, value: timespec, interval: timespec },
+  timerfd_gettime: { fd: handle('f') },
+  clock_nanosleep: { clock, abs: bool, value: timespec },
+  nanosleep: { value: timespec },
+  futex_wait: { realtime: bool, value: timespec },
 };
-const HOST_FIELDS: Record<string, Check> = { ns: nanos };
+const HOST_FIELDS: Record<string, Record<string, Check>> = {
+  advance: { ns: nanos },
+  suspend: { ns: nanos },
+  settime: { realtime: decimal(0n, NANOS_MAX) },
+  signal: { task: handle('t'), handler: bool },
+};
 /** The field of each call that binds a new handle. */
 const BINDER: Record<string, string> = {
   fork: 'child', vfork: 'child', thread: 'child', clone3: 'child', open: 'fd', pidfd_open: 'fd', ioctl: 'result',
+  timer_create: 'timer', timerfd_create: 'fd',
 };
 
 function checkFields(obj: Record<string, unknown>, spec: Record<string, Check>, fixed: string[], field: string): void {
@@ -105,7 +129,7 @@ function checkStep(s: unknown, field: string): asserts s is Step {
   if (!isObject(s)) return fail(field, `expected an object, got ${show(s)}`);
   if ('host' in s) {
     oneOf(HOST_EVENTS)(s.host, `${field}.host`);
-    return checkFields(s, HOST_FIELDS, ['host'], field);
+    return checkFields(s, HOST_FIELDS[s.host as string], ['host'], field);
   }
   if (!('call' in s)) fail(field, 'expected a "call" (a syscall step) or a "host" (a host event)');
   oneOf(TASK_CALLS)(s.call, `${field}.call`);

@@ -32,7 +32,8 @@ function advanceHost(h: HostState, step: Step) {
   hostTick(h);
   if (isHostEvent(step)) {
     if (step.host === 'advance') hostAdvance(h, BigInt(step.ns));
-    else hostSuspend(h, BigInt(step.ns));
+    else if (step.host === 'suspend') hostSuspend(h, BigInt(step.ns));
+    else if (step.host === 'settime') hostSetRealtime(h, BigInt(step.realtime));
   }
   return hostClocks(h);
 }

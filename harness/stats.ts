@@ -17,7 +17,7 @@ export function newStats(): Stats {
 }
 
 export function outcomeOf(obs: Observation): string {
-  return obs.err ?? (obs.blocked ? 'blocked' : 'ok');
+  return obs.err ?? (obs.blocked ? 'blocked' : obs.pending ? 'pending' : 'ok');
 }
 
 function bump(table: Record<string, number>, key: string, by = 1): void {
@@ -28,6 +28,8 @@ export function countStep(stats: Stats, step: Step, obs: Observation): void {
   stats.steps++;
   const name = isHostEvent(step) ? `host:${step.host}` : step.call;
   bump((stats.outcomes[name] ??= {}), outcomeOf(obs));
+  // A blocking call's outcome arrives later: count it under its own call, marked as completed.
+  for (const c of obs.completions ?? []) bump((stats.outcomes[c.call] ??= {}), `${c.err ?? 'ok'} (completed)`);
 }
 
 /** The features of a state that show generation reached deep places. */
@@ -64,9 +66,19 @@ export function stateFeatures(s: AbstractState): string[] {
   if (live.some((t) => t.euid !== 0)) f.push('task with non-root euid');
   for (const p of Object.values(s.processes)) {
     for (const fd of Object.values(p.fds)) {
-      if (fd.kind !== 'nsfs' && !(fd.target in s.tasks)) f.push('fd outliving its target task');
+      if ((fd.kind === 'offsets' || fd.kind === 'pidfd') && !(fd.target in s.tasks)) f.push('fd outliving its target task');
     }
   }
+  const timers = Object.values(s.timers ?? {});
+  if (timers.some((t) => t.expires !== null)) f.push('armed timer');
+  if (timers.some((t) => t.expires !== null && t.interval !== '0')) f.push('armed periodic timer');
+  if (timers.filter((t) => t.expires !== null).length >= 3) f.push('three or more armed timers');
+  if (timers.some((t) => t.signalQueued)) f.push('timer signal queued');
+  if (timers.some((t) => (t.overrun ?? 0) > 0)) f.push('timer with overruns');
+  if (timers.some((t) => t.ticks !== undefined && t.ticks !== '0')) f.push('timerfd with unread expirations');
+  if (timers.some((t) => t.canceled)) f.push('timerfd canceled by a clock set');
+  if (live.some((t) => t.waiting)) f.push('task blocked in a sleep or wait');
+  if (live.filter((t) => t.waiting).length >= 2) f.push('two or more tasks blocked at once');
   return [...new Set(f)];
 }
 

@@ -3,7 +3,11 @@ import type { Observation, Step } from '../vocab/index.ts';
 import type { DifferentialResult } from './run.ts';
 
 export function describeStep(s: Step): string {
-  if ('host' in s) return `host ${s.host} ${s.ns}ns`;
+  if ('host' in s) {
+    if (s.host === 'settime') return `host settime realtime=${s.realtime}`;
+    if (s.host === 'signal') return `host signal ${s.task}${s.handler ? ' (handler)' : ' (stop+cont)'}`;
+    return `host ${s.host} ${s.ns}ns`;
+  }
   const { task, call, ...args } = s as Step & { task: string; call: string };
   const parts = Object.entries(args).map(([k, v]) =>
     k === 'text' ? JSON.stringify(v) : Array.isArray(v) ? `${k}=[${v.join('|')}]` : `${k}=${v}`);
@@ -15,8 +19,10 @@ export function describeObservation(o: Observation | { crash: string } | unknown
   if ('crash' in o) return `CRASH ${String((o as { crash: string }).crash).split('\n')[0]}`;
   const ob = o as Observation;
   if (ob.blocked) return 'blocked';
-  if (ob.err) return ob.err;
-  const extra = Object.entries(ob).filter(([k]) => k !== 'ret').map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  if (ob.err && !ob.completions) return ob.err;
+  if (ob.pending) return 'pending';
+  const extra = Object.entries(ob).filter(([k]) => k !== 'ret' && k !== 'completions').map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  for (const c of ob.completions ?? []) extra.push(`[${c.task} ${c.call} -> ${c.err ?? `ret ${c.ret}`}${c.time ? ` time=${c.time}` : ''}${c.value ? ` value=${c.value}` : ''}]`);
   return [`ret ${ob.ret}`, ...extra].join(' ');
 }
 

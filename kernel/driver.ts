@@ -288,6 +288,8 @@ const OPEN_MODES = { r: 0, w: 1, rw: 2 } as const;
 export function stepLine(step: Step, h: HandleTable): string {
   if (isHostEvent(step)) {
     if (step.host === 'suspend') throw new Error('a real machine cannot be suspended by a test: kernel programs never contain "suspend"');
+    if (step.host === 'settime') throw new Error('the host clock is never set on a real machine: kernel programs never contain "settime"');
+    if (step.host === 'signal') throw new Error('the kernel backend does not send signals yet');
     const ns = BigInt(step.ns);
     return `advance ${ns < 0n ? 0n : ns > ADVANCE_CAP_NS ? ADVANCE_CAP_NS : ns}`;
   }
@@ -326,6 +328,7 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'map_root': return `${t} maproot`;
     case 'sysctl_read': return `${t} sysctl_read`;
     case 'sysctl_write': return `${t} sysctl_write ${s.value}`;
+    default: throw new Error(`the kernel backend cannot run ${s.call} yet`);
   }
 }
 

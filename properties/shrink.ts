@@ -13,7 +13,8 @@ const TASK_REFS = ['task', 'target'] as const;
 /** Simpler forms of one step: made by the initial task, fewer flags, fewer records, less time. */
 function* simplerStep(step: Step): Generator<Step> {
   if ('host' in step) {
-    if (step.ns !== '1000') yield { ...step, ns: '1000' };
+    if ((step.host === 'advance' || step.host === 'suspend') && step.ns !== '1000') yield { ...step, ns: '1000' };
+    if (step.host === 'signal' && step.task !== 't0') yield { ...step, task: 't0' };
     return;
   }
   // Hoisting a step onto t0 lets the steps that only made its task go: a failure first found in a
@@ -65,6 +66,9 @@ function mergeTask(steps: Step[], created: number, into: string): Step[] {
     for (const ref of ['task', 'target']) if (out[ref] === child) out[ref] = into;
     if (s.call === 'wait' && out.child === child) out.child = into;
     return out as unknown as Step;
+  }).map((s) => {
+    if (!('host' in s) || s.host !== 'signal' || s.task !== child) return s;
+    return { ...s, task: into };
   });
 }
 

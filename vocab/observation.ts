@@ -1,7 +1,7 @@
 // What a side sees and shows: the observation of one step, the host clocks it is given, and the
 // abstraction of its state that the refinement property compares after every step.
 import type { CapName, Errno } from './constants.ts';
-import type { FdHandle, Nanos, Step, TaskHandle } from './program.ts';
+import type { FdHandle, Nanos, Step, TaskCall, TaskHandle, TimerHandle } from './program.ts';
 
 /**
  * The outcome of one step. Exactly one of `ret`, `err`, `blocked` is present.
@@ -18,20 +18,49 @@ import type { FdHandle, Nanos, Step, TaskHandle } from './program.ts';
  *   read_btime                       { ret: 0, value: btime seconds }
  *   sysctl_read                      { ret: 0, value }
  *   wait                             { ret: 1 } reaped, { ret: 0 } still running
+ *   timer_create, timerfd_create     { ret: 0, handle }
+ *   timer_settime, timerfd_settime   { ret: 0, itimer: the old setting }
+ *   timer_gettime, timerfd_gettime   { ret: 0, itimer }
+ *   timer_getoverrun                 { ret: overrun }
+ *   sigwait                          { ret: 34 (SIGRTMIN), handle: the timer, overrun: si_overrun }
+ *   read of a timerfd                { ret: 8, value: expirations }
+ *   a call that blocks               { pending: true }; later, in some step's completions:
+ *                                    clock_nanosleep, nanosleep { ret: 0 } or { err: "EINTR", time: remaining }
+ *                                    (remaining only for relative sleeps); futex_wait { err: "ETIMEDOUT" }
+ *                                    or { err: "EINTR" }; read of a timerfd { ret: 8, value } or ECANCELED
  *   everything else, host events     { ret: 0 }
  * A step by a task that has exited or never existed gives { err: "ESRCH" }; a step by a task that
- * is blocked (a vfork parent until its child execs or exits) gives { blocked: true } and does nothing.
+ * is blocked (a vfork parent until its child execs or exits, a task in a blocking call) gives
+ * { blocked: true } and does nothing.
+ * Any step may also carry `completions`: the blocking calls that finished while it ran (time passing
+ * before it, timers it armed, signals it sent, the clock it set), in the order they finished.
  */
 export interface Observation {
   ret?: number;
   err?: Errno;
   blocked?: true;
-  handle?: TaskHandle | FdHandle;
+  /** The call blocked; its outcome comes in a later step's completions. */
+  pending?: true;
+  handle?: TaskHandle | FdHandle | TimerHandle;
   /** A clock value or resolution in nanoseconds (a timespec sec * 1e9 + nsec). */
   time?: Nanos;
   text?: string;
   link?: string;
   uid?: number;
+  value?: string;
+  /** A timer setting: time left until the next expiry (0 when disarmed) and the interval. */
+  itimer?: { value: Nanos; interval: Nanos };
+  overrun?: number;
+  completions?: Completion[];
+}
+
+/** A blocking call that finished: which task made it, and what it returned. */
+export interface Completion {
+  task: TaskHandle;
+  call: TaskCall;
+  ret?: number;
+  err?: Errno;
+  time?: Nanos;
   value?: string;
 }
 
@@ -87,10 +116,36 @@ export interface AbstractTask {
   /** Kernel uid (as seen from the initial user namespace) of euid. */
   euid: number;
   caps: CapName[];
+  /** The blocking call the task is in: which, on which clock, and its expiry in host time of that
+   *  clock's base (null when it has none: a timerfd read, a sleep on a CPU-time clock). */
+  waiting?: { call: TaskCall; clock: number; expires: Nanos | null };
+}
+
+/**
+ * A POSIX timer (keyed by its handle) or a timerfd (keyed by the fd handle that created it). `expires`
+ * is the armed expiry in host time of the clock's base (monotonic, boottime, realtime or tai; relative
+ * CLOCK_REALTIME timers run on monotonic, as hrtimers do), null when disarmed or waiting to be re-armed.
+ */
+export interface AbstractTimer {
+  kind: 'posix' | 'timerfd';
+  /** The owning process's leader (POSIX timers); null for a timerfd. */
+  owner: TaskHandle | null;
+  clock: number;
+  expires: Nanos | null;
+  interval: Nanos;
+  /** POSIX: notification, whether its signal is queued, and the overrun of the last delivered signal. */
+  notify?: 'none' | 'signal';
+  signalQueued?: boolean;
+  overrun?: number;
+  /** timerfd: expirations not yet read, TFD_TIMER_CANCEL_ON_SET armed, canceled by a clock set. */
+  ticks?: Nanos;
+  cancelOnSet?: boolean;
+  canceled?: boolean;
 }
 
 export type AbstractFd =
   | { kind: 'nsfs'; ns: number }
+  | { kind: 'timerfd'; timer: FdHandle }
   | { kind: 'offsets'; target: TaskHandle; mode: 'r' | 'w' | 'rw' }
   | { kind: 'pidfd'; target: TaskHandle };
 
@@ -119,6 +174,8 @@ export interface AbstractUserNs {
 
 export interface AbstractState {
   tasks: Record<TaskHandle, AbstractTask>;
+  /** Live timers: POSIX timers until deleted or their process ends, timerfds while an fd holds them. */
+  timers: Record<TimerHandle | FdHandle, AbstractTimer>;
   /** Keyed by the leader's handle; only processes with a live fd table. */
   processes: Record<TaskHandle, AbstractProcess>;
   timeNamespaces: Record<string, AbstractTimeNs>;

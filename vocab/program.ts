@@ -18,8 +18,12 @@ export type KernelBehaviour = (typeof KERNEL_BEHAVIOURS)[number];
 
 export type TaskHandle = string; // /^t\d+$/
 export type FdHandle = string; // /^f\d+$/
+/** A POSIX timer: /^k\d+$/. Timer ids belong to a process, so only its tasks can name it. */
+export type TimerHandle = string;
 /** Nanoseconds as a decimal string (JSON has no 64-bit integers). */
 export type Nanos = string;
+/** A struct timespec as a program passes it, so that invalid ones (nsec out of range) can be said. */
+export interface Timespec { sec: Nanos; nsec: number }
 
 export interface ProgramEnv {
   /** seedrandom seed of the host's starting clocks (boot time, uptime, realtime, idle time). */
@@ -45,7 +49,12 @@ export type HostEvent =
   /** Time passes: every clock moves by ns. */
   | { host: 'advance'; ns: Nanos }
   /** The machine sleeps for ns: BOOTTIME and REALTIME move, MONOTONIC and MONOTONIC_RAW do not. */
-  | { host: 'suspend'; ns: Nanos };
+  | { host: 'suspend'; ns: Nanos }
+  /** The administrator sets the host's realtime clock to `realtime` (simulated runs only). */
+  | { host: 'settime'; realtime: Nanos }
+  /** A signal reaches a task: with handler, SIGUSR1 with a handler installed without SA_RESTART (a
+   *  blocked call ends with EINTR); without, SIGSTOP then SIGCONT (a blocked call restarts by itself). */
+  | { host: 'signal'; task: TaskHandle; handler: boolean };
 
 // ---- Syscalls made by one task -------------------------------------------------------------------
 
@@ -75,7 +84,7 @@ export type TaskStep =
   | { task: TaskHandle; call: 'open'; target: TaskHandle; file: ProcFile; mode: 'r' | 'w' | 'rw'; fd: FdHandle }
   | { task: TaskHandle; call: 'pidfd_open'; target: TaskHandle; fd: FdHandle }
   | { task: TaskHandle; call: 'close'; fd: FdHandle }
-  /** pread(fd, buf, 4096, 0). */
+  /** pread(fd, buf, 4096, 0); on a timerfd read(fd, buf, 8), which blocks unless TFD_NONBLOCK. */
   | { task: TaskHandle; call: 'read'; fd: FdHandle }
   /** write(fd, text). */
   | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string }
@@ -106,7 +115,31 @@ export type TaskStep =
   | { task: TaskHandle; call: 'map_root' }
   /** /proc/sys/user/max_time_namespaces of the caller's user namespace. */
   | { task: TaskHandle; call: 'sysctl_read' }
-  | { task: TaskHandle; call: 'sysctl_write'; value: number };
+  | { task: TaskHandle; call: 'sysctl_write'; value: number }
+  // Timers and sleeps. A call that blocks observes { pending: true }; its outcome arrives later, in the
+  // `completions` of the step during which it finished (docs/conventions.md, "Blocking").
+  /** timer_create(clock, {SIGEV_NONE | SIGEV_SIGNAL with SIGRTMIN, si_value = the handle}). */
+  | { task: TaskHandle; call: 'timer_create'; clock: ClockRef; notify: 'none' | 'signal'; timer: TimerHandle }
+  /** timer_settime(timer, abs ? TIMER_ABSTIME : 0, {interval, value}, &old). */
+  | { task: TaskHandle; call: 'timer_settime'; timer: TimerHandle; abs: boolean; value: Timespec; interval: Timespec }
+  | { task: TaskHandle; call: 'timer_gettime'; timer: TimerHandle }
+  | { task: TaskHandle; call: 'timer_getoverrun'; timer: TimerHandle }
+  | { task: TaskHandle; call: 'timer_delete'; timer: TimerHandle }
+  /** sigtimedwait({SIGRTMIN}, zero timeout): take one queued timer signal (SIGRTMIN is blocked in every
+   *  task, so timer signals wait for this), EAGAIN when none is queued. */
+  | { task: TaskHandle; call: 'sigwait' }
+  /** timerfd_create(clock, nonblock ? TFD_NONBLOCK : 0). Read it with `read` (read(2), 8 bytes). */
+  | { task: TaskHandle; call: 'timerfd_create'; clock: ClockRef; nonblock: boolean; fd: FdHandle }
+  /** timerfd_settime(fd, flags, {interval, value}, &old). */
+  | { task: TaskHandle; call: 'timerfd_settime'; fd: FdHandle; abs: boolean; cancelOnSet: boolean; value: Timespec; interval: Timespec }
+  | { task: TaskHandle; call: 'timerfd_gettime'; fd: FdHandle }
+  /** clock_nanosleep(clock, abs ? TIMER_ABSTIME : 0, value, &remaining). */
+  | { task: TaskHandle; call: 'clock_nanosleep'; clock: ClockRef; abs: boolean; value: Timespec }
+  /** nanosleep(value, &remaining): a relative CLOCK_MONOTONIC sleep. */
+  | { task: TaskHandle; call: 'nanosleep'; value: Timespec }
+  /** futex(word, FUTEX_WAIT_BITSET|FUTEX_PRIVATE_FLAG [|FUTEX_CLOCK_REALTIME], value, &abs, NULL, ~0) on a
+   *  private word that holds `value` and that nobody wakes: it ends with ETIMEDOUT, EINTR, or EAGAIN never. */
+  | { task: TaskHandle; call: 'futex_wait'; realtime: boolean; value: Timespec };
 
 export type TaskCall = TaskStep['call'];
 export type Step = HostEvent | TaskStep;
@@ -117,8 +150,10 @@ export const TASK_CALLS: readonly TaskCall[] = [
   'clock_gettime', 'clock_getres', 'clock_settime',
   'read_uptime', 'sysinfo', 'read_btime',
   'setuid', 'drop_caps', 'map_root', 'sysctl_read', 'sysctl_write',
+  'timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete', 'sigwait',
+  'timerfd_create', 'timerfd_settime', 'timerfd_gettime', 'clock_nanosleep', 'nanosleep', 'futex_wait',
 ];
-export const HOST_EVENTS = ['advance', 'suspend'] as const;
+export const HOST_EVENTS = ['advance', 'suspend', 'settime', 'signal'] as const;
 
 export function isHostEvent(step: Step): step is HostEvent {
   return 'host' in step;
