@@ -54,6 +54,10 @@ export class Stepper {
     this.host = hostFromSeed(env.seed);
     this.side = factory(resolveEnv({ format: 1, kernel: 'current', env, steps: [] }));
   }
+  /** The host clocks as they stand between steps (the next step adds its tick). */
+  clocks(): HostClocks {
+    return hostClocks(this.host);
+  }
   step(step: Step): { obs: Observation; clocks: HostClocks } {
     const clocks = advanceHost(this.host, step);
     const obs = this.side.step(step, clocks);

@@ -3,8 +3,8 @@
 // gets the errno Linux gives for a dead pid or a closed fd. Generation tracks which handles it has made,
 // so most references hit something live, and some deliberately do not.
 import fc from 'fast-check';
-import { CAP_NAMES, CLOCK_NAMES, INVALID_CLOCK_IDS, KTIME_SEC_MAX, INT_MAX, NS_IOCTLS, PROGRAM_FORMAT } from '../vocab/index.ts';
-import type { AbstractState, CapName, ClockRef, CloneFlagName, NsIoctl, Observation, ProcFile, Program, ProgramEnv, Step, TaskStep } from '../vocab/index.ts';
+import { CAP_NAMES, CLOCK_NAMES, CLOCKS, INVALID_CLOCK_IDS, KTIME_SEC_MAX, INT_MAX, NS_IOCTLS, NSEC_PER_SEC, PROGRAM_FORMAT } from '../vocab/index.ts';
+import type { AbstractState, CapName, ClockRef, CloneFlagName, HostClocks, NsIoctl, Observation, ProcFile, Program, ProgramEnv, Step, TaskStep, Timespec } from '../vocab/index.ts';
 import { shrinkProgram } from './shrink.ts';
 import { createModel } from '../model/index.ts';
 import { Stepper } from '../harness/run.ts';
@@ -25,7 +25,7 @@ function rngOf(mrng: fc.Random): Rng {
   };
 }
 
-type FdKind = 'offsets' | 'offsets-w' | 'time' | 'user' | 'pidfd';
+type FdKind = 'offsets' | 'offsets-w' | 'time' | 'user' | 'pidfd' | 'timerfd';
 
 /**
  * What generation knows of the handles it made, enough to aim most steps at live tasks and at fds their
@@ -44,14 +44,22 @@ interface Sketch {
   nextTask: number;
   nextFd: number;
   nextGroup: number;
+  /** Process -> the POSIX timers it made. */
+  timersOf: Map<number, Set<string>>;
+  nextTimer: number;
+  /** Tasks in a blocking call, until the model reports its completion. */
+  sleeping: Set<string>;
   /** The model's state right now, for the few choices that need more than handles. */
   peek: () => AbstractState;
+  /** The host clocks right now, to aim absolute times near a namespace's present. */
+  now: () => HostClocks;
 }
 
-function newSketch(peek: () => AbstractState): Sketch {
+function newSketch(peek: () => AbstractState, now: () => HostClocks): Sketch {
   return {
     tasks: ['t0'], group: new Map([['t0', 0]]), fdsOf: new Map([[0, new Set()]]), kind: new Map(),
-    exited: new Set(), blockedBy: new Map(), nextTask: 1, nextFd: 0, nextGroup: 1, peek,
+    exited: new Set(), blockedBy: new Map(), nextTask: 1, nextFd: 0, nextGroup: 1,
+    timersOf: new Map([[0, new Set()]]), nextTimer: 0, sleeping: new Set(), peek, now,
   };
 }
 
@@ -112,6 +120,7 @@ function newTask(s: Sketch, parent: string, how: 'process' | 'thread' | 'vfork')
     s.group.set(h, s.group.get(parent) ?? -1);
   } else {
     s.group.set(h, s.nextGroup);
+    s.timersOf.set(s.nextGroup, new Set()); // timers are not inherited
     s.fdsOf.set(s.nextGroup++, new Set(fdsOf(s, parent)));
   }
   if (how === 'vfork') s.blockedBy.set(parent, h);
@@ -138,7 +147,7 @@ function lastStanding(s: Sketch, task: string): boolean {
 
 function someTask(r: Rng, s: Sketch): string {
   if (r.chance(0.02)) return `t${s.nextTask + r.int(0, 3)}`; // never created
-  const live = s.tasks.filter((t) => !s.exited.has(t) && !s.blockedBy.has(t));
+  const live = s.tasks.filter((t) => !s.exited.has(t) && !s.blockedBy.has(t) && !s.sleeping.has(t));
   return live.length > 0 && r.chance(0.95) ? r.pick(live) : r.pick(s.tasks);
 }
 function someFd(r: Rng, s: Sketch, task: string, prefer?: FdKind[]): string {
@@ -150,6 +159,129 @@ function someFd(r: Rng, s: Sketch, task: string, prefer?: FdKind[]): string {
 }
 
 type Maker = (r: Rng, s: Sketch, task: string, o: GenOptions) => Step;
+
+// ---- Times for timers and sleeps -------------------------------------------------------------------
+const MS = 1_000_000n;
+const DELTAS = [1_000n, MS, 20n * MS, 1_000n * MS, 3_600_000n * MS];
+
+function ts(ns: bigint): Timespec {
+  const sec = ns >= 0n ? ns / NSEC_PER_SEC : -((-ns + NSEC_PER_SEC - 1n) / NSEC_PER_SEC);
+  return { sec: String(sec), nsec: Number(ns - sec * NSEC_PER_SEC) };
+}
+
+/** The task's present on a clock as its namespace shows it, and that namespace's offset for the clock. */
+function nsNow(s: Sketch, task: string, clock: ClockRef): { now: bigint; offset: bigint } {
+  const h = s.now();
+  const st = s.peek();
+  const t = st.tasks[task];
+  const ns = t?.timeNs !== null && t?.timeNs !== undefined ? st.timeNamespaces[String(t.timeNs)] : undefined;
+  const id = typeof clock === 'number' ? clock : CLOCKS[clock];
+  switch (id) {
+    case CLOCKS.CLOCK_MONOTONIC: { const o = BigInt(ns?.monotonic ?? '0'); return { now: h.monotonic + o, offset: o }; }
+    case CLOCKS.CLOCK_BOOTTIME: case CLOCKS.CLOCK_BOOTTIME_ALARM: { const o = BigInt(ns?.boottime ?? '0'); return { now: h.boottime + o, offset: o }; }
+    case CLOCKS.CLOCK_TAI: return { now: h.tai, offset: 0n };
+    default: return { now: h.realtime, offset: 0n };
+  }
+}
+
+/**
+ * An absolute target: mostly just ahead of the task's namespace present, also just behind it, at the
+ * namespace's offset itself (host time 0 after conversion) and one nanosecond either side, far beyond
+ * anything (saturation), and now and then an invalid timespec.
+ */
+function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
+  if (r.chance(0.04)) return r.pick([{ sec: '-1', nsec: 0 }, { sec: '1', nsec: 1_000_000_000 }]);
+  const { now, offset } = nsNow(s, task, clock);
+  switch (r.int(0, 9)) {
+    case 0: return ts(offset);
+    case 1: return ts(offset - 1n);
+    case 2: return ts(offset + 1n);
+    case 3: return ts(now - r.pick(DELTAS));
+    case 4: return { sec: String(KTIME_SEC_MAX), nsec: 999_999_999 };
+    default: return ts(now + r.pick(DELTAS));
+  }
+}
+
+function relTarget(r: Rng): Timespec {
+  if (r.chance(0.04)) return r.pick([{ sec: '-1', nsec: 0 }, { sec: '0', nsec: 1_000_000_000 }]);
+  return r.chance(0.08) ? ts(0n) : ts(r.pick(DELTAS));
+}
+
+function interval(r: Rng): Timespec {
+  return r.chance(0.6) ? ts(0n) : ts(r.pick([MS, 20n * MS, 1_000n * MS]));
+}
+
+/** Clocks for timers and sleeps: the namespaced ones most, every id some of the time. */
+const timerClock = (r: Rng): ClockRef =>
+  r.pick(r.chance(0.7) ? ['CLOCK_MONOTONIC', 'CLOCK_BOOTTIME', 'CLOCK_REALTIME', 'CLOCK_BOOTTIME_ALARM'] as ClockRef[] : ALL_CLOCKS);
+
+function someTimer(r: Rng, s: Sketch, task: string): string {
+  const own = [...(s.timersOf.get(s.group.get(task) ?? -1) ?? [])];
+  if (own.length > 0 && r.chance(0.92)) return r.pick(own);
+  return `k${r.int(0, s.nextTimer + 1)}`;
+}
+
+function setting(r: Rng, s: Sketch, task: string, clock: ClockRef): { abs: boolean; value: Timespec; interval: Timespec } {
+  const abs = r.chance(0.5);
+  const value = r.chance(0.08) ? ts(0n) : abs ? absTarget(r, s, task, clock) : relTarget(r);
+  return { abs, value, interval: interval(r) };
+}
+
+/** The clock a timer or timerfd was made on, from the step that made it (any clock if unknown). */
+const clockOf = new WeakMap<Sketch, Map<string, ClockRef>>();
+function rememberClock(s: Sketch, h: string, c: ClockRef): string {
+  (clockOf.get(s) ?? clockOf.set(s, new Map()).get(s)!).set(h, c);
+  return h;
+}
+const recallClock = (s: Sketch, h: string): ClockRef => clockOf.get(s)?.get(h) ?? 'CLOCK_MONOTONIC';
+
+const TIMER_MAKERS: [number, Maker][] = [
+  [4, (r, s, task) => {
+    const clock = timerClock(r);
+    const timer = rememberClock(s, `k${s.nextTimer++}`, clock);
+    s.timersOf.get(s.group.get(task) ?? -1)?.add(timer);
+    return { task, call: 'timer_create', clock, notify: r.chance(0.6) ? 'signal' : 'none', timer };
+  }],
+  [7, (r, s, task) => {
+    const timer = someTimer(r, s, task);
+    return { task, call: 'timer_settime', timer, ...setting(r, s, task, recallClock(s, timer)) };
+  }],
+  [2, (r, s, task) => ({ task, call: 'timer_gettime', timer: someTimer(r, s, task) })],
+  [1, (r, s, task) => ({ task, call: 'timer_getoverrun', timer: someTimer(r, s, task) })],
+  [1, (r, s, task) => {
+    const timer = someTimer(r, s, task);
+    s.timersOf.get(s.group.get(task) ?? -1)?.delete(timer);
+    return { task, call: 'timer_delete', timer };
+  }],
+  [3, (_r, _s, task) => ({ task, call: 'sigwait' })],
+  [3, (r, s, task) => {
+    const clock = r.chance(0.85) ? r.pick(['CLOCK_MONOTONIC', 'CLOCK_BOOTTIME', 'CLOCK_REALTIME', 'CLOCK_BOOTTIME_ALARM', 'CLOCK_REALTIME_ALARM'] as ClockRef[]) : r.pick(ALL_CLOCKS);
+    return { task, call: 'timerfd_create', clock, nonblock: r.chance(0.6), fd: rememberClock(s, newFd(s, task, 'timerfd'), clock) };
+  }],
+  [6, (r, s, task) => {
+    const fd = someFd(r, s, task, ['timerfd']);
+    return { task, call: 'timerfd_settime', fd, cancelOnSet: r.chance(0.3), ...setting(r, s, task, recallClock(s, fd)) };
+  }],
+  [1, (r, s, task) => ({ task, call: 'timerfd_gettime', fd: someFd(r, s, task, ['timerfd']) })],
+  [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['timerfd']) })],
+  [5, (r, s, task) => {
+    const clock = timerClock(r);
+    const abs = r.chance(0.5);
+    return { task, call: 'clock_nanosleep', clock, abs, value: abs ? absTarget(r, s, task, clock) : relTarget(r) };
+  }],
+  [2, (r, _s, task) => ({ task, call: 'nanosleep', value: relTarget(r) })],
+  [2, (r, s, task) => {
+    const realtime = r.chance(0.3);
+    return { task, call: 'futex_wait', realtime, value: absTarget(r, s, task, realtime ? 'CLOCK_REALTIME' : 'CLOCK_MONOTONIC') };
+  }],
+  [4, (r) => ({ host: 'advance', ns: String(r.pick([1_000n, MS, 20n * MS, 1_000n * MS])) })],
+  [3, (r, s) => {
+    // Signals go mostly to tasks in a blocking call: that is where they matter.
+    const sleeping = [...s.sleeping];
+    return { host: 'signal', task: sleeping.length > 0 && r.chance(0.8) ? r.pick(sleeping) : someTask(r, s), handler: r.chance(0.75) };
+  }],
+  [1, (r, s) => ({ host: 'settime', realtime: String(s.now().realtime + r.pick([-3_600_000n * MS, -MS, MS, 3_600_000n * MS])) })],
+];
 
 /**
  * open("/proc/PID/<file>"). Offsets are opened mostly where a write can still land: a task whose
@@ -235,11 +367,14 @@ const MAKERS: [number, Maker][] = [
   [2, (r) => ({ host: 'advance', ns: String(r.pick([1_000, 1_000_000, 1_000_000_000, 3_600_000_000_000])) })],
   [1, (r, _s, _t, o) => (o.kernelSafe ? { host: 'advance', ns: '1000000' } : { host: 'suspend', ns: String(r.pick([1_000_000_000, 86_400_000_000_000])) })],
 ];
-const TOTAL_WEIGHT = MAKERS.reduce((a, [w]) => a + w, 0);
+const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0);
+/** Kernel programs leave out what the kernel backend cannot run yet: timers, sleeps, signals, clock sets. */
+const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS];
 
 function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
-  let x = r.int(0, TOTAL_WEIGHT - 1);
-  for (const [w, make] of MAKERS) {
+  const makers = o.kernelSafe ? MAKERS : ALL_MAKERS;
+  let x = r.int(0, weight(makers) - 1);
+  for (const [w, make] of makers) {
     if (x < w) return make(r, s, someTask(r, s), o);
     x -= w;
   }
@@ -248,12 +383,19 @@ function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
 
 /** What generation learns from the model's answer: which creations failed, who is gone or blocked. */
 function learn(s: Sketch, step: Step, obs: Observation): void {
+  for (const c of obs.completions ?? []) s.sleeping.delete(c.task);
   if ('host' in step) return;
+  if (obs.pending) s.sleeping.add(step.task);
+  if (step.call === 'exec' && obs.ret === 0) s.timersOf.set(s.group.get(step.task) ?? -1, new Set());
   if (obs.err === 'ESRCH' && !('fd' in step && step.call === 'setns')) gone(s, step.task);
   if (obs.blocked) return;
-  const binds = 'child' in step && step.call !== 'wait' ? step.child : 'fd' in step && (step.call === 'open' || step.call === 'pidfd_open') ? step.fd : step.call === 'ioctl' ? step.result : undefined;
+  const binds = step.call === 'fork' || step.call === 'vfork' || step.call === 'thread' || step.call === 'clone3' ? step.child
+    : step.call === 'open' || step.call === 'pidfd_open' || step.call === 'timerfd_create' ? step.fd
+    : step.call === 'ioctl' ? step.result
+    : step.call === 'timer_create' ? step.timer : undefined;
   if (binds && obs.ret === undefined) {
     if (binds.startsWith('t')) gone(s, binds);
+    else if (binds.startsWith('k')) for (const timers of s.timersOf.values()) timers.delete(binds);
     else for (const fds of s.fdsOf.values()) fds.delete(binds);
   }
 }
@@ -267,7 +409,7 @@ export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const r = rngOf(mrng);
   const e = env(r);
   const model = new Stepper(e, createModel);
-  const s = newSketch(() => model.side.abstract());
+  const s = newSketch(() => model.side.abstract(), () => model.clocks());
   const n = r.int(Math.max(1, Math.floor(o.maxSteps / 2)), o.maxSteps);
   const steps: Step[] = [];
   for (let i = 0; i < n; i++) {

@@ -57,3 +57,64 @@ export const vdsoIgnoresMonotonicOffset = (factory: BackendFactory): BackendFact
     }
     return obs;
   });
+
+// ---- Timers -------------------------------------------------------------------------------------------
+
+const NSEC = 1_000_000_000n;
+const SHIFTED = new Set([1, 7, 9]); // CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM
+const idOf = (c: string | number): number =>
+  typeof c === 'number' ? c : ({ CLOCK_MONOTONIC: 1, CLOCK_BOOTTIME: 7, CLOCK_BOOTTIME_ALARM: 9 } as Record<string, number>)[c] ?? -1;
+
+function offsetFor(inner: Backend, task: TaskHandle, clock: number): bigint {
+  const s = inner.abstract();
+  const ns = s.timeNamespaces[String(s.tasks[task]?.timeNs)];
+  if (!ns) return 0n;
+  return BigInt(clock === 1 ? ns.monotonic : ns.boottime);
+}
+
+function shifted(v: { sec: string; nsec: number }, by: bigint): { sec: string; nsec: number } {
+  if (v.nsec < 0 || v.nsec >= 1e9 || BigInt(v.sec) < 0n) return v; // invalid: let the kernel's answer stand
+  const ns = BigInt(v.sec) * NSEC + BigInt(v.nsec) + by;
+  if (ns <= 0n || (v.sec === '0' && v.nsec === 0)) return v;
+  return { sec: String(ns / NSEC), nsec: Number(ns % NSEC) };
+}
+
+/** timens_ktime_to_host forgotten: absolute times are taken as host times, whatever the namespace. */
+export const absoluteIgnoresNamespace = (factory: BackendFactory): BackendFactory =>
+  wrap(factory, (inner, step, host) => {
+    if (isHostEvent(step)) return inner.step(step, host);
+    let clock = -1;
+    if (step.call === 'clock_nanosleep' && step.abs) clock = idOf(step.clock);
+    if (step.call === 'futex_wait' && !step.realtime) clock = 1;
+    if ((step.call === 'timer_settime' || step.call === 'timerfd_settime') && step.abs) {
+      clock = inner.abstract().timers[step.call === 'timer_settime' ? step.timer : step.fd]?.clock ?? -1;
+    }
+    if (!SHIFTED.has(clock) || !('value' in step) || typeof step.value !== 'object') return inner.step(step, host);
+    // Adding the offset first makes impl's own conversion hand back the namespace value unchanged.
+    return inner.step({ ...step, value: shifted(step.value, offsetFor(inner, step.task, clock)) } as Step, host);
+  });
+
+/** Armed timers follow their task into a new namespace, keeping their namespace time. */
+export const timersFollowNamespace = (factory: BackendFactory): BackendFactory =>
+  wrap(factory, (inner, step, host) => {
+    if (isHostEvent(step) || step.call !== 'setns') return inner.step(step, host);
+    const before = inner.abstract();
+    const obs = inner.step(step, host);
+    const after = inner.abstract();
+    const t0 = before.tasks[step.task];
+    const t1 = after.tasks[step.task];
+    if (obs.ret !== 0 || !t0 || !t1 || t0.timeNs === t1.timeNs) return obs;
+    const was = before.timeNamespaces[String(t0.timeNs)];
+    for (const [h, t] of Object.entries(after.timers)) {
+      if (t.kind !== 'posix' || t.owner !== t1.leader || t.expires === null || !SHIFTED.has(t.clock)) continue;
+      const oldOffset = BigInt(t.clock === 1 ? was.monotonic : was.boottime);
+      const nsTime = BigInt(t.expires) + oldOffset; // the namespace time it was armed for
+      const iv = BigInt(t.interval);
+      inner.step({
+        task: step.task, call: 'timer_settime', timer: h, abs: true,
+        value: { sec: String(nsTime / NSEC), nsec: Number(nsTime % NSEC) },
+        interval: { sec: String(iv / NSEC), nsec: Number(iv % NSEC) },
+      }, host);
+    }
+    return obs;
+  });

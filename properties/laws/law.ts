@@ -19,9 +19,10 @@ export interface LawStep {
 /** What a law says of one step: undefined when its premise does not apply, else a violation or "". */
 export type Law = (s: LawStep) => string | undefined;
 
-export function checkLaw(law: Law, options: { runs?: number; maxSteps?: number; minApplied: number; seed?: number }): void {
+export function checkLaw(law: Law, options: { runs?: number; maxSteps?: number; minApplied: number; seed?: number; fresh?: () => void }): void {
   let applied = 0;
   const property = fc.property(programs({ maxSteps: options.maxSteps ?? 50 }), (p: Program) => {
+    options.fresh?.(); // a law that remembers earlier steps starts each program afresh
     let before = createModel(resolveEnv(p)).abstract();
     runProgram(p, createModel, (e, side, clocks) => {
       const after = side.abstract();

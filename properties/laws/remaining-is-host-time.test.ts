@@ -1,0 +1,21 @@
+// Remaining times are host-based and namespace-free: timer_gettime and timerfd_gettime report the armed
+// host expiry minus host now on the timer's base, never shifted by the reader's namespace.
+import { it } from 'vitest';
+import { checkLaw, isCall } from './law.ts';
+import { baseNow } from './timebase.ts';
+
+it('the time left that gettime reports is the host expiry minus host now', () => {
+  const absArmed = new Map<string, boolean>();
+  checkLaw(({ step, obs, before, clocks }) => {
+    if ((isCall(step, 'timer_settime') || isCall(step, 'timerfd_settime')) && obs.ret === 0)
+      absArmed.set(isCall(step, 'timer_settime') ? step.timer : step.fd, step.abs);
+    if (!(isCall(step, 'timer_gettime') || isCall(step, 'timerfd_gettime')) || obs.ret !== 0 || !obs.itimer) return undefined;
+    const key = isCall(step, 'timer_gettime') ? step.timer : step.fd;
+    const t = before.timers[key];
+    if (!t || t.expires === null || !absArmed.has(key)) return undefined;
+    const now = baseNow(t.clock, absArmed.get(key)!, clocks);
+    if (now === undefined || BigInt(t.expires) <= now) return undefined; // due this very step: the kernel may forward it
+    const left = BigInt(t.expires) - now;
+    return BigInt(obs.itimer.value) === left ? '' : `reported ${obs.itimer.value} left, host expiry minus host now is ${left}`;
+  }, { minApplied: 100, fresh: () => absArmed.clear() });
+});

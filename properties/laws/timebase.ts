@@ -1,0 +1,19 @@
+// The host clock an armed timer or sleep lives on (docs/conventions.md, "Timers"): a restatement of the
+// kernel's clock bases for the timer laws, kept apart from model/ so the laws do not borrow its logic.
+import { CLOCKS } from '../../vocab/index.ts';
+import type { ClockRef, HostClocks } from '../../vocab/index.ts';
+
+export const clockId = (c: ClockRef): number => (typeof c === 'number' ? c : CLOCKS[c]);
+
+/** Host value of the base a timer on `clock` runs on; relative realtime timers run on monotonic. */
+export function baseNow(clock: number, abs: boolean, h: HostClocks): bigint | undefined {
+  switch (clock) {
+    case CLOCKS.CLOCK_REALTIME: case CLOCKS.CLOCK_REALTIME_ALARM: return abs ? h.realtime : h.monotonic;
+    case CLOCKS.CLOCK_MONOTONIC: return h.monotonic;
+    case CLOCKS.CLOCK_BOOTTIME: case CLOCKS.CLOCK_BOOTTIME_ALARM: return h.boottime;
+    case CLOCKS.CLOCK_TAI: return abs ? h.tai : h.monotonic;
+    default: return undefined; // CPU-time clocks: no host base
+  }
+}
+
+export const nanosOf = (t: { sec: string; nsec: number }): bigint => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
