@@ -63,22 +63,25 @@ function probeAvailability(): { ok: true } | { ok: false; reason: string } {
 
 // ---- The executor process -----------------------------------------------------------------------
 
-/** A running executor: one request line in, one reply line out. */
+/**
+ * A running executor in server mode: it runs programs one after another, each introduced by a
+ * "program" line, and after each program's "end" kills and reaps every process of it before it
+ * answers "done". One request line in, one reply line out.
+ */
 export class ExecutorSession {
   private readonly child;
   private readonly lines: string[] = [];
   private waiting: ((line: string | null) => void) | null = null;
   private closed = false;
   private readonly stderr: string[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
 
-  constructor(taskCount: number, timeoutMs: number) {
+  constructor() {
     const built = buildExecutor();
     if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
-    const alarmS = Math.ceil(timeoutMs / 1000) + 1;
     // detached: the executor leads its own process group, so a timeout can kill every task at once.
-    this.child = spawn(built.path, ['run', String(taskCount), String(alarmS)], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(built.path, ['serve'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.push(line));
     this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     this.child.on('exit', () => {
@@ -86,10 +89,14 @@ export class ExecutorSession {
       this.push(null);
     });
     this.child.stdin!.on('error', () => {});
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.kill();
-    }, timeoutMs);
+    // An idle executor does not keep this process alive; when this process ends, the executor reads
+    // the end of its input and exits. While a program runs, its time limit timer keeps us alive.
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
+  }
+
+  get alive(): boolean {
+    return !this.closed && !this.timedOut;
   }
 
   private push(line: string | null): void {
@@ -124,16 +131,38 @@ export class ExecutorSession {
     this.child.stdin!.write(lines.map((l) => `${l}\n`).join(''));
   }
 
-  /** Ends the run: the executor kills and reaps every task, then exits. */
+  /**
+   * Starts a program of `taskCount` tasks; returns the executor's environment report once t0 runs.
+   * The executor's own alarm and, as a second line, a timer here (which kills the whole process
+   * group) both limit the program to about `timeoutMs`.
+   */
+  async begin(taskCount: number, timeoutMs: number): Promise<EnvReport> {
+    const alarmS = Math.ceil(timeoutMs / 1000) + 1;
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill();
+    }, timeoutMs);
+    this.send([`program ${taskCount} ${alarmS}`]);
+    const report = parseEnv(await this.read());
+    if ((await this.read()) !== 'ready') throw new Error('executor did not start its first task');
+    return report;
+  }
+
+  /** Ends the program: the executor kills and reaps every one of its processes. */
   async end(): Promise<void> {
-    if (!this.closed) {
-      this.child.stdin!.write('end\n');
-      try {
+    try {
+      if (!this.closed) {
+        this.child.stdin!.write('end\n');
         while ((await this.read()) !== 'done');
-      } catch {
-        // Already gone: nothing left to reap.
       }
+    } finally {
+      clearTimeout(this.timer);
     }
+  }
+
+  /** Kills the executor and every task (one process group) and waits until the executor is gone. */
+  async close(): Promise<void> {
+    this.kill();
     clearTimeout(this.timer);
     await new Promise<void>((resolve) => (this.closed ? resolve() : this.child.once('exit', () => resolve())));
   }
@@ -369,13 +398,40 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** The executor kept between programs; replaced when it died, timed out or a run failed. */
+let shared: ExecutorSession | undefined;
+/** Programs run one at a time on the shared executor. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(f: () => Promise<T>): Promise<T> {
+  const next = queue.then(f, f);
+  queue = next.catch(() => {});
+  return next;
+}
+
+/** Runs f on a program of taskCount tasks on the shared executor; on any failure the executor
+ * and every task are killed, and the next program starts a new one. */
+function withProgram<T>(taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>): Promise<T> {
+  return serialized(async () => {
+    if (!shared?.alive) shared = new ExecutorSession();
+    const session = shared;
+    try {
+      const report = await session.begin(taskCount, timeoutMs);
+      const result = await f(session, report);
+      await session.end();
+      return result;
+    } catch (e) {
+      if (shared === session) shared = undefined;
+      await session.close();
+      throw e;
+    }
+  });
+}
+
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
   const handles = new HandleTable(program);
   const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
-  const session = new ExecutorSession(handles.tasks.size, options.timeoutMs ?? 10_000);
-  try {
-    const report = parseEnv(await session.read());
-    if ((await session.read()) !== 'ready') throw new Error('executor did not start its first task');
+  return withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
     // The executor runs steps strictly one after another and brackets each with its own clock reads,
     // so the whole program can be queued at once: no round trip to this process between steps.
     session.send(lines);
@@ -384,13 +440,8 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       const [outcome, before, after] = (await session.read()).split('\t');
       steps.push({ obs: observation(program.steps[i], parseOutcome(outcome)), before: parseClocks(before), after: parseClocks(after) });
     }
-    await session.end();
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
-  } catch (e) {
-    session.kill();
-    await session.end();
-    throw e;
-  }
+  });
 }
 
 /**
@@ -399,16 +450,8 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
  * "clock_adjtime" with arguments that change nothing). The task must die by SIGSYS.
  */
 export async function probeSeccompWall(probe: 'settime' | 'settimeofday' | 'adjtimex' | 'clock_adjtime'): Promise<RawOutcome> {
-  const session = new ExecutorSession(1, 10_000);
-  try {
-    await session.read();
-    await session.read();
+  return withProgram(1, 10_000, async (session) => {
     const [outcome] = (await session.request(`0 debug ${probe}`)).split('\t');
-    await session.end();
     return parseOutcome(outcome);
-  } catch (e) {
-    session.kill();
-    await session.end();
-    throw e;
-  }
+  });
 }

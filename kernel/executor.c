@@ -895,13 +895,14 @@ static void report_env(void)
 	       ts_ns(&res), strtol(buf, NULL, 10), own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
 }
 
-static int run(int n, int timeout_s)
+/* Once per executor process: its own process group (so a timeout can kill every task at once), the
+ * subreaper, the descriptor limit, its own namespaces, and the seccomp wall, which every task of
+ * every program inherits. */
+static void start_executor(void)
 {
-	ntasks = n;
 	self_pid = getpid();
 	setpgid(0, 0);
 	signal(SIGALRM, on_alarm);
-	alarm(timeout_s);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	struct rlimit rl;
@@ -914,12 +915,49 @@ static int run(int n, int timeout_s)
 	own_user_ino = ns_ino("/proc/self/ns/user");
 	if (!own_time_ino)
 		fatal("no time namespaces on this kernel (/proc/self/ns/time is missing)");
-	report_env();
-
 	int have_admin = (status_hex("CapEff:") >> CAP_SYS_ADMIN_BIT) & 1;
 	int r = seccomp_wall_install(have_admin);
 	if (r < 0)
 		fatal("seccomp wall: %s", strerror(-r));
+}
+
+/* Forgets everything about the previous program (its tasks are all reaped by now) and closes its
+ * pipes, so the next program's tasks inherit exactly the descriptors a fresh executor would give. */
+static void forget_program(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		struct etask *t = &tasks[i];
+		if (t->pidfd >= 0)
+			close(t->pidfd);
+		close(t->cmd_w);
+		close(t->res_r);
+		close(TASK_CMD_FD(i));
+		close(TASK_RES_FD(i));
+		t->state = UNBORN;
+		t->tid = t->tgid = 0;
+		t->pidfd = -1;
+		t->cmd_w = t->res_r = -1;
+		t->vfork_child = -1;
+		t->execd = 0;
+		t->blen = 0;
+		t->has_reply = 0;
+		t->births = 0;
+		t->birth_tid = t->birth_pid = 0;
+	}
+	ntasks = 0;
+	nmaps = 0;
+	memset(maps, 0, sizeof maps);
+	memset(offsets_target, 0, sizeof offsets_target);
+}
+
+/* Runs one program of n tasks under a time limit of timeout_s seconds: a fresh t0, one step per
+ * line until "end" (or the end of stdin), then every process of the program killed and reaped.
+ * Returns 0 at "end", -1 at the end of stdin. */
+static int run_program(int n, int timeout_s)
+{
+	alarm(timeout_s);
+	ntasks = n;
+	report_env();
 	setup_pipes();
 
 	pid_t t0 = fork();
@@ -940,14 +978,47 @@ static int run(int n, int timeout_s)
 	fflush(stdout);
 
 	char line[LINE_MAX_LEN];
+	int ended = 0;
 	while (fgets(line, sizeof line, stdin)) {
-		if (!strncmp(line, "end", 3))
+		if (!strncmp(line, "end", 3)) {
+			ended = 1;
 			break;
+		}
 		run_step(line);
 	}
 	kill_all();
+	alarm(0);
+	forget_program();
 	printf("done\n");
 	fflush(stdout);
+	return ended ? 0 : -1;
+}
+
+static int task_count(const char *s)
+{
+	int n = atoi(s);
+	if (n < 1 || n > MAX_TASKS)
+		fatal("task count must be 1..%d", MAX_TASKS);
+	return n;
+}
+
+/* Server mode: programs one after another, each introduced by "program <tasks> <timeout-seconds>". */
+static int serve(void)
+{
+	start_executor();
+	char line[LINE_MAX_LEN];
+	while (fgets(line, sizeof line, stdin)) {
+		char *tok[3] = { NULL, NULL, NULL };
+		int n = 0;
+		for (char *s = strtok(line, " \n"); s && n < 3; s = strtok(NULL, " \n"))
+			tok[n++] = s;
+		if (n == 0)
+			continue;
+		if (n != 3 || strcmp(tok[0], "program"))
+			fatal("expected \"program <tasks> <timeout-seconds>\"");
+		if (run_program(task_count(tok[1]), atoi(tok[2])) < 0)
+			break;
+	}
 	return 0;
 }
 
@@ -959,13 +1030,12 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "worker"))
 		worker_main(atoi(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "run")) {
-		int tasks_n = atoi(argv[2]);
-		if (tasks_n < 1 || tasks_n > MAX_TASKS) {
-			fprintf(stderr, "task count must be 1..%d\n", MAX_TASKS);
-			return 2;
-		}
-		return run(tasks_n, atoi(argv[3]));
+		start_executor();
+		run_program(task_count(argv[2]), atoi(argv[3]));
+		return 0;
 	}
-	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds>\n", argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "serve"))
+		return serve();
+	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve\n", argv[0], argv[0]);
 	return 2;
 }
