@@ -227,13 +227,37 @@ static void task_take_line(struct etask *t, char *line)
 	}
 }
 
-/* Reads whatever the tasks have written, waiting at most timeout_ms for the first byte. */
+/* Reads whatever the tasks have written. Waits at most timeout_ms for the first byte or for a
+ * task's pidfd to become readable (a death), but never longer than WAIT_SLICE_NS: some deaths (a
+ * thread's release, a leader that becomes a zombie before its threads) wake no pidfd, and the
+ * callers re-check those themselves after every call. */
+#define WAIT_SLICE_NS 50000L
 static void pump(int timeout_ms)
 {
-	struct pollfd pfd[MAX_TASKS];
+	struct pollfd pfd[2 * MAX_TASKS];
+	int np = 0;
 	for (int i = 0; i < ntasks; i++)
-		pfd[i] = (struct pollfd){ tasks[i].res_r, POLLIN, 0 };
-	if (poll(pfd, ntasks, timeout_ms) <= 0)
+		pfd[np++] = (struct pollfd){ tasks[i].res_r, POLLIN, 0 };
+	struct timespec slice = { 0, WAIT_SLICE_NS };
+	if (timeout_ms > 0) {
+		/* pidfds that are readable already cannot wake us again; leave them out. */
+		int first = np;
+		for (int i = 0; i < ntasks; i++)
+			if (tasks[i].pidfd >= 0 && (tasks[i].state == RUNNING || tasks[i].state == BLOCKED))
+				pfd[np++] = (struct pollfd){ tasks[i].pidfd, POLLIN, 0 };
+		if (np > first && poll(pfd + first, np - first, 0) > 0) {
+			int k = first;
+			for (int j = first; j < np; j++)
+				if (!pfd[j].revents)
+					pfd[k++] = pfd[j];
+			np = k;
+		}
+		if ((long long)timeout_ms * 1000000LL < WAIT_SLICE_NS)
+			slice.tv_nsec = (long)timeout_ms * 1000000L;
+	} else {
+		slice.tv_nsec = 0;
+	}
+	if (ppoll(pfd, np, &slice, NULL) <= 0)
 		return;
 	for (int i = 0; i < ntasks; i++) {
 		if (!(pfd[i].revents & POLLIN))
@@ -829,7 +853,7 @@ static void run_step(char *line)
 
 /* Kills every process of E's process group but E, and reaps them all. vfork parents die with
  * SIGKILL while blocked, so the order does not matter; repeated until none is left. */
-static void kill_all(void)
+static void kill_all_by_scan(void)
 {
 	pid_t pgrp = getpgrp();
 	for (int round = 0; round < 100; round++) {
@@ -857,6 +881,36 @@ static void kill_all(void)
 		while (waitpid(-1, NULL, __WALL | (found ? 0 : WNOHANG)) > 0) {
 		}
 		if (!found)
+			return;
+	}
+}
+
+/* Kills and reaps every process of the program. E is the child subreaper of all of them, so a process
+ * whose parent dies becomes E's child: E kills its children, reaps one, and looks again, until it has
+ * no child at all, and then no descendant of E is left. Where the kernel has no
+ * /proc/PID/task/TID/children, every process of E's process group is found by scanning /proc. */
+static void kill_all(void)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)self_pid, (int)self_pid);
+	for (;;) {
+		int n = read_text(path, buf, sizeof buf);
+		if (n < 0) {
+			kill_all_by_scan();
+			return;
+		}
+		/* Each pid is followed by a space; one a full buffer cut short is not a pid. Whoever was left
+		 * out is killed in a later round. */
+		for (char *p = buf; *p;) {
+			char *end;
+			long pid = strtol(p, &end, 10);
+			if (end == p || *end != ' ')
+				break;
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			p = end + 1;
+		}
+		if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
 			return;
 	}
 }
