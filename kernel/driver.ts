@@ -136,23 +136,25 @@ export class ExecutorSession {
    * The executor's own alarm and, as a second line, a timer here (which kills the whole process
    * group) both limit the program to about `timeoutMs`.
    */
-  async begin(taskCount: number, timeoutMs: number): Promise<EnvReport> {
+  async begin(taskCount: number, timeoutMs: number, steps: string[] = []): Promise<EnvReport> {
     const alarmS = Math.ceil(timeoutMs / 1000) + 1;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.kill();
     }, timeoutMs);
-    this.send([`program ${taskCount} ${alarmS}`]);
+    // Steps may be queued with the header: the executor starts t0 before it reads them.
+    this.send([`program ${taskCount} ${alarmS}`, ...steps]);
     const report = parseEnv(await this.read());
     if ((await this.read()) !== 'ready') throw new Error('executor did not start its first task');
     return report;
   }
 
-  /** Ends the program: the executor kills and reaps every one of its processes. */
-  async end(): Promise<void> {
+  /** Ends the program: the executor kills and reaps every one of its processes. `queued`: "end" was
+   * already sent (with the steps), only its "done" is still to come. */
+  async end(queued = false): Promise<void> {
     try {
       if (!this.closed) {
-        this.child.stdin!.write('end\n');
+        if (!queued) this.child.stdin!.write('end\n');
         while ((await this.read()) !== 'done');
       }
     } finally {
@@ -411,14 +413,16 @@ function serialized<T>(f: () => Promise<T>): Promise<T> {
 
 /** Runs f on a program of taskCount tasks on the shared executor; on any failure the executor
  * and every task are killed, and the next program starts a new one. */
-function withProgram<T>(taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>): Promise<T> {
+function withProgram<T>(
+  taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>, steps?: string[],
+): Promise<T> {
   return serialized(async () => {
     if (!shared?.alive) shared = new ExecutorSession();
     const session = shared;
     try {
-      const report = await session.begin(taskCount, timeoutMs);
+      const report = await session.begin(taskCount, timeoutMs, steps ? [...steps, 'end'] : []);
       const result = await f(session, report);
-      await session.end();
+      await session.end(steps !== undefined);
       return result;
     } catch (e) {
       if (shared === session) shared = undefined;
@@ -431,17 +435,17 @@ function withProgram<T>(taskCount: number, timeoutMs: number, f: (session: Execu
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
   const handles = new HandleTable(program);
   const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
+  // The executor runs steps strictly one after another and brackets each with its own clock reads,
+  // so the whole program, up to its "end", is queued at once: no round trip to this process between
+  // steps, nor between programs' start, steps and end.
   return withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
-    // The executor runs steps strictly one after another and brackets each with its own clock reads,
-    // so the whole program can be queued at once: no round trip to this process between steps.
-    session.send(lines);
     const steps: KernelStep[] = [];
     for (const i of lines.keys()) {
       const [outcome, before, after] = (await session.read()).split('\t');
       steps.push({ obs: observation(program.steps[i], parseOutcome(outcome)), before: parseClocks(before), after: parseClocks(after) });
     }
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
-  });
+  }, lines);
 }
 
 /**

@@ -345,14 +345,18 @@ static void task_send(struct etask *t, const char *fmt, ...)
 /* Waits for the reply of t to the command just sent; 0 if t died first. */
 static int task_await_reply(struct etask *t)
 {
+	/* Waiting comes first: a reply wakes the wait at once, and whether t died (a read of /proc)
+	 * is only asked when a wait ended without one. */
 	for (;;) {
+		if (t->has_reply)
+			return 1;
+		pump(1);
 		if (t->has_reply)
 			return 1;
 		if (task_is_dead(t)) {
 			pump(0);
 			return t->has_reply;
 		}
-		pump(1);
 	}
 }
 
@@ -846,7 +850,45 @@ static void run_step(char *line)
 	printf("\t");
 	host_print(&after);
 	printf("\n");
-	fflush(stdout);
+}
+
+/* ---- Input ---------------------------------------------------------------------------------------- */
+
+/* The next line of stdin (without its newline) in line; 0 at the end of stdin. The driver may queue
+ * a whole program at once, so what E prints is flushed only when E is about to wait for input: the
+ * driver is woken once per batch instead of once per line, and sees every reply before E waits. */
+static char in_buf[LINE_MAX_LEN * 4];
+static size_t in_len;
+
+static int next_line(char *line, size_t cap)
+{
+	for (;;) {
+		char *nl = memchr(in_buf, '\n', in_len);
+		if (nl || in_len == sizeof in_buf) {
+			size_t n = nl ? (size_t)(nl - in_buf) : in_len;
+			size_t take = n < cap - 1 ? n : cap - 1;
+			memcpy(line, in_buf, take);
+			line[take] = 0;
+			size_t used = nl ? n + 1 : n;
+			memmove(in_buf, in_buf + used, in_len - used);
+			in_len -= used;
+			return 1;
+		}
+		fflush(stdout);
+		ssize_t r = read(0, in_buf + in_len, sizeof in_buf - in_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (in_len == 0)
+				return 0;
+			size_t take = in_len < cap - 1 ? in_len : cap - 1;
+			memcpy(line, in_buf, take);
+			line[take] = 0;
+			in_len = 0;
+			return 1;
+		}
+		in_len += (size_t)r;
+	}
 }
 
 /* ---- Start and end ---------------------------------------------------------------------------------- */
@@ -1029,11 +1071,10 @@ static int run_program(int n, int timeout_s)
 		pump(5);
 	task_born(&tasks[0]);
 	printf("ready\n");
-	fflush(stdout);
 
 	char line[LINE_MAX_LEN];
 	int ended = 0;
-	while (fgets(line, sizeof line, stdin)) {
+	while (next_line(line, sizeof line)) {
 		if (!strncmp(line, "end", 3)) {
 			ended = 1;
 			break;
@@ -1044,7 +1085,6 @@ static int run_program(int n, int timeout_s)
 	alarm(0);
 	forget_program();
 	printf("done\n");
-	fflush(stdout);
 	return ended ? 0 : -1;
 }
 
@@ -1061,7 +1101,7 @@ static int serve(void)
 {
 	start_executor();
 	char line[LINE_MAX_LEN];
-	while (fgets(line, sizeof line, stdin)) {
+	while (next_line(line, sizeof line)) {
 		char *tok[3] = { NULL, NULL, NULL };
 		int n = 0;
 		for (char *s = strtok(line, " \n"); s && n < 3; s = strtok(NULL, " \n"))
