@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1011,6 +1012,16 @@ static void start_executor(void)
 	own_user_ino = ns_ino("/proc/self/ns/user");
 	if (!own_time_ino)
 		fatal("no time namespaces on this kernel (/proc/self/ns/time is missing)");
+	/* E and every task (they inherit it) on the CPU E runs on: a step is a hand-off from E to one
+	 * task and back, and a wake-up on the same CPU is several times cheaper than one on an idle
+	 * other CPU. Nothing a program observes depends on the CPU; if this fails, nothing is lost. */
+	int cpu = sched_getcpu();
+	if (cpu >= 0) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof one, &one);
+	}
 	int have_admin = (status_hex("CapEff:") >> CAP_SYS_ADMIN_BIT) & 1;
 	int r = seccomp_wall_install(have_admin);
 	if (r < 0)
