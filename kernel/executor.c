@@ -206,13 +206,18 @@ static long status_field(int tid, const char *name, int field)
 	return v;
 }
 
+/* A hex field of E's /proc/self/status, as read into buf (empty if it could not be read). */
+static unsigned long long status_hex_in(const char *buf, const char *name)
+{
+	const char *p = strstr(buf, name);
+	return p ? strtoull(p + strlen(name), NULL, 16) : 0;
+}
+
 static unsigned long long status_hex(const char *name)
 {
-	char buf[4096];
-	if (read_text("/proc/self/status", buf, sizeof buf) < 0)
-		return 0;
-	char *p = strstr(buf, name);
-	return p ? strtoull(p + strlen(name), NULL, 16) : 0;
+	char buf[4096] = "";
+	read_text("/proc/self/status", buf, sizeof buf);
+	return status_hex_in(buf, name);
 }
 
 /* ---- Messages from tasks ---------------------------------------------------------------------------- */
@@ -986,9 +991,11 @@ static void report_env(void)
 	read_text("/proc/sys/user/max_time_namespaces", buf, sizeof buf);
 	struct stat st;
 	int rtc = stat("/dev/rtc0", &st) == 0 || stat("/sys/class/rtc/rtc0", &st) == 0;
+	char status[4096] = ""; /* one read for all three capability sets */
+	read_text("/proc/self/status", status, sizeof status);
 	printf("env uid=%d capeff=%llx capprm=%llx capbnd=%llx rtc=%d tick=%lld maxtime=%ld time=%lu tfc=%lu "
 	       "user=%lu pid=%d\n",
-	       (int)getuid(), status_hex("CapEff:"), status_hex("CapPrm:"), status_hex("CapBnd:"), rtc,
+	       (int)getuid(), status_hex_in(status, "CapEff:"), status_hex_in(status, "CapPrm:"), status_hex_in(status, "CapBnd:"), rtc,
 	       ts_ns(&res), strtol(buf, NULL, 10), own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
 }
 
@@ -1110,6 +1117,9 @@ static int task_count(const char *s)
 /* Server mode: programs one after another, each introduced by "program <tasks> <timeout-seconds>". */
 static int serve(void)
 {
+	/* Room for a whole program's replies: they are flushed when E waits for input (next_line). */
+	static char out_buf[1 << 17];
+	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
 	start_executor();
 	char line[LINE_MAX_LEN];
 	while (next_line(line, sizeof line)) {
