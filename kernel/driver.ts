@@ -89,10 +89,19 @@ export class ExecutorSession {
       this.push(null);
     });
     this.child.stdin!.on('error', () => {});
-    // An idle executor does not keep this process alive; when this process ends, the executor reads
-    // the end of its input and exits. While a program runs, its time limit timer keeps us alive.
-    this.child.unref();
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
+    this.hold(false);
+  }
+
+  /** An idle executor does not keep this process alive (when this process ends, the executor reads
+   * the end of its input and exits); one that runs a program does, until its replies or its exit. */
+  private hold(on: boolean): void {
+    if (on) this.child.ref();
+    else this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      const handle = s as unknown as { ref?: () => void; unref?: () => void };
+      if (on) handle.ref?.();
+      else handle.unref?.();
+    }
   }
 
   get alive(): boolean {
@@ -138,6 +147,7 @@ export class ExecutorSession {
    */
   async begin(taskCount: number, timeoutMs: number, steps: string[] = []): Promise<EnvReport> {
     const alarmS = Math.ceil(timeoutMs / 1000) + 1;
+    this.hold(true);
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.kill();
@@ -159,11 +169,13 @@ export class ExecutorSession {
       }
     } finally {
       clearTimeout(this.timer);
+      this.hold(false);
     }
   }
 
   /** Kills the executor and every task (one process group) and waits until the executor is gone. */
   async close(): Promise<void> {
+    this.hold(true);
     this.kill();
     clearTimeout(this.timer);
     await new Promise<void>((resolve) => (this.closed ? resolve() : this.child.once('exit', () => resolve())));
