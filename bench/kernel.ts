@@ -1,5 +1,5 @@
 // Throughput of the kernel backend: programs per second for 10-step programs run on this machine's
-// kernel (one executor process per program, as runOnKernel does).
+// kernel (through runOnKernel, which keeps one executor process for all of them).
 //   npx tsx bench/kernel.ts [programs]
 import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
 import type { Program, Step } from '../vocab/index.ts';

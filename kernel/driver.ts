@@ -63,22 +63,25 @@ function probeAvailability(): { ok: true } | { ok: false; reason: string } {
 
 // ---- The executor process -----------------------------------------------------------------------
 
-/** A running executor: one request line in, one reply line out. */
+/**
+ * A running executor in server mode: it runs programs one after another, each introduced by a
+ * "program" line, and after each program's "end" kills and reaps every process of it before it
+ * answers "done". One request line in, one reply line out.
+ */
 export class ExecutorSession {
   private readonly child;
   private readonly lines: string[] = [];
   private waiting: ((line: string | null) => void) | null = null;
   private closed = false;
   private readonly stderr: string[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
 
-  constructor(taskCount: number, timeoutMs: number) {
+  constructor() {
     const built = buildExecutor();
     if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
-    const alarmS = Math.ceil(timeoutMs / 1000) + 1;
     // detached: the executor leads its own process group, so a timeout can kill every task at once.
-    this.child = spawn(built.path, ['run', String(taskCount), String(alarmS)], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(built.path, ['serve'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.push(line));
     this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     this.child.on('exit', () => {
@@ -86,10 +89,23 @@ export class ExecutorSession {
       this.push(null);
     });
     this.child.stdin!.on('error', () => {});
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.kill();
-    }, timeoutMs);
+    this.hold(false);
+  }
+
+  /** An idle executor does not keep this process alive (when this process ends, the executor reads
+   * the end of its input and exits); one that runs a program does, until its replies or its exit. */
+  private hold(on: boolean): void {
+    if (on) this.child.ref();
+    else this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      const handle = s as unknown as { ref?: () => void; unref?: () => void };
+      if (on) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+
+  get alive(): boolean {
+    return !this.closed && !this.timedOut;
   }
 
   private push(line: string | null): void {
@@ -124,16 +140,43 @@ export class ExecutorSession {
     this.child.stdin!.write(lines.map((l) => `${l}\n`).join(''));
   }
 
-  /** Ends the run: the executor kills and reaps every task, then exits. */
-  async end(): Promise<void> {
-    if (!this.closed) {
-      this.child.stdin!.write('end\n');
-      try {
+  /**
+   * Starts a program of `taskCount` tasks; returns the executor's environment report once t0 runs.
+   * The executor's own alarm and, as a second line, a timer here (which kills the whole process
+   * group) both limit the program to about `timeoutMs`.
+   */
+  async begin(taskCount: number, timeoutMs: number, steps: string[] = []): Promise<EnvReport> {
+    const alarmS = Math.ceil(timeoutMs / 1000) + 1;
+    this.hold(true);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill();
+    }, timeoutMs);
+    // Steps may be queued with the header: the executor starts t0 before it reads them.
+    this.send([`program ${taskCount} ${alarmS}`, ...steps]);
+    const report = parseEnv(await this.read());
+    if ((await this.read()) !== 'ready') throw new Error('executor did not start its first task');
+    return report;
+  }
+
+  /** Ends the program: the executor kills and reaps every one of its processes. `queued`: "end" was
+   * already sent (with the steps), only its "done" is still to come. */
+  async end(queued = false): Promise<void> {
+    try {
+      if (!this.closed) {
+        if (!queued) this.child.stdin!.write('end\n');
         while ((await this.read()) !== 'done');
-      } catch {
-        // Already gone: nothing left to reap.
       }
+    } finally {
+      clearTimeout(this.timer);
+      this.hold(false);
     }
+  }
+
+  /** Kills the executor and every task (one process group) and waits until the executor is gone. */
+  async close(): Promise<void> {
+    this.hold(true);
+    this.kill();
     clearTimeout(this.timer);
     await new Promise<void>((resolve) => (this.closed ? resolve() : this.child.once('exit', () => resolve())));
   }
@@ -372,28 +415,52 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** The executor kept between programs; replaced when it died, timed out or a run failed. */
+let shared: ExecutorSession | undefined;
+/** Programs run one at a time on the shared executor. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(f: () => Promise<T>): Promise<T> {
+  const next = queue.then(f, f);
+  queue = next.catch(() => {});
+  return next;
+}
+
+/** Runs f on a program of taskCount tasks on the shared executor; on any failure the executor
+ * and every task are killed, and the next program starts a new one. */
+function withProgram<T>(
+  taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>, steps?: string[],
+): Promise<T> {
+  return serialized(async () => {
+    if (!shared?.alive) shared = new ExecutorSession();
+    const session = shared;
+    try {
+      const report = await session.begin(taskCount, timeoutMs, steps ? [...steps, 'end'] : []);
+      const result = await f(session, report);
+      await session.end(steps !== undefined);
+      return result;
+    } catch (e) {
+      if (shared === session) shared = undefined;
+      await session.close();
+      throw e;
+    }
+  });
+}
+
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
   const handles = new HandleTable(program);
   const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
-  const session = new ExecutorSession(handles.tasks.size, options.timeoutMs ?? 10_000);
-  try {
-    const report = parseEnv(await session.read());
-    if ((await session.read()) !== 'ready') throw new Error('executor did not start its first task');
-    // The executor runs steps strictly one after another and brackets each with its own clock reads,
-    // so the whole program can be queued at once: no round trip to this process between steps.
-    session.send(lines);
+  // The executor runs steps strictly one after another and brackets each with its own clock reads,
+  // so the whole program, up to its "end", is queued at once: no round trip to this process between
+  // steps, nor between programs' start, steps and end.
+  return withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
     const steps: KernelStep[] = [];
     for (const i of lines.keys()) {
       const [outcome, before, after] = (await session.read()).split('\t');
       steps.push({ obs: observation(program.steps[i], parseOutcome(outcome)), before: parseClocks(before), after: parseClocks(after) });
     }
-    await session.end();
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
-  } catch (e) {
-    session.kill();
-    await session.end();
-    throw e;
-  }
+  }, lines);
 }
 
 /**
@@ -402,16 +469,8 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
  * "clock_adjtime" with arguments that change nothing). The task must die by SIGSYS.
  */
 export async function probeSeccompWall(probe: 'settime' | 'settimeofday' | 'adjtimex' | 'clock_adjtime'): Promise<RawOutcome> {
-  const session = new ExecutorSession(1, 10_000);
-  try {
-    await session.read();
-    await session.read();
+  return withProgram(1, 10_000, async (session) => {
     const [outcome] = (await session.request(`0 debug ${probe}`)).split('\t');
-    await session.end();
     return parseOutcome(outcome);
-  } catch (e) {
-    session.kill();
-    await session.end();
-    throw e;
-  }
+  });
 }

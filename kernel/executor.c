@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -205,13 +206,18 @@ static long status_field(int tid, const char *name, int field)
 	return v;
 }
 
+/* A hex field of E's /proc/self/status, as read into buf (empty if it could not be read). */
+static unsigned long long status_hex_in(const char *buf, const char *name)
+{
+	const char *p = strstr(buf, name);
+	return p ? strtoull(p + strlen(name), NULL, 16) : 0;
+}
+
 static unsigned long long status_hex(const char *name)
 {
-	char buf[4096];
-	if (read_text("/proc/self/status", buf, sizeof buf) < 0)
-		return 0;
-	char *p = strstr(buf, name);
-	return p ? strtoull(p + strlen(name), NULL, 16) : 0;
+	char buf[4096] = "";
+	read_text("/proc/self/status", buf, sizeof buf);
+	return status_hex_in(buf, name);
 }
 
 /* ---- Messages from tasks ---------------------------------------------------------------------------- */
@@ -227,13 +233,37 @@ static void task_take_line(struct etask *t, char *line)
 	}
 }
 
-/* Reads whatever the tasks have written, waiting at most timeout_ms for the first byte. */
+/* Reads whatever the tasks have written. Waits at most timeout_ms for the first byte or for a
+ * task's pidfd to become readable (a death), but never longer than WAIT_SLICE_NS: some deaths (a
+ * thread's release, a leader that becomes a zombie before its threads) wake no pidfd, and the
+ * callers re-check those themselves after every call. */
+#define WAIT_SLICE_NS 50000L
 static void pump(int timeout_ms)
 {
-	struct pollfd pfd[MAX_TASKS];
+	struct pollfd pfd[2 * MAX_TASKS];
+	int np = 0;
 	for (int i = 0; i < ntasks; i++)
-		pfd[i] = (struct pollfd){ tasks[i].res_r, POLLIN, 0 };
-	if (poll(pfd, ntasks, timeout_ms) <= 0)
+		pfd[np++] = (struct pollfd){ tasks[i].res_r, POLLIN, 0 };
+	struct timespec slice = { 0, WAIT_SLICE_NS };
+	if (timeout_ms > 0) {
+		/* pidfds that are readable already cannot wake us again; leave them out. */
+		int first = np;
+		for (int i = 0; i < ntasks; i++)
+			if (tasks[i].pidfd >= 0 && (tasks[i].state == RUNNING || tasks[i].state == BLOCKED))
+				pfd[np++] = (struct pollfd){ tasks[i].pidfd, POLLIN, 0 };
+		if (np > first && poll(pfd + first, np - first, 0) > 0) {
+			int k = first;
+			for (int j = first; j < np; j++)
+				if (!pfd[j].revents)
+					pfd[k++] = pfd[j];
+			np = k;
+		}
+		if ((long long)timeout_ms * 1000000LL < WAIT_SLICE_NS)
+			slice.tv_nsec = (long)timeout_ms * 1000000L;
+	} else {
+		slice.tv_nsec = 0;
+	}
+	if (ppoll(pfd, np, &slice, NULL) <= 0)
 		return;
 	for (int i = 0; i < ntasks; i++) {
 		if (!(pfd[i].revents & POLLIN))
@@ -321,14 +351,18 @@ static void task_send(struct etask *t, const char *fmt, ...)
 /* Waits for the reply of t to the command just sent; 0 if t died first. */
 static int task_await_reply(struct etask *t)
 {
+	/* Waiting comes first: a reply wakes the wait at once, and whether t died (a read of /proc)
+	 * is only asked when a wait ended without one. */
 	for (;;) {
+		if (t->has_reply)
+			return 1;
+		pump(1);
 		if (t->has_reply)
 			return 1;
 		if (task_is_dead(t)) {
 			pump(0);
 			return t->has_reply;
 		}
-		pump(1);
 	}
 }
 
@@ -822,14 +856,52 @@ static void run_step(char *line)
 	printf("\t");
 	host_print(&after);
 	printf("\n");
-	fflush(stdout);
+}
+
+/* ---- Input ---------------------------------------------------------------------------------------- */
+
+/* The next line of stdin (without its newline) in line; 0 at the end of stdin. The driver may queue
+ * a whole program at once, so what E prints is flushed only when E is about to wait for input: the
+ * driver is woken once per batch instead of once per line, and sees every reply before E waits. */
+static char in_buf[LINE_MAX_LEN * 4];
+static size_t in_len;
+
+static int next_line(char *line, size_t cap)
+{
+	for (;;) {
+		char *nl = memchr(in_buf, '\n', in_len);
+		if (nl || in_len == sizeof in_buf) {
+			size_t n = nl ? (size_t)(nl - in_buf) : in_len;
+			size_t take = n < cap - 1 ? n : cap - 1;
+			memcpy(line, in_buf, take);
+			line[take] = 0;
+			size_t used = nl ? n + 1 : n;
+			memmove(in_buf, in_buf + used, in_len - used);
+			in_len -= used;
+			return 1;
+		}
+		fflush(stdout);
+		ssize_t r = read(0, in_buf + in_len, sizeof in_buf - in_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (in_len == 0)
+				return 0;
+			size_t take = in_len < cap - 1 ? in_len : cap - 1;
+			memcpy(line, in_buf, take);
+			line[take] = 0;
+			in_len = 0;
+			return 1;
+		}
+		in_len += (size_t)r;
+	}
 }
 
 /* ---- Start and end ---------------------------------------------------------------------------------- */
 
 /* Kills every process of E's process group but E, and reaps them all. vfork parents die with
  * SIGKILL while blocked, so the order does not matter; repeated until none is left. */
-static void kill_all(void)
+static void kill_all_by_scan(void)
 {
 	pid_t pgrp = getpgrp();
 	for (int round = 0; round < 100; round++) {
@@ -857,6 +929,36 @@ static void kill_all(void)
 		while (waitpid(-1, NULL, __WALL | (found ? 0 : WNOHANG)) > 0) {
 		}
 		if (!found)
+			return;
+	}
+}
+
+/* Kills and reaps every process of the program. E is the child subreaper of all of them, so a process
+ * whose parent dies becomes E's child: E kills its children, reaps one, and looks again, until it has
+ * no child at all, and then no descendant of E is left. Where the kernel has no
+ * /proc/PID/task/TID/children, every process of E's process group is found by scanning /proc. */
+static void kill_all(void)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)self_pid, (int)self_pid);
+	for (;;) {
+		int n = read_text(path, buf, sizeof buf);
+		if (n < 0) {
+			kill_all_by_scan();
+			return;
+		}
+		/* Each pid is followed by a space; one a full buffer cut short is not a pid. Whoever was left
+		 * out is killed in a later round. */
+		for (char *p = buf; *p;) {
+			char *end;
+			long pid = strtol(p, &end, 10);
+			if (end == p || *end != ' ')
+				break;
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			p = end + 1;
+		}
+		if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
 			return;
 	}
 }
@@ -889,19 +991,22 @@ static void report_env(void)
 	read_text("/proc/sys/user/max_time_namespaces", buf, sizeof buf);
 	struct stat st;
 	int rtc = stat("/dev/rtc0", &st) == 0 || stat("/sys/class/rtc/rtc0", &st) == 0;
+	char status[4096] = ""; /* one read for all three capability sets */
+	read_text("/proc/self/status", status, sizeof status);
 	printf("env uid=%d capeff=%llx capprm=%llx capbnd=%llx rtc=%d tick=%lld maxtime=%ld time=%lu tfc=%lu "
 	       "user=%lu pid=%d\n",
-	       (int)getuid(), status_hex("CapEff:"), status_hex("CapPrm:"), status_hex("CapBnd:"), rtc,
+	       (int)getuid(), status_hex_in(status, "CapEff:"), status_hex_in(status, "CapPrm:"), status_hex_in(status, "CapBnd:"), rtc,
 	       ts_ns(&res), strtol(buf, NULL, 10), own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
 }
 
-static int run(int n, int timeout_s)
+/* Once per executor process: its own process group (so a timeout can kill every task at once), the
+ * subreaper, the descriptor limit, its own namespaces, and the seccomp wall, which every task of
+ * every program inherits. */
+static void start_executor(void)
 {
-	ntasks = n;
 	self_pid = getpid();
 	setpgid(0, 0);
 	signal(SIGALRM, on_alarm);
-	alarm(timeout_s);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	struct rlimit rl;
@@ -914,12 +1019,59 @@ static int run(int n, int timeout_s)
 	own_user_ino = ns_ino("/proc/self/ns/user");
 	if (!own_time_ino)
 		fatal("no time namespaces on this kernel (/proc/self/ns/time is missing)");
-	report_env();
-
+	/* E and every task (they inherit it) on the CPU E runs on: a step is a hand-off from E to one
+	 * task and back, and a wake-up on the same CPU is several times cheaper than one on an idle
+	 * other CPU. Nothing a program observes depends on the CPU; if this fails, nothing is lost. */
+	int cpu = sched_getcpu();
+	if (cpu >= 0) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof one, &one);
+	}
 	int have_admin = (status_hex("CapEff:") >> CAP_SYS_ADMIN_BIT) & 1;
 	int r = seccomp_wall_install(have_admin);
 	if (r < 0)
 		fatal("seccomp wall: %s", strerror(-r));
+}
+
+/* Forgets everything about the previous program (its tasks are all reaped by now) and closes its
+ * pipes, so the next program's tasks inherit exactly the descriptors a fresh executor would give. */
+static void forget_program(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		struct etask *t = &tasks[i];
+		if (t->pidfd >= 0)
+			close(t->pidfd);
+		close(t->cmd_w);
+		close(t->res_r);
+		close(TASK_CMD_FD(i));
+		close(TASK_RES_FD(i));
+		t->state = UNBORN;
+		t->tid = t->tgid = 0;
+		t->pidfd = -1;
+		t->cmd_w = t->res_r = -1;
+		t->vfork_child = -1;
+		t->execd = 0;
+		t->blen = 0;
+		t->has_reply = 0;
+		t->births = 0;
+		t->birth_tid = t->birth_pid = 0;
+	}
+	ntasks = 0;
+	nmaps = 0;
+	memset(maps, 0, sizeof maps);
+	memset(offsets_target, 0, sizeof offsets_target);
+}
+
+/* Runs one program of n tasks under a time limit of timeout_s seconds: a fresh t0, one step per
+ * line until "end" (or the end of stdin), then every process of the program killed and reaped.
+ * Returns 0 at "end", -1 at the end of stdin. */
+static int run_program(int n, int timeout_s)
+{
+	alarm(timeout_s);
+	ntasks = n;
+	report_env();
 	setup_pipes();
 
 	pid_t t0 = fork();
@@ -937,17 +1089,51 @@ static int run(int n, int timeout_s)
 		pump(5);
 	task_born(&tasks[0]);
 	printf("ready\n");
-	fflush(stdout);
 
 	char line[LINE_MAX_LEN];
-	while (fgets(line, sizeof line, stdin)) {
-		if (!strncmp(line, "end", 3))
+	int ended = 0;
+	while (next_line(line, sizeof line)) {
+		if (!strncmp(line, "end", 3)) {
+			ended = 1;
 			break;
+		}
 		run_step(line);
 	}
 	kill_all();
+	alarm(0);
+	forget_program();
 	printf("done\n");
-	fflush(stdout);
+	return ended ? 0 : -1;
+}
+
+static int task_count(const char *s)
+{
+	int n = atoi(s);
+	if (n < 1 || n > MAX_TASKS)
+		fatal("task count must be 1..%d", MAX_TASKS);
+	return n;
+}
+
+/* Server mode: programs one after another, each introduced by "program <tasks> <timeout-seconds>". */
+static int serve(void)
+{
+	/* Room for a whole program's replies: they are flushed when E waits for input (next_line). */
+	static char out_buf[1 << 17];
+	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+	start_executor();
+	char line[LINE_MAX_LEN];
+	while (next_line(line, sizeof line)) {
+		char *tok[3] = { NULL, NULL, NULL };
+		int n = 0;
+		for (char *s = strtok(line, " \n"); s && n < 3; s = strtok(NULL, " \n"))
+			tok[n++] = s;
+		if (n == 0)
+			continue;
+		if (n != 3 || strcmp(tok[0], "program"))
+			fatal("expected \"program <tasks> <timeout-seconds>\"");
+		if (run_program(task_count(tok[1]), atoi(tok[2])) < 0)
+			break;
+	}
 	return 0;
 }
 
@@ -959,13 +1145,12 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "worker"))
 		worker_main(atoi(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "run")) {
-		int tasks_n = atoi(argv[2]);
-		if (tasks_n < 1 || tasks_n > MAX_TASKS) {
-			fprintf(stderr, "task count must be 1..%d\n", MAX_TASKS);
-			return 2;
-		}
-		return run(tasks_n, atoi(argv[3]));
+		start_executor();
+		run_program(task_count(argv[2]), atoi(argv[3]));
+		return 0;
 	}
-	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds>\n", argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "serve"))
+		return serve();
+	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve\n", argv[0], argv[0]);
 	return 2;
 }
