@@ -5,8 +5,11 @@ import { checkProgram } from '../../harness/program.ts';
 import { runProgram } from '../../harness/run.ts';
 import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
-import type { BackendFactory, HostClocks, Observation } from '../../vocab/index.ts';
+import { isHostEvent } from '../../vocab/index.ts';
+import type { BackendFactory, ClockName, HostClocks, Observation } from '../../vocab/index.ts';
+import { absoluteIgnoresNamespace, execStaysInOldNamespace, vdsoIgnoresMonotonicOffset } from '../planted-breaks.ts';
 import { catalogue, type Scenario } from './catalogue.ts';
+import { hostOf } from './script.ts';
 
 const SIDES: [string, BackendFactory][] = [['model', createModel], ['impl', createImpl]];
 
@@ -46,3 +49,50 @@ for (const scenario of catalogue) {
     }
   });
 }
+
+// ---- The scenarios can fail ----------------------------------------------------------------------
+// Each planted break is a bug the selftests exist to find; the scenarios named must each notice it.
+
+/** Clock reads and procfs values ignore the reader's namespace: every one shows the host. */
+const readsIgnoreNamespace = (factory: BackendFactory): BackendFactory => (env) => {
+  const inner = factory(env);
+  return {
+    abstract: () => inner.abstract(),
+    step(step, host) {
+      const obs = inner.step(step, host);
+      if (isHostEvent(step) || obs?.ret === undefined) return obs;
+      if (step.call === 'clock_gettime' && typeof step.clock === 'string' && step.clock !== 'CLOCK_REALTIME')
+        return { ...obs, time: String(hostOf(step.clock as ClockName, host)) };
+      if (step.call === 'read_btime') return { ...obs, value: String(host.bootRealtime / 1_000_000_000n) };
+      if (step.call === 'read_uptime') {
+        const up = host.boottime;
+        const text = `${up / 1_000_000_000n}.${String((up % 1_000_000_000n) / 10_000_000n).padStart(2, '0')} 0.00\n`;
+        return { ...obs, ret: text.length, text };
+      }
+      return obs;
+    },
+  };
+};
+
+const shiftedRead = (s: Scenario) => s.expect.some((e) => /value \+|boottime \+|boot time -/.test(e.says));
+
+const PLANTED: [string, BackendFactory, (s: Scenario) => boolean][] = [
+  ['clock and procfs reads ignore the namespace', readsIgnoreNamespace(createModel), shiftedRead],
+  ['the vDSO forgets the MONOTONIC offset', vdsoIgnoresMonotonicOffset(createImpl),
+    (s) => /^timens: CLOCK_MONOTONIC \(vDSO\)|^exec: a child forked|^exec: after execve|^gettime_perf: vDSO CLOCK_MONOTONIC in a namespace/.test(s.name)],
+  ['exec leaves the task in its old namespace', execStaysInOldNamespace(createImpl),
+    (s) => /^vfork_exec: a vfork child/.test(s.name)],
+  ['absolute timers and sleeps are not converted to host time', absoluteIgnoresNamespace(createImpl),
+    (s) => /absolute (CLOCK_MONOTONIC|CLOCK_BOOTTIME)|absolute CLOCK_MONOTONIC timeout/.test(s.name)],
+];
+
+describe('planted breaks', () => {
+  for (const [what, factory, catches] of PLANTED) {
+    it(`are caught: ${what}`, () => {
+      const named = catalogue.filter(catches);
+      expect(named.length).toBeGreaterThan(0);
+      const missed = named.filter((s) => unmet(s, factory).length === 0).map((s) => s.name);
+      expect(missed).toEqual([]);
+    });
+  }
+});
