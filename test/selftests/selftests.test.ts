@@ -14,7 +14,7 @@ import { hostOf } from './script.ts';
 const SIDES: [string, BackendFactory][] = [['model', createModel], ['impl', createImpl]];
 
 /** Run a scenario on one side; return every expectation that does not hold, with what was seen. */
-export function unmet(scenario: Scenario, factory: BackendFactory): string[] {
+function unmet(scenario: Scenario, factory: BackendFactory): string[] {
   const seen: { obs: Observation; host: HostClocks }[] = [];
   runProgram(scenario.program, factory, (entry, _side, host) => seen.push({ obs: entry.obs, host }));
   // A side that does not know a call yet may answer nothing; that is an unmet expectation, not a crash.
@@ -39,6 +39,11 @@ describe('the catalogue', () => {
       expect(s.expect.length, s.name).toBeGreaterThan(0);
       for (const e of s.expect) expect(e.step, s.name).toBeLessThan(s.program.steps.length);
     }
+  });
+  it('draws on every selftest of tools/testing/selftests/timens', () => {
+    const files = ['timens.c', 'timerfd.c', 'timer.c', 'clock_nanosleep.c', 'procfs.c', 'exec.c', 'vfork_exec.c', 'futex.c', 'gettime_perf.c'];
+    const cited = new Set(catalogue.flatMap((s) => s.source.match(/[a-z_]+\.c/g) ?? []));
+    expect(files.filter((f) => !cited.has(f))).toEqual([]);
   });
 });
 
