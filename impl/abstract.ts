@@ -1,6 +1,9 @@
 // abstract(): the kernel objects seen through the shared vocabulary. Live objects only: reaped tasks
 // and freed namespaces are gone from the maps they would be read from.
-import type { AbstractFd, AbstractProcess, AbstractState, AbstractTask, AbstractTimeNs, AbstractUserNs } from '../vocab/index.ts';
+import type { AbstractFd, AbstractProcess, AbstractState, AbstractTask, AbstractTimeNs, AbstractTimer, AbstractUserNs } from '../vocab/index.ts';
+import { BASE_CPU } from './hrtimer.ts';
+import { posixTimerAbstract } from './posix_timers.ts';
+import { timerfdAbstract } from './timerfd.ts';
 import { capNames } from './cred.ts';
 import { handleNumber, type Kernel, type Task } from './sched.ts';
 import { timespecToNs } from './time_namespace.ts';
@@ -26,7 +29,8 @@ export function buildAbstract(k: Kernel): AbstractState {
   const seenGroups = new Set<object>();
   for (const t of k.pidHash.values()) {
     const g = t.group;
-    tasks.push([t.handle, {
+    const w = t.waiting;
+    const task: AbstractTask = {
       state: t.state,
       leader: g.leader.handle,
       parent: g.parent === null ? null : g.parent.leader.handle,
@@ -36,7 +40,12 @@ export function buildAbstract(k: Kernel): AbstractState {
       userNs: t.cred.userNs.inum,
       euid: t.cred.uid,
       caps: capNames(t.cred.effective),
-    }]);
+    };
+    if (w !== null) {
+      const s = w.sleeper;
+      task.waiting = { call: w.call, clock: w.clock, expires: s === null || s.base === BASE_CPU ? null : s.expires.toString() };
+    }
+    tasks.push([t.handle, task]);
     if (seenGroups.has(g)) continue;
     seenGroups.add(g);
     let live: Task | undefined;
@@ -47,6 +56,7 @@ export function buildAbstract(k: Kernel): AbstractState {
       const f = e.file.f;
       if (f.kind === 'nsfs') fds.push([h, { kind: 'nsfs', ns: f.time !== null ? f.time.inum : f.user!.inum }]);
       else if (f.kind === 'pidfd') fds.push([h, { kind: 'pidfd', target: f.target }]);
+      else if (f.kind === 'timerfd') fds.push([h, { kind: 'timerfd', timer: f.ctx.handle }]);
       else fds.push([h, { kind: 'offsets', target: f.target, mode: f.read && f.write ? 'rw' : f.write ? 'w' : 'r' }]);
     }
     processes.push([g.leader.handle, { fds: sortedRecord(fds, true), dumpable: live.mm!.dumpable }]);
@@ -72,8 +82,12 @@ export function buildAbstract(k: Kernel): AbstractState {
       timeNamespaces: sortedRecord(counts, false),
     }]);
   }
+  const timers: Array<[string, AbstractTimer]> = [];
+  for (const [h, t] of k.posixTimers) timers.push([h, posixTimerAbstract(t)]);
+  for (const [h, ctx] of k.timerfds) timers.push([h, timerfdAbstract(ctx)]);
   return {
     tasks: sortedRecord(tasks, true),
+    timers: sortedRecord(timers, false),
     processes: sortedRecord(processes, true),
     timeNamespaces: sortedRecord(timeNamespaces, false),
     userNamespaces: sortedRecord(userNamespaces, false),

@@ -6,6 +6,7 @@ import type { Errno } from '../vocab/index.ts';
 import { commitCreds, isRootIn, prepareCreds } from './cred.ts';
 import { exitMm, exitResources, releaseTask } from './exit.ts';
 import { doCloseOnExec } from './files.ts';
+import { exitItimers } from './posix_timers.ts';
 import { createNewNamespaces, switchTaskNamespaces, timensOnFork } from './nsproxy.ts';
 import type { Kernel, MmStruct, Task } from './sched.ts';
 import { vvarMapFor } from './vdso.ts';
@@ -44,6 +45,8 @@ function execTaskNamespaces(k: Kernel, me: Task): void {
 export function sysExecve(k: Kernel, me: Task, fail: boolean): Errno | null {
   if (fail) return 'ENOENT';
   deThread(k, me);
+  // begin_new_exec(): the process's POSIX timers do not survive the exec.
+  exitItimers(k, me.group);
   // exec_mmap(): a fresh, dumpable mm owned by the creds' user namespace.
   exitMm(me);
   const mm: MmStruct = { users: new Set([me]), dumpable: true, userNs: me.cred.userNs, vvar: k.vdsoData, timensSlot: null };

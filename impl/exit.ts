@@ -5,6 +5,8 @@ import type { Kernel, Task, ThreadGroup } from './sched.ts';
 import { putCred } from './cred.ts';
 import { putFilesStruct } from './files.ts';
 import { switchTaskNamespaces } from './nsproxy.ts';
+import { exitItimers } from './posix_timers.ts';
+import { abortWait } from './signal.ts';
 
 /** mm_release(): complete vfork_done, waking a parent blocked in vfork. */
 export function mmReleaseVfork(t: Task): void {
@@ -34,6 +36,8 @@ export function releaseTask(k: Kernel, t: Task): void {
 
 /** The exit half of do_exit() shared with de_thread's kills: everything but the release. */
 export function exitResources(k: Kernel, t: Task): void {
+  // A killed task's blocking call vanishes with it.
+  abortWait(k, t);
   exitMm(t);
   if (t.files !== null) {
     putFilesStruct(k, t.files);
@@ -69,7 +73,11 @@ export function doExit(k: Kernel, t: Task): void {
   const g = t.group;
   // exit_notify(): a non-leader thread reaps itself; a leader waits as a zombie for its group.
   if (g.leader !== t) releaseTask(k, t);
-  if (g.live === 0) processEnd(k, g);
+  if (g.live === 0) {
+    // group_dead: exit_itimers().
+    exitItimers(k, g);
+    processEnd(k, g);
+  }
 }
 
 /** do_group_exit(): every thread of the group exits. */

@@ -4,6 +4,7 @@ import type { FdHandle } from '../vocab/index.ts';
 import { getCred, putCred, type Cred } from './cred.ts';
 import type { FdEntry, File, FileKind, FilesStruct, Kernel } from './sched.ts';
 import { putTimeNs } from './time_namespace.ts';
+import { timerfdRelease } from './timerfd.ts';
 import { putUserNs } from './user_namespace.ts';
 
 /** alloc_file(): the new file takes its own reference on the opener's cred. The caller has already
@@ -19,6 +20,8 @@ export function fput(k: Kernel, file: File): void {
   if (f.kind === 'nsfs') {
     if (f.time !== null) putTimeNs(k, f.time);
     if (f.user !== null) putUserNs(k, f.user);
+  } else if (f.kind === 'timerfd') {
+    timerfdRelease(k, f.ctx);
   }
   putCred(k, file.cred);
 }

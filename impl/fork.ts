@@ -67,7 +67,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
 
   const child: Task = {
     handle, pid: 0, group: parent.group, state: 'running', cred, nsproxy: null, mm,
-    files: null, vforkParent: null, userDumpable: true,
+    files: null, vforkParent: null, userDumpable: true, waiting: null,
   };
   const nsproxy = copyNamespaces(k, parent, child, flags);
   if (typeof nsproxy === 'string') {
@@ -83,7 +83,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
     parent.group.threads.add(child);
     parent.group.live++;
   } else {
-    const group: ThreadGroup = { leader: child, threads: new Set([child]), live: 1, parent: parent.group, children: new Set() };
+    const group: ThreadGroup = { leader: child, threads: new Set([child]), live: 1, parent: parent.group, children: new Set(), timers: new Set(), sigQueue: new Set() };
     child.group = group;
     parent.group.children.add(group);
   }

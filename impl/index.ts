@@ -1,7 +1,7 @@
 // The optimised implementation's public face: createImpl builds a kernel instance with task t0 and
 // dispatches each step to the syscall it names. Everything else lives in the file of its concern.
 import {
-  CLONE_FLAGS, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
+  CLONE_FLAGS, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
 } from '../vocab/index.ts';
 import { buildAbstract } from './abstract.ts';
@@ -11,13 +11,20 @@ import { sysExecve } from './exec.ts';
 import { doExit, doGroupExit, sysWait } from './exit.ts';
 import { allocFile, closeFd, fdInstall } from './files.ts';
 import { copyProcess, THREAD_FLAGS } from './fork.ts';
+import { sysFutexWait } from './futex.ts';
+import { hrtimerCpuBase } from './hrtimer.ts';
 import { Ida } from './ida.ts';
+import { sysClockNanosleep, sysNanosleep } from './nanosleep.ts';
 import { nsIoctl, nsOpen, nsReadlink, pidfdOpen } from './nsfs.ts';
 import { sysSetns } from './nsproxy.ts';
+import { sysSigwait, sysTimerCreate, sysTimerDelete, sysTimerGetoverrun, sysTimerGettime, sysTimerSettime } from './posix_timers.ts';
 import { procWritePermitted, timensOffsetsRead, timensOffsetsWrite } from './proc_timens.ts';
 import { findTaskByHandle, handlePid, type Kernel, type MmStruct, type Task, type ThreadGroup } from './sched.ts';
 import { sysDropCaps, sysMapRoot, sysSetresuid } from './sys.ts';
 import { sysctlRead, sysctlWrite } from './sysctl.ts';
+import { signalTask } from './signal.ts';
+import { timekeepingAdvance, timekeepingSetRealtime } from './timekeeping.ts';
+import { sysTimerfdCreate, sysTimerfdGettime, sysTimerfdSettime, timerfdRead } from './timerfd.ts';
 import { initTimeNs } from './time_namespace.ts';
 import { sysUnshare } from './unshare.ts';
 import { getUserNs, initUserNs } from './user_namespace.ts';
@@ -49,6 +56,7 @@ function bootKernel(env: Environment): Kernel {
   const k: Kernel = {
     env, ida: new Ida(), initUserNs: userNs, initTimeNs: timeNs, timeNamespaces: new Map(), userNamespaces: new Map(),
     pidHash: new Map(), tasks: new Map(), lastPid: new Map(), nextPid: 1, host, vdsoData: createHostPage(env.tickNs),
+    hrtimers: hrtimerCpuBase(), started: false, completions: [], posixTimers: new Map(), timerfds: new Map(), cancelList: new Set(),
   };
   const caps = capMask(env.caps);
   const cred: Cred = { uid: env.uid, userNs: getUserNs(userNs), effective: caps, permitted: caps, bounding: caps, count: 1 };
@@ -56,9 +64,9 @@ function bootKernel(env: Environment): Kernel {
   timeNs.count += 2;
   const t0: Task = {
     handle: 't0', pid: k.nextPid++, group: null as unknown as ThreadGroup, state: 'running', cred,
-    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true,
+    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true, waiting: null,
   };
-  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set() };
+  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set() };
   mm.users.add(t0);
   k.pidHash.set(t0.pid, t0);
   k.tasks.set('t0', t0);
@@ -122,6 +130,7 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
+      if (f.kind === 'timerfd') return timerfdRead(k, me, e.file, f.ctx);
       // nsfs files and pidfds have no read method.
       if (f.kind !== 'offsets') return { err: 'EINVAL' };
       if (!f.read) return { err: 'EBADF' };
@@ -133,9 +142,10 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
-      // nsfs files are read-only; a pidfd is O_RDWR without a write method.
+      // nsfs files are read-only.
       if (f.kind === 'nsfs') return { err: 'EBADF' };
-      if (f.kind === 'pidfd') return { err: 'EINVAL' };
+      // A pidfd is O_RDWR without a write method; so is a timerfd.
+      if (f.kind === 'pidfd' || f.kind === 'timerfd') return { err: 'EINVAL' };
       if (!f.write) return { err: 'EBADF' };
       const r = timensOffsetsWrite(k, e.file, f.pid, s.text);
       return typeof r === 'string' ? { err: r } : { ret: r };
@@ -167,7 +177,14 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const t = clockGetres(k, me, clockId(s.clock), s.vdso, scratch);
       return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };
     }
-    case 'clock_settime': return res(clockSettime(k, me, clockId(s.clock), BigInt(s.sec), s.nsec));
+    case 'clock_settime': {
+      const clk = clockId(s.clock);
+      const err = clockSettime(k, me, clk, BigInt(s.sec), s.nsec);
+      if (err !== null) return { err };
+      // The wall clock jumps now; the harness moves its host clock after the step.
+      timekeepingSetRealtime(k, BigInt(s.sec) * NSEC_PER_SEC + BigInt(s.nsec));
+      return { ret: 0 };
+    }
     case 'read_uptime': {
       const text = readUptime(k, me);
       return { ret: Buffer.byteLength(text), text };
@@ -179,7 +196,36 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
     case 'map_root': return res(sysMapRoot(me));
     case 'sysctl_read': return { ret: 0, value: sysctlRead(me) };
     case 'sysctl_write': return res(sysctlWrite(me, s.value));
+    case 'timer_create': {
+      const err = sysTimerCreate(k, me, clockId(s.clock), s.notify, s.timer);
+      return err === null ? { ret: 0, handle: s.timer } : { err };
+    }
+    case 'timer_settime': return sysTimerSettime(k, me, s.timer, s.abs, s.value, s.interval);
+    case 'timer_gettime': return sysTimerGettime(k, me, s.timer);
+    case 'timer_getoverrun': return sysTimerGetoverrun(k, me, s.timer);
+    case 'timer_delete': return res(sysTimerDelete(k, me, s.timer));
+    case 'sigwait': return sysSigwait(k, me);
+    case 'timerfd_create': {
+      const err = sysTimerfdCreate(k, me, clockId(s.clock), s.nonblock, s.fd);
+      return err === null ? { ret: 0, handle: s.fd } : { err };
+    }
+    case 'timerfd_settime': return sysTimerfdSettime(k, me, s.fd, s.abs, s.cancelOnSet, s.value, s.interval);
+    case 'timerfd_gettime': return sysTimerfdGettime(k, me, s.fd);
+    case 'clock_nanosleep': return sysClockNanosleep(k, me, clockId(s.clock), s.abs, s.value);
+    case 'nanosleep': return sysNanosleep(k, me, s.value);
+    case 'futex_wait': return sysFutexWait(k, me, s.realtime, s.value);
   }
+}
+
+function dispatch(k: Kernel, step: Step, scratch: Float64Array): Observation {
+  if (isHostEvent(step)) {
+    if (step.host === 'signal') signalTask(k, k.tasks.get(step.task), step.handler);
+    return { ret: 0 };
+  }
+  const me = k.tasks.get(step.task);
+  if (me === undefined || me.state === 'exited') return { err: 'ESRCH' };
+  if (me.state === 'blocked') return { blocked: true };
+  return taskStep(k, me, step, scratch);
 }
 
 export const createImpl: BackendFactory = (env: Environment): ImplBackend => {
@@ -187,12 +233,13 @@ export const createImpl: BackendFactory = (env: Environment): ImplBackend => {
   const scratch = new Float64Array(2);
   return {
     step(step: Step, host: HostClocks): Observation {
+      k.completions = [];
       updateVsyscall(k, host);
-      if (isHostEvent(step)) return { ret: 0 };
-      const me = k.tasks.get(step.task);
-      if (me === undefined || me.state === 'exited') return { err: 'ESRCH' };
-      if (me.state === 'blocked') return { blocked: true };
-      return taskStep(k, me, step, scratch);
+      // Time passes before the step's own action (a settime event's jump is that action).
+      timekeepingAdvance(k, host);
+      const obs = dispatch(k, step, scratch);
+      if (k.completions.length > 0) obs.completions = k.completions;
+      return obs;
     },
     abstract() {
       return buildAbstract(k);

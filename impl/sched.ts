@@ -1,10 +1,13 @@
 // task_struct and the objects tasks share: the thread group (signal_struct), mm_struct, files_struct,
 // open files, and the kernel instance that owns them all. Lifetimes are explicit reference counts,
 // released by the put_* functions in exit.ts and files.ts.
-import type { Environment, FdHandle, HostClocks, TaskHandle } from '../vocab/index.ts';
+import type { Completion, Environment, FdHandle, HostClocks, TaskCall, TaskHandle, TimerHandle } from '../vocab/index.ts';
 import type { Cred } from './cred.ts';
+import type { HrTimer, HrtimerCpuBase } from './hrtimer.ts';
 import type { Ida } from './ida.ts';
 import type { Nsproxy } from './nsproxy.ts';
+import type { KItimer } from './posix_timers.ts';
+import type { TimerfdCtx } from './timerfd.ts';
 import type { TimeNamespace } from './time_namespace.ts';
 import type { UserNamespace } from './user_namespace.ts';
 import type { VdsoTimeData } from './vdso.ts';
@@ -26,7 +29,8 @@ export interface MmStruct {
 export type FileKind =
   | { kind: 'nsfs'; time: TimeNamespace | null; user: UserNamespace | null }
   | { kind: 'offsets'; pid: number; target: TaskHandle; read: boolean; write: boolean }
-  | { kind: 'pidfd'; pid: number; target: TaskHandle };
+  | { kind: 'pidfd'; pid: number; target: TaskHandle }
+  | { kind: 'timerfd'; ctx: TimerfdCtx };
 
 export interface File {
   /** f_count: fd-table slots holding this open file. */
@@ -57,6 +61,23 @@ export interface ThreadGroup {
   /** The parent process; null for the harness's reaper. */
   parent: ThreadGroup | null;
   children: Set<ThreadGroup>;
+  /** signal->posix_timers. */
+  timers: Set<KItimer>;
+  /** shared_pending for SIGRTMIN: timers whose signal is queued, in queueing order (a Set keeps
+   *  insertion order, so a dequeue is O(1) instead of a search). */
+  sigQueue: Set<KItimer>;
+}
+
+/** A task in a blocking call: what it waits for and how it ends. */
+export interface Waiter {
+  call: TaskCall;
+  clock: number;
+  /** The hrtimer_sleeper, or null for a timerfd read. */
+  sleeper: HrTimer | null;
+  /** Relative sleeps report the time left on EINTR. */
+  relative: boolean;
+  /** A timerfd read: the file it holds for the length of the read. */
+  file: File | null;
 }
 
 export interface Task {
@@ -73,6 +94,8 @@ export interface Task {
   files: FilesStruct | null;
   /** The parent blocked in vfork until this task execs or exits (vfork_done). */
   vforkParent: Task | null;
+  /** The blocking call the task is in (state 'blocked'), or null. */
+  waiting: Waiter | null;
 }
 
 export interface Kernel {
@@ -94,6 +117,18 @@ export interface Kernel {
   host: HostClocks;
   /** The host vDSO data page, written by the timekeeper. */
   vdsoData: VdsoTimeData;
+  /** The hrtimer bases and the host time each base has been brought to. */
+  hrtimers: HrtimerCpuBase;
+  /** Whether a step has run yet: the first one only sets the bases' clocks. */
+  started: boolean;
+  /** Blocking calls finished during the current step, in order. */
+  completions: Completion[];
+  /** POSIX timers by handle (each remembers its process). */
+  posixTimers: Map<TimerHandle, KItimer>;
+  /** Live timerfds by the handle of the fd that created them. */
+  timerfds: Map<FdHandle, TimerfdCtx>;
+  /** cancel_list: timerfds armed with TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET on a realtime clock. */
+  cancelList: Set<TimerfdCtx>;
 }
 
 /** Numeric part of a handle, the order of the abstract `vm` field. */
