@@ -1,0 +1,78 @@
+// The hrtimer queue: expiry order, arming order among equal expiries, cancel from the middle, and the
+// logarithmic shape that makes arming and cancelling O(log n).
+import { describe, expect, it } from 'vitest';
+import { BASE_MONOTONIC, ClockBase, hrtimerCpuBase, hrtimerForward, hrtimerInit, hrtimerRunQueues, hrtimerStart, type HrTimer } from '../../impl/hrtimer.ts';
+
+function drain(q: ClockBase): HrTimer[] {
+  const out: HrTimer[] = [];
+  for (let t = q.peek(); t !== undefined; t = q.peek()) {
+    q.remove(t);
+    out.push(t);
+  }
+  return out;
+}
+
+describe('hrtimer clock base', () => {
+  it('hands timers out by expiry, equal expiries in arming order', () => {
+    const cb = hrtimerCpuBase();
+    const fired: string[] = [];
+    const arms: Array<[string, bigint]> = [['a', 50n], ['b', 10n], ['c', 50n], ['d', 30n], ['e', 10n], ['f', 50n]];
+    for (const [name, at] of arms) hrtimerStart(cb, hrtimerInit(() => fired.push(name)), at, BASE_MONOTONIC);
+    hrtimerRunQueues(cb, [BASE_MONOTONIC], 100n);
+    expect(fired).toEqual(['b', 'e', 'd', 'a', 'c', 'f']);
+  });
+
+  it('stops at the end of the stretch and fires a timer reached exactly at it', () => {
+    const cb = hrtimerCpuBase();
+    const fired: bigint[] = [];
+    for (const at of [5n, 10n, 11n]) hrtimerStart(cb, hrtimerInit(() => fired.push(at)), at, BASE_MONOTONIC);
+    hrtimerRunQueues(cb, [BASE_MONOTONIC], 10n);
+    expect(fired).toEqual([5n, 10n]);
+    expect(cb.bases[BASE_MONOTONIC].size).toBe(1);
+  });
+
+  it('cancels from the middle and keeps the order of the rest', () => {
+    const q = new ClockBase();
+    const ts: HrTimer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = hrtimerInit(() => {});
+      t.expires = BigInt((i * 7919) % 211);
+      t.seq = i;
+      q.add(t);
+      ts.push(t);
+    }
+    const gone = new Set(ts.filter((_, i) => i % 3 === 1));
+    for (const t of gone) q.remove(t);
+    expect(q.ordered()).toBe(true);
+    const rest = drain(q);
+    expect(rest.length).toBe(200 - gone.size);
+    const want = ts.filter((t) => !gone.has(t)).sort((a, b) => (a.expires === b.expires ? a.seq - b.seq : a.expires < b.expires ? -1 : 1));
+    expect(rest).toEqual(want);
+    for (const t of gone) expect(t.index).toBe(-1);
+  });
+
+  it('is a heap of depth log2(n) + 1 at 100,000 timers', () => {
+    const q = new ClockBase();
+    for (let i = 0; i < 100_000; i++) {
+      const t = hrtimerInit(() => {});
+      t.expires = BigInt(100_000 - i);
+      t.seq = i;
+      q.add(t);
+    }
+    expect(q.depth()).toBe(17);
+    expect(q.ordered()).toBe(true);
+  });
+
+  it('forwards as hrtimer_forward does, counting exact multiples once more', () => {
+    const t = hrtimerInit(() => {});
+    t.expires = 1000n;
+    // now before the expiry: nothing to do.
+    expect(hrtimerForward(t, 999n, 100n)).toBe(0n);
+    // now == expiry: one interval.
+    expect(hrtimerForward(t, 1000n, 100n)).toBe(1n);
+    expect(t.expires).toBe(1100n);
+    // now = 1300 is an exact multiple past 1100: 1200, 1300 and then 1400 > now.
+    expect(hrtimerForward(t, 1300n, 100n)).toBe(3n);
+    expect(t.expires).toBe(1400n);
+  });
+});
