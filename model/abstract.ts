@@ -1,9 +1,11 @@
 // The model's state in the shared vocabulary (vocab/observation.ts, AbstractState): only live
 // objects, namespaces keyed by inode number, record keys in ascending order, lists sorted.
-import type {
-  AbstractFd, AbstractProcess, AbstractState, AbstractTask, AbstractTimeNs, AbstractUserNs, FdHandle, TaskHandle,
+import {
+  INT_MAX,
+  type AbstractFd, type AbstractProcess, type AbstractState, type AbstractTask, type AbstractTimeNs,
+  type AbstractTimer, type AbstractUserNs, type FdHandle, type TaskHandle,
 } from '../vocab/index.ts';
-import { nsToNanos, taskByPid, type File, type ModelState, type Process, type Task } from './state.ts';
+import { nsToNanos, taskByPid, type File, type ModelState, type Process, type Task, type Timer } from './state.ts';
 
 const handleNumber = (h: string) => Number(h.slice(1));
 const byHandle = (a: string, b: string) => handleNumber(a) - handleNumber(b);
@@ -27,6 +29,25 @@ function abstractTask(s: ModelState, t: Task): AbstractTask {
     userNs: t.creds.userNs.inum,
     euid: t.creds.euid,
     caps: [...t.creds.effective].sort(),
+    ...(t.wait ? { waiting: { call: t.wait.call, clock: t.wait.clock, expires: t.wait.expires === null ? null : String(t.wait.expires) } } : {}),
+  };
+}
+
+// A POSIX timer shows an expiry while its hrtimer is queued (SIGEV_NONE ones: once armed with a value,
+// as their hrtimer keeps it); a timerfd while its hrtimer is queued.
+function abstractTimer(s: ModelState, k: Timer): AbstractTimer {
+  if (k.kind === 'timerfd') {
+    return {
+      kind: 'timerfd', owner: null, clock: k.clock, expires: k.active ? String(k.hrExpires) : null,
+      interval: String(k.interval), ticks: String(k.ticks), cancelOnSet: k.mightCancel, canceled: k.canceled,
+    };
+  }
+  const shown = k.notify === 'none' ? k.noneArmed : k.status === 'armed';
+  const p = s.processes.find((x) => x.tgid === k.tgid);
+  return {
+    kind: 'posix', owner: leaderHandle(s, k.tgid), clock: k.clock, expires: shown ? String(k.hrExpires) : null,
+    interval: String(k.interval), notify: k.notify, signalQueued: p?.sigqueue.includes(k) ?? false,
+    overrun: k.overrunLast > BigInt(INT_MAX) ? INT_MAX : Number(k.overrunLast),
   };
 }
 
@@ -36,6 +57,7 @@ function abstractFd(f: File): AbstractFd {
     case 'userns': return { kind: 'nsfs', ns: f.ns.inum };
     case 'offsets': return { kind: 'offsets', target: f.target, mode: f.mode };
     case 'pidfd': return { kind: 'pidfd', target: f.target };
+    case 'timerfd': return { kind: 'timerfd', timer: f.ctx.handle };
   }
 }
 
@@ -79,5 +101,8 @@ export function abstractState(s: ModelState): AbstractState {
       timeNamespaces: counts,
     };
   }
-  return { tasks, processes, timeNamespaces, userNamespaces };
+  const timers: AbstractState['timers'] = {};
+  const timerOrder = (a: Timer, b: Timer) => a.handle[0] === b.handle[0] ? byHandle(a.handle, b.handle) : a.handle < b.handle ? -1 : 1;
+  for (const k of [...s.timers].sort(timerOrder)) timers[k.handle] = abstractTimer(s, k);
+  return { tasks, timers, processes, timeNamespaces, userNamespaces };
 }

@@ -1,10 +1,11 @@
 // File descriptors: open of /proc/PID files, pidfd_open, close, pread and write, each routed by the
-// kind of file. Errnos for files without the operation were probed on Linux 6.18: nsfs files and
+// kind of file (a timerfd's read lives in timerfd.ts). Errnos for files without the operation were probed on Linux 6.18: nsfs files and
 // pidfds have no read (EINVAL), nsfs fds are read-only (EBADF), pidfds have no write (EINVAL).
 import type { FdHandle, HostClocks, Observation, ProcFile, TaskHandle } from '../vocab/index.ts';
 import { openNsLink } from './namespaces.ts';
 import { openTimensOffsets, readTimensOffsets, writeTimensOffsets } from './offsets.ts';
 import { fdLookup, processOf, taskByPath, type ModelState, type Task } from './state.ts';
+import { timerfdRead } from './timerfd.ts';
 
 // open("/proc/PID/<file>"): a pid with no task has no /proc directory.
 export function sysOpen(s: ModelState, t: Task, target: TaskHandle, file: ProcFile, mode: 'r' | 'w' | 'rw', fd: FdHandle): Observation {
@@ -33,10 +34,11 @@ export function sysClose(s: ModelState, t: Task, fd: FdHandle): Observation {
 }
 
 // pread(fd, buf, 4096, 0) -> vfs_read: FMODE_READ (EBADF), then a read method (EINVAL).
-export function sysRead(s: ModelState, t: Task, fd: FdHandle): Observation {
+export function sysRead(s: ModelState, t: Task, fd: FdHandle, host: HostClocks): Observation {
   const e = fdLookup(processOf(s, t).fds!, fd);
   if (!e) return { err: 'EBADF' };
   const f = e.file;
+  if (f.kind === 'timerfd') return timerfdRead(s, t, f.ctx, f.nonblock, host);
   if (f.kind !== 'offsets') return { err: 'EINVAL' };
   if (f.mode === 'w') return { err: 'EBADF' };
   return readTimensOffsets(s, f);
@@ -48,7 +50,7 @@ export function sysWrite(s: ModelState, t: Task, fd: FdHandle, text: string, hos
   if (!e) return { err: 'EBADF' };
   const f = e.file;
   if (f.kind === 'timens' || f.kind === 'userns') return { err: 'EBADF' };
-  if (f.kind === 'pidfd') return { err: 'EINVAL' };
+  if (f.kind === 'pidfd' || f.kind === 'timerfd') return { err: 'EINVAL' }; // opened O_RDWR, no write method
   if (f.mode === 'r') return { err: 'EBADF' };
   return writeTimensOffsets(s, f, text, host);
 }

@@ -1,17 +1,24 @@
 // The reference model of Linux time namespaces: createModel() gives a Backend that executes one
 // program step at a time. This file only dispatches; each call lives with its concern.
 import {
-  isHostEvent,
+  CLOCKS, NSEC_PER_SEC, isHostEvent,
   type Backend, type BackendFactory, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
 } from '../vocab/index.ts';
 import { abstractState } from './abstract.ts';
 import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
 import { sysClose, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
 import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
+import { clockWasSet, hostSignal, passTime } from './hosttime.ts';
 import { checkInvariants } from './invariants.ts';
+import { clockId } from './ktime.ts';
 import { releaseUnreferenced } from './lifetime.ts';
 import { sysIoctl, sysReadlink, sysSetns, sysUnshare } from './namespaces.ts';
 import { readBtime, readUptime, sysctlRead, sysctlWrite, sysSysinfo } from './procfs.ts';
+import { sysClockNanosleep, sysFutexWait, sysNanosleep } from './sleep.ts';
+import { sysTimerfdCreate, sysTimerfdGettime, sysTimerfdSettime } from './timerfd.ts';
+import {
+  sysSigwait, sysTimerCreate, sysTimerDelete, sysTimerGetoverrun, sysTimerGettime, sysTimerSettime,
+} from './timers.ts';
 import { initialState, nsToNanos, taskByHandle, taskByPath, type ModelState, type Task } from './state.ts';
 import {
   FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysExec, sysExit, sysExitGroup, sysWait,
@@ -52,7 +59,7 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'open': return sysOpen(s, t, step.target, step.file, step.mode, step.fd);
     case 'pidfd_open': return sysPidfdOpen(s, t, step.target, step.fd);
     case 'close': return sysClose(s, t, step.fd);
-    case 'read': return sysRead(s, t, step.fd);
+    case 'read': return sysRead(s, t, step.fd, host);
     case 'write': return sysWrite(s, t, step.fd, step.text, host);
     case 'ioctl': return sysIoctl(s, t, step.fd, step.request, step.result);
     case 'readlink': {
@@ -70,7 +77,37 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'map_root': return sysMapRoot(s, t);
     case 'sysctl_read': return sysctlRead(t);
     case 'sysctl_write': return sysctlWrite(t, step.value);
+    case 'timer_create': return sysTimerCreate(s, t, step.clock, step.notify, step.timer);
+    case 'timer_settime': return sysTimerSettime(s, t, step.timer, step.abs, step.value, step.interval, host);
+    case 'timer_gettime': return sysTimerGettime(s, t, step.timer, host);
+    case 'timer_getoverrun': return sysTimerGetoverrun(s, t, step.timer);
+    case 'timer_delete': return sysTimerDelete(s, t, step.timer);
+    case 'sigwait': return sysSigwait(s, t, host);
+    case 'timerfd_create': return sysTimerfdCreate(s, t, step.clock, step.nonblock, step.fd);
+    case 'timerfd_settime':
+      return sysTimerfdSettime(s, t, step.fd, step.abs, step.cancelOnSet, step.value, step.interval, host);
+    case 'timerfd_gettime': return sysTimerfdGettime(s, t, step.fd, host);
+    case 'clock_nanosleep': return sysClockNanosleep(s, t, step.clock, step.abs, step.value, host);
+    case 'nanosleep': return sysNanosleep(s, t, step.value, host);
+    case 'futex_wait': return sysFutexWait(s, t, step.realtime, step.value, host);
   }
+}
+
+// One step's own action. Host clocks are the harness's; the model only sees them reach its timers.
+function runStep(s: ModelState, step: Step, host: HostClocks): Observation {
+  if (isHostEvent(step)) {
+    if (step.host === 'settime') clockWasSet(s, BigInt(step.realtime));
+    if (step.host === 'signal') hostSignal(s, step.task, step.handler);
+    return { ret: 0 };
+  }
+  const t = taskByHandle(s, step.task);
+  if (!t || t.state === 'exited') return { err: 'ESRCH' };
+  if (t.state === 'blocked') return { blocked: true };
+  const obs = runTaskStep(s, t, step, host);
+  if (step.call === 'clock_settime' && obs.ret === 0 && clockId(step.clock) === CLOCKS.CLOCK_REALTIME) {
+    clockWasSet(s, BigInt(step.sec) * NSEC_PER_SEC + BigInt(step.nsec));
+  }
+  return obs;
 }
 
 function view(s: ModelState): ModelView {
@@ -93,13 +130,11 @@ export function createModelBackend(env: Environment): ModelBackend {
   const s = initialState(env);
   return {
     step(step: Step, host: HostClocks): Observation {
-      if (isHostEvent(step)) return { ret: 0 }; // host time lives in the harness
-      const t = taskByHandle(s, step.task);
-      if (!t || t.state === 'exited') return { err: 'ESRCH' };
-      if (t.state === 'blocked') return { blocked: true };
-      const obs = runTaskStep(s, t, step, host);
+      s.completions = [];
+      passTime(s, host); // time passes before the step's own action
+      const obs = runStep(s, step, host);
       releaseUnreferenced(s);
-      return obs;
+      return s.completions.length > 0 ? { ...obs, completions: s.completions } : obs;
     },
     abstract: () => abstractState(s),
     checkInvariants: () => checkInvariants(s),

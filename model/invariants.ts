@@ -3,6 +3,7 @@
 // returns "" when it holds, else what is wrong.
 import { PROC_TIME_INIT_INO, PROC_USER_INIT_INO } from '../vocab/index.ts';
 import { allFdEntries, timeNsReferenced, userNsReferenced } from './lifetime.ts';
+import { timerfdReferenced } from './timerfd.ts';
 import type { ModelState, TimeNs, UserNs } from './state.ts';
 
 export type Invariant = (s: ModelState) => string;
@@ -36,8 +37,33 @@ export const TypeOK: Invariant = (s) => {
     if (s.tasks.filter((t) => t.pid === p.tgid).length !== 1) return `process ${p.tgid} has no single leader`;
   }
   for (const t of s.tasks.filter((x) => x.state === 'blocked')) {
-    if (!s.tasks.some((c) => c.vforkParent === t.handle && c.state !== 'exited')) return `${t.handle} blocked on nothing`;
+    if (t.wait === null && !s.tasks.some((c) => c.vforkParent === t.handle && c.state !== 'exited')) return `${t.handle} blocked on nothing`;
   }
+  return '';
+};
+
+/** A task in a blocking call is blocked, and is live; a timerfd it reads is a live one. */
+export const WaitingIsBlocked: Invariant = (s) => {
+  for (const t of s.tasks) {
+    if (t.wait === null) continue;
+    if (t.state !== 'blocked') return `${t.handle} waits in ${t.wait.call} but is ${t.state}`;
+    if (t.wait.timerfd && !s.timers.includes(t.wait.timerfd)) return `${t.handle} reads a freed timerfd`;
+  }
+  return '';
+};
+
+/** POSIX timers belong to a process with live tasks; queued timer signals name live timers of their
+ *  process; timerfds are held by an fd or a reader; nothing armed is already due. */
+export const TimersLive: Invariant = (s) => {
+  for (const k of s.timers) {
+    if (k.kind === 'posix' && !s.tasks.some((t) => t.tgid === k.tgid && t.state !== 'exited')) return `timer ${k.handle} outlived its process`;
+    if (k.kind === 'timerfd' && !timerfdReferenced(s, k)) return `timerfd ${k.handle} is unreferenced`;
+  }
+  for (const p of s.processes) {
+    for (const k of p.sigqueue) if (!s.timers.includes(k) || k.tgid !== p.tgid) return `process ${p.tgid} holds a signal of a dead timer`;
+  }
+  const handles = s.timers.map((k) => k.handle);
+  if (new Set(handles).size !== handles.length) return 'two live timers share a handle';
   return '';
 };
 
@@ -91,7 +117,7 @@ export const RefcountsMatch: Invariant = (s) => {
 };
 
 export const INVARIANTS: Record<string, Invariant> = {
-  TypeOK, InitNsFrozen, MmSharesTime, NoLeakedNamespaces, RefcountsMatch,
+  TypeOK, InitNsFrozen, MmSharesTime, NoLeakedNamespaces, RefcountsMatch, WaitingIsBlocked, TimersLive,
 };
 
 /** "Name: what is wrong" for every invariant that does not hold. */

@@ -6,6 +6,7 @@
 import { INT_MAX, type Errno } from '../vocab/index.ts';
 import { kgidRootHasMapping, kuidHasMapping } from './creds.ts';
 import { procAllocInum } from './inodes.ts';
+import { timerfdReferenced } from './timerfd.ts';
 import type { Creds, FdEntry, ModelState, TimeNs, UcountCharge, UserNs } from './state.ts';
 
 // create_user_ns(new): checks in the kernel's order; the caller switches its creds on success.
@@ -82,6 +83,8 @@ export function userNsReferenced(s: ModelState, ns: UserNs): boolean {
 // put_time_ns / put_user_ns: free what nothing holds, releasing the ucount charge and the inode
 // number; freeing one namespace can release its owner and ancestors, so repeat until stable.
 export function releaseUnreferenced(s: ModelState): void {
+  // timerfd_release: the last fd of a timerfd is gone (and no reader is inside a read of it).
+  s.timers = s.timers.filter((k) => k.kind !== 'timerfd' || timerfdReferenced(s, k));
   for (let changed = true; changed;) {
     changed = false;
     for (const ns of s.timeNamespaces) {

@@ -2,9 +2,10 @@
 // and tasks, declared once, and the state a program starts in (docs/conventions.md, "The world a
 // program starts in"). Objects refer to each other directly; nothing is cached or counted: who
 // references what is always found by scanning (see lifetime.ts).
+import type { Completion } from '../vocab/index.ts';
 import {
   PROC_TIME_INIT_INO, PROC_USER_INIT_INO,
-  type CapName, type Environment, type FdHandle, type TaskHandle,
+  type CapName, type Environment, type FdHandle, type HostClocks, type TaskCall, type TaskHandle, type TimerHandle,
 } from '../vocab/index.ts';
 
 /** A (sec, nsec) pair with 0 <= nsec < 1e9, as struct timespec64. */
@@ -56,7 +57,60 @@ export type File =
   | { kind: 'timens'; ns: TimeNs }
   | { kind: 'userns'; ns: UserNs }
   | { kind: 'offsets'; target: TaskHandle; pid: number; mode: 'r' | 'w' | 'rw'; opener: Creds }
-  | { kind: 'pidfd'; target: TaskHandle; pid: number };
+  | { kind: 'pidfd'; target: TaskHandle; pid: number }
+  | { kind: 'timerfd'; ctx: TimerFd; nonblock: boolean };
+
+/** The host clock an armed timer or sleep runs on (hrtimer clock bases); null for CPU-time clocks. */
+export type Base = 'monotonic' | 'boottime' | 'realtime' | 'tai' | null;
+
+/** A POSIX timer (struct k_itimer with its hrtimer). */
+export interface PosixTimer {
+  kind: 'posix';
+  handle: TimerHandle;
+  tgid: number;                       // the owning process (it_signal)
+  clock: number;                      // it_clock
+  notify: 'none' | 'signal';          // it_sigev_notify
+  base: Base;                         // base of the last arming (relative CLOCK_REALTIME: monotonic)
+  hrExpires: bigint;                  // hrtimer expiry in host time of base; kept when disarmed, as the kernel does
+  status: 'disarmed' | 'armed' | 'requeue'; // it_status: POSIX_TIMER_DISARMED / ARMED / REQUEUE_PENDING
+  noneArmed: boolean;                 // SIGEV_NONE: armed with a non-zero value (such timers stay DISARMED)
+  interval: bigint;                   // it_interval
+  overrun: bigint;                    // it_overrun, -1 after each reset
+  overrunLast: bigint;                // it_overrun_last
+  signalSeq: number;                  // it_signal_seq: bumped by settime, delete and each delivery
+  sigqueueSeq: number;                // it_sigqueue_seq: signalSeq when the signal was last sent
+  armSeq: number;                     // order of the last (re)start, for ties
+}
+
+/** A timerfd context (struct timerfd_ctx), shared by every fd that holds it. */
+export interface TimerFd {
+  kind: 'timerfd';
+  handle: FdHandle;                   // the fd handle that created it
+  clock: number;                      // clockid
+  base: Base;
+  hrExpires: bigint;
+  active: boolean;                    // the hrtimer is queued
+  expired: boolean;                   // ctx->expired: fired, a periodic one not yet re-armed
+  ticks: bigint;
+  interval: bigint;                   // tintv
+  mightCancel: boolean;               // might_cancel: on the cancel list
+  canceled: boolean;                  // moffs == KTIME_MAX: the clock was set since
+  armSeq: number;
+}
+
+export type Timer = PosixTimer | TimerFd;
+
+/** A blocking call in progress (hrtimer_sleeper, futex_q, a timerfd wait queue entry). */
+export interface Wait {
+  call: TaskCall;
+  clock: number;                      // the clock the call named
+  base: Base;
+  expires: bigint | null;             // host time of base; null for a timerfd read or a CPU-time sleep
+  relative: boolean;                  // EINTR reports the remaining time
+  requested: bigint;                  // the relative value asked for (CPU-time sleeps report it back)
+  timerfd: TimerFd | null;            // the timerfd a read waits on
+  armSeq: number;
+}
 
 /** One slot of an fd table. handle is null for an fd no step can name. */
 export interface FdEntry { handle: FdHandle | null; file: File; cloexec: boolean }
@@ -65,6 +119,7 @@ export interface Process {
   tgid: number;                       // pid of the thread-group leader
   parent: number | null;              // tgid of the parent process; null = the harness's reaper
   fds: FdEntry[] | null;              // the fd table, shared by all threads; null once released
+  sigqueue: PosixTimer[];             // queued SIGRTMIN timer signals (shared pending), oldest first
 }
 
 export interface Task {
@@ -78,6 +133,7 @@ export interface Task {
   userDumpable: boolean;              // user_dumpable: whether the mm was dumpable when exit_mm let it go
   timeNs: TimeNs | null;              // nsproxy->time_ns; null once exited
   timeNsForChildren: TimeNs | null;   // nsproxy->time_ns_for_children; null once exited
+  wait: Wait | null;                  // the blocking call the task is in (state 'blocked')
 }
 
 export interface ModelState {
@@ -91,6 +147,10 @@ export interface ModelState {
   handlePids: Record<TaskHandle, number>; // the last pid each task handle had
   nextPid: number;                    // pids are never reused
   nextMmId: number;
+  timers: Timer[];                    // live POSIX timers and timerfds, in creation order
+  now: HostClocks | null;             // host clocks at the last step, realtime as last set
+  nextArmSeq: number;                 // hrtimer (re)starts, for ties between equal expiries
+  completions: Completion[];          // blocking calls finished during the current step
 }
 
 export const ZERO: Timespec = { sec: 0n, nsec: 0n };
@@ -110,13 +170,14 @@ export function initialState(env: Environment): ModelState {
       effective: [...env.caps], permitted: [...env.caps], bounding: [...env.caps],
     },
     mm: { id: 1, dumpable: true, userNs: initUserNs },
-    timeNs: initTimeNs, timeNsForChildren: initTimeNs,
+    timeNs: initTimeNs, timeNsForChildren: initTimeNs, wait: null,
   };
   return {
     env, initUserNs, initTimeNs,
     userNamespaces: [initUserNs], timeNamespaces: [initTimeNs],
-    tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [] }],
+    tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [], sigqueue: [] }],
     handlePids: { t0: 1 }, nextPid: 2, nextMmId: 2,
+    timers: [], now: null, nextArmSeq: 1, completions: [],
   };
 }
 

@@ -7,6 +7,7 @@ import { CLONE_FLAGS as F, type CloneFlagName, type Observation, type TaskHandle
 import { capable, commitCreds, copyCreds, fullCaps, isNsRoot } from './creds.ts';
 import { cloneTimeNs, createUserNs, timensFreeze } from './lifetime.ts';
 import { processOf, taskByHandle, taskByPath, threadsOf, type ModelState, type Process, type Task } from './state.ts';
+import { exitItimers } from './timers.ts';
 
 export function cloneFlags(names: readonly CloneFlagName[]): number {
   return names.reduce((acc, n) => acc | F[n], 0);
@@ -58,12 +59,12 @@ export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flag
   const thread = (flags & F.CLONE_THREAD) !== 0;
   if (!thread) {
     const fds = processOf(s, parent).fds!.map((e) => ({ ...e }));
-    s.processes.push({ tgid: pid, parent: parent.tgid, fds });
+    s.processes.push({ tgid: pid, parent: parent.tgid, fds, sigqueue: [] });
   }
   s.tasks.push({
     handle: child, pid, tgid: thread ? parent.tgid : pid, state: 'running',
     vforkParent: flags & F.CLONE_VFORK ? parent.handle : null,
-    creds, mm, userDumpable: true, timeNs, timeNsForChildren,
+    creds, mm, userDumpable: true, timeNs, timeNsForChildren, wait: null,
   });
   s.handlePids[child] = pid;
   if (flags & F.CLONE_VFORK) parent.state = 'blocked';
@@ -85,6 +86,7 @@ function doExit(s: ModelState, t: Task): void {
   t.mm = null;
   t.timeNs = null;
   t.timeNsForChildren = null;
+  t.wait = null; // a blocking call vanishes with its task
   releaseVforkParent(s, t);
 }
 
@@ -110,6 +112,8 @@ function exitNotify(s: ModelState, t: Task): void {
   if (t.pid !== p.tgid) removeTask(s, t);
   if (hasLiveTask(s, p.tgid)) return;
   p.fds = null;
+  exitItimers(s, p.tgid);
+  p.sigqueue = [];
   for (const child of s.processes.filter((c) => c.parent === p.tgid)) {
     if (hasLiveTask(s, child.tgid)) child.parent = null;
     else reapProcess(s, child);
@@ -150,6 +154,9 @@ export function sysExec(s: ModelState, t: Task, fail: boolean): Observation {
     s.handlePids[t.handle] = t.tgid;
   }
   releaseVforkParent(s, t);
+  // exit_itimers and flush_itimer_signals: the process's POSIX timers and their signals go.
+  exitItimers(s, t.tgid);
+  processOf(s, t).sigqueue = [];
   t.mm = { id: s.nextMmId++, dumpable: true, userNs: t.creds.userNs };
   if (t.timeNs !== t.timeNsForChildren) {
     t.timeNs = t.timeNsForChildren;
