@@ -5,7 +5,7 @@
 // anything in this subsystem.
 import { CAP_NAMES, type CapName } from '../vocab/index.ts';
 import type { Kernel, Task } from './sched.ts';
-import { getUserNs, makeKuid, putUserNs, type UserNamespace } from './user_namespace.ts';
+import { createUserNs, getUserNs, makeKuid, putUserNs, type UserNamespace } from './user_namespace.ts';
 
 export const CAP_FULL = (1 << CAP_NAMES.length) - 1;
 
@@ -112,4 +112,19 @@ export function ptraceMayAccess(caller: Task, target: Task, fsCreds: boolean): b
   const callerCaps = fsCreds ? cred.effective : cred.permitted;
   if (cred.userNs === tcred.userNs && (tcred.permitted & ~callerCaps) === 0) return true;
   return capCapable(cred, tcred.userNs, SYS_PTRACE);
+}
+
+/** create_user_ns() on a copy of `old`: the copy moves into the new namespace with every capability
+ *  there (set_cred_user_ns). Shared by clone3(CLONE_NEWUSER) and unshare(CLONE_NEWUSER). */
+export function prepareCredsInNewUserNs(k: Kernel, old: Cred): Cred | 'ENOSPC' | 'EPERM' {
+  const cred = prepareCreds(old);
+  const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
+  if (typeof ns === 'string') {
+    putCred(k, cred);
+    return ns;
+  }
+  putUserNs(k, cred.userNs);
+  cred.userNs = ns;
+  cred.effective = cred.permitted = cred.bounding = CAP_FULL;
+  return cred;
 }

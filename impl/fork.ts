@@ -3,11 +3,10 @@
 // copy_namespaces (which may create a time namespace and enters the tfc when the child gets its own
 // mm), and only then is the child made visible.
 import { CLONE_FLAGS, type Errno, type TaskHandle } from '../vocab/index.ts';
-import { CAP_FULL, capBit, getCred, nsCapable, prepareCreds, putCred, type Cred } from './cred.ts';
+import { capBit, getCred, nsCapable, prepareCreds, prepareCredsInNewUserNs, putCred, type Cred } from './cred.ts';
 import { dupFd } from './files.ts';
 import { createNewNamespaces, getNsproxy, timensOnFork, type Nsproxy } from './nsproxy.ts';
 import type { Kernel, MmStruct, Task, ThreadGroup } from './sched.ts';
-import { createUserNs, putUserNs } from './user_namespace.ts';
 
 const { CLONE_NEWTIME, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_VFORK, CLONE_THREAD, CLONE_NEWUSER } = CLONE_FLAGS;
 /** Namespace flags that make copy_namespaces build a new nsproxy (only these two reach us). */
@@ -20,18 +19,7 @@ export const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | 
  *  with every capability when CLONE_NEWUSER is given. */
 function copyCreds(k: Kernel, parent: Task, flags: number): Cred | Errno {
   if (!(flags & CLONE_NEWUSER) && (flags & CLONE_THREAD)) return getCred(parent.cred);
-  const cred = prepareCreds(parent.cred);
-  if (flags & CLONE_NEWUSER) {
-    const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
-    if (typeof ns === 'string') {
-      putCred(k, cred);
-      return ns;
-    }
-    putUserNs(k, cred.userNs);
-    cred.userNs = ns;
-    cred.effective = cred.permitted = cred.bounding = CAP_FULL;
-  }
-  return cred;
+  return flags & CLONE_NEWUSER ? prepareCredsInNewUserNs(k, parent.cred) : prepareCreds(parent.cred);
 }
 
 /** copy_namespaces(): share the parent's nsproxy unless a namespace flag is given, or a child with

@@ -2,10 +2,9 @@
 // unshare_nsproxy_namespaces). A new time namespace becomes the caller's tfc only: its clocks do not
 // move until it enters (fork, exec, setns).
 import { CLONE_FLAGS, type Errno } from '../vocab/index.ts';
-import { CAP_FULL, capBit, commitCreds, nsCapable, prepareCreds, putCred, type Cred } from './cred.ts';
+import { capBit, commitCreds, nsCapable, prepareCredsInNewUserNs, putCred, type Cred } from './cred.ts';
 import { createNewNamespaces, switchTaskNamespaces } from './nsproxy.ts';
 import { currentIsSingleThreaded, threadGroupEmpty, type Kernel, type Task } from './sched.ts';
-import { createUserNs, putUserNs } from './user_namespace.ts';
 
 const { CLONE_NEWTIME, CLONE_VM, CLONE_FS, CLONE_SIGHAND, CLONE_THREAD, CLONE_NEWUSER } = CLONE_FLAGS;
 /** Every flag unshare knows: THREAD|FS|NEWNS|SIGHAND|VM|FILES|SYSVSEM|NEWUTS|NEWIPC|NEWNET|NEWUSER|
@@ -40,15 +39,8 @@ export function sysUnshare(k: Kernel, me: Task, requested: number): Errno | null
   // unshare_userns(): new creds in a new user namespace, every capability there.
   let newCred: Cred | null = null;
   if (flags & CLONE_NEWUSER) {
-    const cred = prepareCreds(me.cred);
-    const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
-    if (typeof ns === 'string') {
-      putCred(k, cred);
-      return ns;
-    }
-    putUserNs(k, cred.userNs);
-    cred.userNs = ns;
-    cred.effective = cred.permitted = cred.bounding = CAP_FULL;
+    const cred = prepareCredsInNewUserNs(k, me.cred);
+    if (typeof cred === 'string') return cred;
     newCred = cred;
   }
 

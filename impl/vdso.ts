@@ -43,12 +43,16 @@ export function createHostPage(tickNs: bigint): VdsoTimeData {
   return page;
 }
 
-function setBase(page: VdsoTimeData, clk: number, t: bigint): void {
+/** A nanosecond count as a normalised (sec, nsec) pair of plain numbers, 0 <= nsec < 1e9. */
+function split(t: bigint): [number, number] {
   let sec = t / NSEC_PER_SEC;
   let nsec = t % NSEC_PER_SEC;
   if (nsec < 0n) { nsec += NSEC_PER_SEC; sec -= 1n; }
-  page.baseSec[clk] = Number(sec);
-  page.baseNsec[clk] = Number(nsec);
+  return [Number(sec), Number(nsec)];
+}
+
+function setBase(page: VdsoTimeData, clk: number, t: bigint): void {
+  [page.baseSec[clk], page.baseNsec[clk]] = split(t);
 }
 
 /** update_vsyscall(): the timekeeper publishes new host time, seq odd while it writes. */
@@ -72,12 +76,7 @@ export function updateVsyscall(k: Kernel, host: HostClocks): void {
 }
 
 function setOffset(page: VdsoTimeData, clk: number, off: Timespec): void {
-  const t = off.sec * NSEC_PER_SEC + off.nsec;
-  let sec = t / NSEC_PER_SEC;
-  let nsec = t % NSEC_PER_SEC;
-  if (nsec < 0n) { nsec += NSEC_PER_SEC; sec -= 1n; }
-  page.offSec[clk] = Number(sec);
-  page.offNsec[clk] = Number(nsec);
+  [page.offSec[clk], page.offNsec[clk]] = split(off.sec * NSEC_PER_SEC + off.nsec);
 }
 
 /** timens_setup_vdso_clock_data(): seq = 1, clock_mode = TIMENS, offsets by clock id. */

@@ -2,7 +2,7 @@
 // now + v on its base, whatever the offsets of the arming task's namespace.
 import { it } from 'vitest';
 import { checkLaw, isCall } from './law.ts';
-import { baseNow, clockId, nanosOf } from './timebase.ts';
+import { baseNow, nanosOf } from './timebase.ts';
 
 it('a relative timer or timerfd is armed at host now plus its value, in any namespace', () => {
   checkLaw(({ step, obs, after, clocks }) => {
