@@ -88,7 +88,10 @@ const PLANTED: [string, BackendFactory, (s: Scenario) => boolean][] = [
   ['exec leaves the task in its old namespace', execStaysInOldNamespace(createImpl),
     (s) => /^vfork_exec: a vfork child/.test(s.name)],
   ['absolute timers and sleeps are not converted to host time', absoluteIgnoresNamespace(createImpl),
-    (s) => /absolute (CLOCK_MONOTONIC|CLOCK_BOOTTIME)|absolute CLOCK_MONOTONIC timeout/.test(s.name)],
+    // Not the interrupted absolute sleeps: an unconverted target lies 7 or 9 days further on, so the sleep
+    // is still asleep at the signal and ends with EINTR either way (clock_nanosleep.c cannot tell either);
+    // the 20 ms absolute sleep does tell.
+    (s) => /absolute (CLOCK_MONOTONIC|CLOCK_BOOTTIME)|absolute CLOCK_MONOTONIC timeout/.test(s.name) && !/EINTR/.test(s.name)],
 ];
 
 describe('planted breaks', () => {
