@@ -10,7 +10,9 @@ export function describeStep(s: Step): string {
   }
   const { task, call, ...args } = s as Step & { task: string; call: string };
   const parts = Object.entries(args).map(([k, v]) =>
-    k === 'text' ? JSON.stringify(v) : Array.isArray(v) ? `${k}=[${v.join('|')}]` : `${k}=${v}`);
+    k === 'text' ? JSON.stringify(v) : Array.isArray(v) ? `${k}=[${v.join('|')}]`
+    : typeof v === 'object' && v !== null && 'sec' in v ? `${k}=${(v as { sec: string }).sec}s+${(v as { nsec: number }).nsec}ns`
+    : `${k}=${v}`);
   return `${task} ${call} ${parts.join(' ')}`.trimEnd();
 }
 

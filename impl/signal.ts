@@ -21,7 +21,11 @@ export function finishWait(k: Kernel, t: Task, outcome: Omit<Completion, 'task' 
   t.waiting = null;
   t.state = 'running';
   if (w.sleeper !== null) hrtimerCancel(k.hrtimers, w.sleeper);
-  if (w.file !== null) fput(k, w.file);
+  if (w.file !== null) {
+    // finish_wait(): off the timerfd's wait queue, whatever ended the read (a wake, or EINTR).
+    timerfdRemoveReader(w.file, t);
+    fput(k, w.file);
+  }
   k.completions.push({ task: t.handle, call: w.call, ...outcome });
 }
 

@@ -123,6 +123,8 @@ export function sysTimerfdSettime(
   if (!timespecValid(value) || !timespecValid(interval)) return { err: 'EINVAL' };
   const ctx = timerfdGet(me, fd);
   if (typeof ctx === 'string') return { err: ctx };
+  // do_timerfd_settime(): arming an alarm timerfd needs CAP_WAKE_ALARM now, not only at creation.
+  if (isAlarm(ctx.clockid) && !capCapable(me.cred, k.initUserNs, capBit('CAP_WAKE_ALARM'))) return { err: 'EPERM' };
   timerfdSetupCancel(k, ctx, abs, cancelOnSet);
   hrtimerCancel(k.hrtimers, ctx.tmr);
   // An expired periodic timer is forwarded so that the old value tells the next expiry.

@@ -46,7 +46,7 @@ function abstractTimer(s: ModelState, k: Timer): AbstractTimer {
   const p = s.processes.find((x) => x.tgid === k.tgid);
   return {
     kind: 'posix', owner: leaderHandle(s, k.tgid), clock: k.clock, expires: shown ? String(k.hrExpires) : null,
-    interval: String(k.interval), notify: k.notify, signalQueued: p?.sigqueue.includes(k) ?? false,
+    interval: String(k.interval), notify: k.notify, signalQueued: (p?.sigqueue.includes(k) ?? false) && k.signalSeq === k.sigqueueSeq,
     overrun: k.overrunLast > BigInt(INT_MAX) ? INT_MAX : Number(k.overrunLast),
   };
 }

@@ -11,7 +11,7 @@ import {
 } from './ktime.ts';
 import type { ModelState, Task } from './state.ts';
 
-const NO_NSLEEP = [CLOCKS.CLOCK_MONOTONIC_RAW, CLOCKS.CLOCK_REALTIME_COARSE, CLOCKS.CLOCK_MONOTONIC_COARSE] as number[];
+const NO_NSLEEP = [CLOCKS.CLOCK_THREAD_CPUTIME_ID, CLOCKS.CLOCK_MONOTONIC_RAW, CLOCKS.CLOCK_REALTIME_COARSE, CLOCKS.CLOCK_MONOTONIC_COARSE] as number[];
 
 // hrtimer_nanosleep / alarmtimer_do_nsleep: return at once when the expiry is reached, else block.
 function nsleep(s: ModelState, t: Task, call: 'clock_nanosleep' | 'nanosleep', id: number, abs: boolean, val: bigint, host: HostClocks): Observation {
@@ -32,8 +32,8 @@ function cpuNsleep(s: ModelState, t: Task, id: number, abs: boolean, val: bigint
 }
 
 // SYSCALL clock_nanosleep: EINVAL (no such clock), EOPNOTSUPP (no nsleep), EINVAL (bad timespec), then
-// the clock's nsleep: alarm clocks need an RTC (EOPNOTSUPP) and CAP_WAKE_ALARM (EPERM); the thread CPU
-// clock cannot be slept on (EINVAL, probed on 6.18).
+// the clock's nsleep: alarm clocks need an RTC (EOPNOTSUPP) and CAP_WAKE_ALARM (EPERM). The thread CPU
+// clock has no nsleep at all (EOPNOTSUPP from the raw syscall on 6.18; glibc answers EINVAL itself).
 export function sysClockNanosleep(s: ModelState, t: Task, ref: ClockRef, abs: boolean, value: Timespec, host: HostClocks): Observation {
   const id = clockId(ref);
   if (!validClock(id)) return { err: 'EINVAL' };
@@ -43,7 +43,6 @@ export function sysClockNanosleep(s: ModelState, t: Task, ref: ClockRef, abs: bo
     if (!s.env.rtc) return { err: 'EOPNOTSUPP' };
     if (!capable(t.creds, s.initUserNs, 'CAP_WAKE_ALARM')) return { err: 'EPERM' };
   }
-  if (id === CLOCKS.CLOCK_THREAD_CPUTIME_ID) return { err: 'EINVAL' };
   const val = timespecToKtime(value);
   if (id === CLOCKS.CLOCK_PROCESS_CPUTIME_ID) return cpuNsleep(s, t, id, abs, val, host);
   return nsleep(s, t, 'clock_nanosleep', id, abs, val, host);

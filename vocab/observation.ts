@@ -133,7 +133,8 @@ export interface AbstractTimer {
   clock: number;
   expires: Nanos | null;
   interval: Nanos;
-  /** POSIX: notification, whether its signal is queued, and the overrun of the last delivered signal. */
+  /** POSIX: notification, whether a signal of its current setting is queued (one left from an earlier
+   *  setting is stale: sigwait drops it), and the overrun of the last delivered signal. */
   notify?: 'none' | 'signal';
   signalQueued?: boolean;
   overrun?: number;
