@@ -61,6 +61,8 @@ export function clockSettime(k: Kernel, me: Task, clk: number, sec: bigint, nsec
   // timespec64_valid_settod()
   if (sec < 0n || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9 || sec >= TIME_SETTOD_SEC_MAX) return 'EINVAL';
   if (!capCapable(me.cred, k.initUserNs, capBit('CAP_SYS_TIME'))) return 'EPERM';
+  // do_settimeofday64(): the wall clock may not be set before the monotonic clock's zero.
+  if (k.host.monotonic > sec * 1_000_000_000n + BigInt(nsec)) return 'EINVAL';
   return null;
 }
 

@@ -33,7 +33,10 @@ export function timensKtimeToHost(k: Kernel, ns: TimeNamespace, clk: number, t: 
   if (ns === k.initTimeNs) return t;
   const off = clk === 1 ? timespecToNs(ns.monotonic) : clk === 7 || clk === 9 ? timespecToNs(ns.boottime) : null;
   if (off === null) return t;
-  return t < off ? 0n : t - off;
+  // Below the offset: already expired (host 0). Above: a negative offset may push the sum past
+  // KTIME_MAX, which saturates as every ktime does.
+  if (t < off) return 0n;
+  return t - off > KTIME_MAX ? KTIME_MAX : t - off;
 }
 
 /** The base an hrtimer on clk lives on: hrtimer_init moves relative CLOCK_REALTIME to monotonic;

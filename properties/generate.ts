@@ -252,7 +252,7 @@ const TIMER_MAKERS: [number, Maker][] = [
     if (CPU_CLOCKS.includes(clock)) return { task, call: 'timer_gettime', timer };
     return { task, call: 'timer_settime', timer, ...setting(r, s, task, clock) };
   }],
-  [2, (r, s, task) => ({ task, call: 'timer_gettime', timer: someTimer(r, s, task) })],
+  [4, (r, s, task) => ({ task, call: 'timer_gettime', timer: someTimer(r, s, task) })],
   [1, (r, s, task) => ({ task, call: 'timer_getoverrun', timer: someTimer(r, s, task) })],
   [1, (r, s, task) => {
     const timer = someTimer(r, s, task);
@@ -268,7 +268,7 @@ const TIMER_MAKERS: [number, Maker][] = [
     const fd = someFd(r, s, task, ['timerfd']);
     return { task, call: 'timerfd_settime', fd, cancelOnSet: r.chance(0.3), ...setting(r, s, task, recallClock(s, fd)) };
   }],
-  [1, (r, s, task) => ({ task, call: 'timerfd_gettime', fd: someFd(r, s, task, ['timerfd']) })],
+  [3, (r, s, task) => ({ task, call: 'timerfd_gettime', fd: someFd(r, s, task, ['timerfd']) })],
   [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['timerfd']) })],
   [5, (r, s, task) => {
     const clock = timerClock(r);

@@ -41,5 +41,5 @@ it('an absolute clock_nanosleep never completes before the sleeper\'s clock reac
       }
     }
     return verdict;
-  }, { minApplied: 300, fresh: () => sleeps.clear() });
+  }, { minApplied: 200, fresh: () => sleeps.clear() });
 });

@@ -5,13 +5,15 @@ import type { ClockRef, HostClocks } from '../../vocab/index.ts';
 
 export const clockId = (c: ClockRef): number => (typeof c === 'number' ? c : CLOCKS[c]);
 
-/** Host value of the base a timer on `clock` runs on; relative realtime timers run on monotonic. */
+/** Host value of the base a timer on `clock` runs on. Only relative CLOCK_REALTIME hrtimers move to
+ *  monotonic (hrtimer_init); alarm timers and TAI keep their own base. */
 export function baseNow(clock: number, abs: boolean, h: HostClocks): bigint | undefined {
   switch (clock) {
-    case CLOCKS.CLOCK_REALTIME: case CLOCKS.CLOCK_REALTIME_ALARM: return abs ? h.realtime : h.monotonic;
+    case CLOCKS.CLOCK_REALTIME: return abs ? h.realtime : h.monotonic;
+    case CLOCKS.CLOCK_REALTIME_ALARM: return h.realtime;
     case CLOCKS.CLOCK_MONOTONIC: return h.monotonic;
     case CLOCKS.CLOCK_BOOTTIME: case CLOCKS.CLOCK_BOOTTIME_ALARM: return h.boottime;
-    case CLOCKS.CLOCK_TAI: return abs ? h.tai : h.monotonic;
+    case CLOCKS.CLOCK_TAI: return h.tai;
     default: return undefined; // CPU-time clocks: no host base
   }
 }
