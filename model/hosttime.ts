@@ -4,6 +4,7 @@
 // scanning every timer and every waiting task; the earliest one on the host's time line fires first,
 // ties in arming order (docs/conventions.md, "Blocking" and "Timers").
 import type { HostClocks, TaskHandle } from '../vocab/index.ts';
+import { nextArm } from './ktime.ts';
 import { sleepExpired, waitInterrupted } from './sleep.ts';
 import { posixTimerFire } from './timers.ts';
 import { timerfdFire, timerfdWake } from './timerfd.ts';
@@ -93,9 +94,12 @@ export function clockWasSet(s: ModelState, realtime: bigint): void {
 }
 
 // The `signal` host event: SIGUSR1 with a handler ends a blocking call with EINTR; SIGSTOP + SIGCONT
-// restarts it transparently (a restarted sleep arrives at the same host expiry), so nothing changes.
+// restarts it transparently: a restarted sleep arrives at the same host expiry, but the call waits
+// anew (its hrtimer re-armed, its timerfd wait queue entry added again at the tail), so it goes behind
+// whatever was armed or queued meanwhile.
 export function hostSignal(s: ModelState, handle: TaskHandle, handler: boolean): void {
   const t = taskByHandle(s, handle);
-  if (!t || !t.wait || !handler) return;
-  waitInterrupted(s, t, s.now!);
+  if (!t || !t.wait) return;
+  if (handler) waitInterrupted(s, t, s.now!);
+  else t.wait.armSeq = nextArm(s);
 }

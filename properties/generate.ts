@@ -266,16 +266,38 @@ const TIMER_MAKERS: [number, Maker][] = [
   }],
   [6, (r, s, task) => {
     const fd = someFd(r, s, task, ['timerfd']);
-    return { task, call: 'timerfd_settime', fd, cancelOnSet: r.chance(0.3), ...setting(r, s, task, recallClock(s, fd)) };
+    const clock = recallClock(s, fd);
+    // Cancel-on-set counts only for an absolute realtime timerfd: aim there often enough for a clock set
+    // to cancel one and a read to see ECANCELED.
+    const realtime = clock === 'CLOCK_REALTIME' || clock === 'CLOCK_REALTIME_ALARM';
+    const set = setting(r, s, task, clock);
+    if (realtime && r.chance(0.6) && !set.abs) Object.assign(set, { abs: true, value: absTarget(r, s, task, clock) });
+    return { task, call: 'timerfd_settime', fd, cancelOnSet: r.chance(realtime ? 0.7 : 0.2), ...set };
   }],
   [3, (r, s, task) => ({ task, call: 'timerfd_gettime', fd: someFd(r, s, task, ['timerfd']) })],
-  [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['timerfd']) })],
+  [3, (r, s, task) => {
+    // A timerfd a clock set has canceled is the one worth reading: it answers ECANCELED.
+    const held = [...fdsOf(s, task)].filter((f) => s.kind.get(f) === 'timerfd');
+    const timers = s.peek().timers;
+    const canceled = held.filter((f) => timers[f]?.canceled);
+    return { task, call: 'read', fd: canceled.length > 0 && r.chance(0.8) ? r.pick(canceled) : someFd(r, s, task, ['timerfd']) };
+  }],
   [5, (r, s, task) => {
     const clock = timerClock(r);
     const abs = r.chance(0.5);
     return { task, call: 'clock_nanosleep', clock, abs, value: abs ? absTarget(r, s, task, clock) : relTarget(r) };
   }],
   [2, (r, _s, task) => ({ task, call: 'nanosleep', value: relTarget(r) })],
+  [3, (r, s, task) => {
+    // Timers armed before the task enters another namespace: the expiry must stay where it was.
+    const st = s.peek();
+    const t = st.tasks[task];
+    const armed = t && Object.entries(st.timers).some(([h, tm]) => tm.expires !== null &&
+      (tm.owner === t.leader || Object.values(st.processes[t.leader]?.fds ?? {}).some((fd) => fd.kind === 'timerfd' && fd.timer === h)));
+    if (!t || !armed || t.timeNs === t.timeNsForChildren) return { task, call: 'clock_gettime', clock: someClock(r), vdso: true };
+    for (const x of siblings(s, task)) if (x !== task) gone(s, x);
+    return { task, call: 'exec' };
+  }],
   [2, (r, s, task) => {
     const realtime = r.chance(0.3);
     return { task, call: 'futex_wait', realtime, value: absTarget(r, s, task, realtime ? 'CLOCK_REALTIME' : 'CLOCK_MONOTONIC') };
@@ -286,7 +308,12 @@ const TIMER_MAKERS: [number, Maker][] = [
     const sleeping = [...s.sleeping];
     return { host: 'signal', task: sleeping.length > 0 && r.chance(0.8) ? r.pick(sleeping) : someTask(r, s), handler: r.chance(0.75) };
   }],
-  [1, (r, s) => ({ host: 'settime', realtime: String(s.now().realtime + r.pick([-3_600_000n * MS, -MS, MS, 3_600_000n * MS])) })],
+  [3, (r, s) => {
+    // Clock sets matter where a cancel-on-set timerfd or an absolute realtime timer waits for one.
+    const waiting = Object.values(s.peek().timers).some((t) => t.cancelOnSet);
+    if (!waiting && r.chance(0.6)) return { host: 'advance', ns: String(r.pick([MS, 20n * MS])) };
+    return { host: 'settime', realtime: String(s.now().realtime + r.pick([-3_600_000n * MS, -MS, MS, 3_600_000n * MS])) };
+  }],
 ];
 
 /**
@@ -345,7 +372,16 @@ const MAKERS: [number, Maker][] = [
     if (request === 'NS_GET_USERNS' || request === 'NS_GET_PARENT') step.result = newFd(s, task, 'pidfd'); // O_CLOEXEC as pidfds
     return step;
   }],
-  [10, (r, _s, task) => ({ task, call: 'clock_gettime', clock: someClock(r), vdso: r.chance(0.6) })],
+  [10, (r, s, task) => {
+    // Reads matter most where the offsets are not zero: half of them are made by such a task.
+    const st = s.peek();
+    const shifted = Object.entries(st.tasks).filter(([h, t]) => {
+      const ns = t.timeNs === null ? undefined : st.timeNamespaces[String(t.timeNs)];
+      return ns && (ns.monotonic !== '0' || ns.boottime !== '0') && t.state === 'running' && !s.sleeping.has(h);
+    });
+    const who = shifted.length > 0 && r.chance(0.5) ? r.pick(shifted)[0] : task;
+    return { task: who, call: 'clock_gettime', clock: someClock(r), vdso: r.chance(0.6) };
+  }],
   [1, (r, _s, task) => ({ task, call: 'clock_getres', clock: someClock(r), vdso: r.chance(0.5) })],
   [1, (r, _s, task, o) => {
     const clock = r.pick(ALL_CLOCKS.filter((c) => !o.kernelSafe || (c !== 'CLOCK_REALTIME' && c !== 0)));

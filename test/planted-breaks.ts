@@ -94,10 +94,10 @@ export const absoluteIgnoresNamespace = (factory: BackendFactory): BackendFactor
     return inner.step({ ...step, value: shifted(step.value, offsetFor(inner, step.task, clock)) } as Step, host);
   });
 
-/** Armed timers follow their task into a new namespace, keeping their namespace time. */
+/** Armed timers follow their task into a new namespace (setns, exec), keeping their namespace time. */
 export const timersFollowNamespace = (factory: BackendFactory): BackendFactory =>
   wrap(factory, (inner, step, host) => {
-    if (isHostEvent(step) || step.call !== 'setns') return inner.step(step, host);
+    if (isHostEvent(step) || (step.call !== 'setns' && step.call !== 'exec')) return inner.step(step, host);
     const before = inner.abstract();
     const obs = inner.step(step, host);
     const after = inner.abstract();
@@ -105,16 +105,18 @@ export const timersFollowNamespace = (factory: BackendFactory): BackendFactory =
     const t1 = after.tasks[step.task];
     if (obs.ret !== 0 || !t0 || !t1 || t0.timeNs === t1.timeNs) return obs;
     const was = before.timeNamespaces[String(t0.timeNs)];
+    const held = after.processes[t1.leader]?.fds ?? {};
     for (const [h, t] of Object.entries(after.timers)) {
-      if (t.kind !== 'posix' || t.owner !== t1.leader || t.expires === null || !SHIFTED.has(t.clock)) continue;
+      const mine = t.kind === 'posix' ? t.owner === t1.leader : Object.values(held).some((fd) => fd.kind === 'timerfd' && fd.timer === h);
+      if (!mine || t.expires === null || !SHIFTED.has(t.clock)) continue;
       const oldOffset = BigInt(t.clock === 1 ? was.monotonic : was.boottime);
       const nsTime = BigInt(t.expires) + oldOffset; // the namespace time it was armed for
       const iv = BigInt(t.interval);
-      inner.step({
-        task: step.task, call: 'timer_settime', timer: h, abs: true,
-        value: { sec: String(nsTime / NSEC), nsec: Number(nsTime % NSEC) },
-        interval: { sec: String(iv / NSEC), nsec: Number(iv % NSEC) },
-      }, host);
+      const value = { sec: String(nsTime / NSEC), nsec: Number(nsTime % NSEC) };
+      const interval = { sec: String(iv / NSEC), nsec: Number(iv % NSEC) };
+      const fd = Object.entries(held).find(([, e]) => e.kind === 'timerfd' && e.timer === h)?.[0];
+      if (t.kind === 'posix') inner.step({ task: step.task, call: 'timer_settime', timer: h, abs: true, value, interval }, host);
+      else if (fd) inner.step({ task: step.task, call: 'timerfd_settime', fd, abs: true, cancelOnSet: t.cancelOnSet ?? false, value, interval }, host);
     }
     return obs;
   });

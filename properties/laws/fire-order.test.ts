@@ -17,5 +17,5 @@ it('sleeps that end in the same step end in the order of their host expiries', (
       }
     }
     return '';
-  }, { minApplied: 20 });
+  }, { minApplied: 40, runs: 8000 });
 });
