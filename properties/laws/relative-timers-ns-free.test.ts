@@ -15,5 +15,5 @@ it('a relative timer or timerfd is armed at host now plus its value, in any name
     if (base === undefined || t.expires === null) return undefined; // CPU clocks; or already fired
     if (BigInt(t.interval) === 0n && BigInt(t.expires) !== base + v) return `armed at ${t.expires}, host now + value is ${base + v}`;
     return '';
-  }, { minApplied: 200 });
+  }, { minApplied: 100 });
 });

@@ -15,5 +15,5 @@ it('namespace changes leave every armed timer\'s host expiry where it was', () =
       if (now.expires !== null && now.expires !== t.expires && now.interval === '0') return `timer ${k} moved from ${t.expires} to ${now.expires}`;
     }
     return '';
-  }, { minApplied: 300 });
+  }, { minApplied: 150 });
 });

@@ -145,12 +145,13 @@ describe('§7.4 interrupted sleeps', () => {
     expect(r.do({ host: 'signal', task: 't0', handler: true }).completions).toEqual([{ task: 't0', call: 'clock_nanosleep', err: 'EINTR' }]);
     expect(r.do({ host: 'signal', task: 't1', handler: true }).completions).toEqual([{ task: 't1', call: 'futex_wait', err: 'EINTR' }]);
   });
-  it('without a handler the sleep restarts transparently and ends at its expiry; a futex times out', () => {
+  it('without a handler the sleep restarts transparently, re-armed behind equal expiries; a futex times out', () => {
     const r = run([{ task: 't0', call: 'fork', child: 't1' },
       { task: 't0', call: 'nanosleep', value: ts(S) },
       { task: 't1', call: 'futex_wait', realtime: false, value: ts(base.monotonic + S) }]);
     expect(r.do({ host: 'signal', task: 't0', handler: false }, after(300n * MS))).toEqual({ ret: 0 });
+    // Same expiry: the restart re-armed t0's hrtimer after t1's was armed, so t1's fires first.
     expect(r.do({ host: 'advance', ns: '0' }, after(S)).completions).toEqual([
-      { task: 't0', call: 'nanosleep', ret: 0 }, { task: 't1', call: 'futex_wait', err: 'ETIMEDOUT' }]);
+      { task: 't1', call: 'futex_wait', err: 'ETIMEDOUT' }, { task: 't0', call: 'nanosleep', ret: 0 }]);
   });
 });
