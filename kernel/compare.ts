@@ -16,10 +16,13 @@
 //     the same reason (COUNT_SLACK);
 //   - a blocking call is judged as a whole, not step by step (judgeCall): the executor sees a call's
 //     end only when the task's reply reaches it, so the kernel may report it (as a completion, or as
-//     the call's own outcome when the call ended before the executor saw it asleep) from one step
-//     after the models' later step back to the models' earlier step, and, for calls whose expiry a
-//     relative arming set, one step before that (COMPLETION_WINDOW). Its outcome must be one the
-//     models give, with the remaining-time tolerance above.
+//     the call's own outcome when the call ended before the executor saw it asleep) up to one step
+//     after the later of the models' steps (COMPLETION_WINDOW.late). It may not report it before the
+//     `after` model does, except where a relative arming set the expiry: the `after` model arms at
+//     the end of the arming step's bracket, the kernel somewhere inside it, so only the `before`
+//     model (the earliest possible expiry) bounds it: it must end the call no later than one step
+//     after the kernel (COMPLETION_WINDOW.earlyRelative). Its outcome must be one the models give,
+//     with the remaining-time tolerance above.
 import { CLOCKS, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, isHostEvent } from '../vocab/index.ts';
 import type { Backend, BackendFactory, Completion, Observation, Program, Step, TaskCall, TaskStep } from '../vocab/index.ts';
 import { isRefused, runOnKernel } from './driver.ts';
@@ -76,7 +79,7 @@ export const REMAINING_SLACK = 1n;
 export const COUNT_SLACK = 1n;
 /** Where the kernel may report a blocking call's end, relative to the steps the two models report it:
  *  from `early` steps before the earlier one to `late` steps after the later one. */
-export const COMPLETION_WINDOW = { early: 0, earlyRelative: 1, late: 1 } as const;
+export const COMPLETION_WINDOW = { earlyRelative: 1, late: 1 } as const;
 
 function timeKind(step: Step): TimeKind {
   if (isHostEvent(step)) return 'none';
@@ -217,10 +220,10 @@ interface CallRecord {
 export function judgeCall(r: CallRecord, width: bigint): string | null {
   const { kernel, before, after } = r.ends;
   if (!kernel || !before || !after) return null;
-  const lo = Math.min(before.step, after.step) - (r.relative ? COMPLETION_WINDOW.earlyRelative : COMPLETION_WINDOW.early);
+  const lo = r.relative ? before.step - COMPLETION_WINDOW.earlyRelative : Math.min(before.step, after.step);
   const hi = Math.max(before.step, after.step) + COMPLETION_WINDOW.late;
   if (kernel.step < lo || kernel.step > hi) {
-    return `the kernel ended the ${r.call} of ${r.task} in step ${kernel.step}, the models in steps ${before.step} and ${after.step}`;
+    return `the kernel ended the ${r.call} of ${r.task} in compared step ${kernel.step}, the models in compared steps ${before.step} and ${after.step}`;
   }
   const strip = (o: CallOutcome) => JSON.stringify({ ...o, time: o.time === undefined ? undefined : '*', value: o.value === undefined ? undefined : '*' });
   const matching = [before.out, after.out].filter((m) => strip(m) === strip(kernel.out));
@@ -240,7 +243,9 @@ export function judgeCall(r: CallRecord, width: bigint): string | null {
 
 /** Follows every blocking call through the run: where each side reports its end. */
 class CallTracker {
-  private readonly open = new Map<string, CallRecord>();
+  /** Open calls, oldest first (a task may start a new call on one side before another side has
+   *  ended its previous one). Steps are counted among compared steps: refused ones happen nowhere. */
+  private open: CallRecord[] = [];
 
   /** A step that may block: opens a record when some side blocked in it. */
   started(index: number, step: TaskStep, k: Observation, before: Observation, after: Observation): void {
@@ -251,14 +256,14 @@ class CallTracker {
     if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
     if (!before.pending) r.ends.before = { step: index, out: outcomeOf(before) };
     if (!after.pending) r.ends.after = { step: index, out: outcomeOf(after) };
-    this.open.set(step.task, r);
+    this.open.push(r);
   }
 
   /** The completions each side reports in step `index`; a reason when one names no open call. */
   ended(index: number, side: 'kernel' | 'before' | 'after', completions: Completion[] | undefined): string | null {
     for (const c of completions ?? []) {
-      const r = this.open.get(c.task);
-      if (!r || r.ends[side] || r.call !== c.call) return `${side === 'kernel' ? 'the kernel' : `the model (${side})`} ended a ${c.call} of ${c.task} that no side started`;
+      const r = this.open.find((x) => x.task === c.task && !x.ends[side]);
+      if (!r || r.call !== c.call) return `${side === 'kernel' ? 'the kernel' : `the model (${side})`} ended a ${c.call} of ${c.task} that no side started`;
       r.ends[side] = { step: index, out: outcomeOf(c) };
     }
     return null;
@@ -267,18 +272,21 @@ class CallTracker {
   /** After step `index`: judges the calls every side has ended, and fails the ones a side has not
    *  ended although another did so long ago that no window allows it. */
   settle(index: number, width: (step: number) => bigint): string | null {
-    for (const [task, r] of this.open) {
+    for (const r of [...this.open]) {
+      const task = r.task;
       const ends = Object.values(r.ends);
       if (ends.length === 3) {
-        this.open.delete(task);
+        this.open = this.open.filter((x) => x !== r);
         const reason = judgeCall(r, width(r.ends.kernel!.step));
         if (reason) return reason;
         continue;
       }
-      const first = Math.min(...ends.map((e) => e.step));
-      if (ends.length > 0 && index >= first + COMPLETION_WINDOW.late + COMPLETION_WINDOW.earlyRelative + 1) {
-        const missing = (['kernel', 'before', 'after'] as const).filter((s) => !r.ends[s]);
-        return `the ${r.call} of ${task} ended in step ${first} on some side, not by step ${index} on ${missing.join(', ')}`;
+      const { kernel, before, after } = r.ends;
+      if (before && after && !kernel && index > Math.max(before.step, after.step) + COMPLETION_WINDOW.late) {
+        return `the models ended the ${r.call} of ${task} in steps ${before.step} and ${after.step}, the kernel not by step ${index}`;
+      }
+      if (kernel && !before && index > kernel.step + COMPLETION_WINDOW.earlyRelative) {
+        return `the kernel ended the ${r.call} of ${task} in step ${kernel.step}, the model (before) not by step ${index}`;
       }
     }
     return null;
@@ -293,7 +301,12 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
   const modelLabels = [new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO), new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO)];
   const result: Comparison = { compared: 0, refused: [], trace: [] };
   const calls = new CallTracker();
-  const widthOf = (i: number) => run.steps[i].after.monotonic - run.steps[i].before.monotonic;
+  /** Program step index of each compared step. */
+  const ordinals: number[] = [];
+  const widthOf = (ordinal: number) => {
+    const k = run.steps[ordinals[ordinal]];
+    return k.after.monotonic - k.before.monotonic;
+  };
   for (const [index, step] of program.steps.entries()) {
     const ks = run.steps[index];
     if (isRefused(ks.obs)) {
@@ -306,12 +319,14 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     result.compared++;
     result.trace.push({ index, step, kernel, modelBefore, modelAfter });
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
-    if (!isHostEvent(step)) calls.started(index, step, kernel, modelBefore, modelAfter);
-    const reason = judgeStep(step, kernel, modelBefore, modelAfter, widthOf(index))
-      ?? calls.ended(index, 'kernel', kernel.completions)
-      ?? calls.ended(index, 'before', modelBefore.completions)
-      ?? calls.ended(index, 'after', modelAfter.completions)
-      ?? calls.settle(index, widthOf);
+    const ordinal = result.compared - 1;
+    ordinals.push(index);
+    if (!isHostEvent(step)) calls.started(ordinal, step, kernel, modelBefore, modelAfter);
+    const reason = judgeStep(step, kernel, modelBefore, modelAfter, widthOf(ordinal))
+      ?? calls.ended(ordinal, 'kernel', kernel.completions)
+      ?? calls.ended(ordinal, 'before', modelBefore.completions)
+      ?? calls.ended(ordinal, 'after', modelAfter.completions)
+      ?? calls.settle(ordinal, widthOf);
     if (reason) {
       result.disagreement = { index, step, kernel, modelBefore, modelAfter, reason };
       return result;

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { createModel } from '../model/index.ts';
 import { compareOnKernel } from '../kernel/compare.ts';
-import { isRefused, kernelAvailable } from '../kernel/driver.ts';
+import { hostClocksEstimate, isRefused, kernelAvailable, runOnKernel } from '../kernel/driver.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { countStep, newStats } from '../harness/stats.ts';
@@ -20,6 +20,8 @@ export interface KernelCampaignOptions {
   runs: number;
   maxSteps: number;
   timeLimitMs?: number;
+  /** Include timers, sleeps, futex waits and signals (GenOptions.kernelTimers). Default: true. */
+  timers?: boolean;
   onProgress?: (runs: number, steps: number) => void;
 }
 
@@ -42,7 +44,11 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   let failing = false;
   let runs = 0;
   let refused = 0;
-  const property = fc.asyncProperty(programs({ maxSteps: o.maxSteps, kernelSafe: true }), async (p: Program) => {
+  const timers = o.timers ?? true;
+  // Absolute timer targets are aimed at the machine's clocks, known once a program has read them.
+  if (timers) await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] });
+  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false });
+  const property = fc.asyncProperty(gen, async (p: Program) => {
     const r = await compareOnKernel(p, createModel, { timeoutMs: 10_000 });
     if (!failing) {
       runs++;
