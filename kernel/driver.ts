@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
 import type {
-  CapName, ClockRef, CloneFlagName, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep,
+  CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep, Timespec,
 } from '../vocab/index.ts';
 import { buildExecutor } from './build.ts';
 
@@ -253,9 +253,9 @@ function hex(s: string): string {
   return Buffer.from(s, 'latin1').toString('hex');
 }
 
-/** A raw outcome: "ok <ret> k=v..", "err <n>", "blocked", "refused <hex>", "died [sig]". */
+/** A raw outcome: "ok <ret> k=v..", "err <n> [k=v..]", "blocked", "pending", "refused <hex>", "died [sig]". */
 export interface RawOutcome {
-  kind: 'ok' | 'err' | 'blocked' | 'refused' | 'died';
+  kind: 'ok' | 'err' | 'blocked' | 'pending' | 'refused' | 'died';
   ret: number;
   errno: number;
   kv: Record<string, string>;
@@ -270,10 +270,12 @@ export function parseOutcome(text: string): RawOutcome {
   if (kind === 'ok') {
     out.ret = Number(tokens[1]);
     out.kv = keyValues(tokens.slice(2));
-  } else if (kind === 'err') out.errno = Number(tokens[1]);
-  else if (kind === 'refused') out.reason = unhex(tokens[1] ?? '');
+  } else if (kind === 'err') {
+    out.errno = Number(tokens[1]);
+    out.kv = keyValues(tokens.slice(2));
+  } else if (kind === 'refused') out.reason = unhex(tokens[1] ?? '');
   else if (kind === 'died') out.signal = Number(tokens[1] ?? 0);
-  else if (kind !== 'blocked') throw new Error(`unexpected executor reply: ${text}`);
+  else if (kind !== 'blocked' && kind !== 'pending') throw new Error(`unexpected executor reply: ${text}`);
   return out;
 }
 
@@ -300,16 +302,37 @@ function clockId(c: ClockRef): number {
 export class HandleTable {
   readonly tasks = new Map<string, number>([['t0', 0]]);
   readonly fds = new Map<string, number>();
+  /** POSIX timer handles → the numbers the executor keeps their kernel ids under (and si_value). */
+  readonly timers = new Map<string, number>();
+  /** fd handles a timerfd_create binds: `read` of one is read(fd, buf, 8), which may block. */
+  readonly timerfds = new Set<string>();
 
   constructor(program: Program) {
     for (const step of program.steps) {
-      if (isHostEvent(step)) continue;
+      if (isHostEvent(step)) {
+        if (step.host === 'signal') this.task(step.task);
+        continue;
+      }
+      if (step.call === 'timerfd_create') this.timerfds.add(step.fd);
       for (const [key, value] of Object.entries(step)) {
         if (typeof value !== 'string') continue;
         if (/^t\d+$/.test(value) && (key === 'task' || key === 'child' || key === 'target')) this.task(value);
         if (/^f\d+$/.test(value) && (key === 'fd' || key === 'result')) this.fd(value);
+        if (key === 'timer') this.timer(value);
       }
     }
+  }
+  timer(h: string): number {
+    if (!this.timers.has(h)) this.timers.set(h, this.timers.size);
+    return this.timers.get(h)!;
+  }
+  timerName(n: number): string {
+    for (const [h, i] of this.timers) if (i === n) return h;
+    return `k?${n}`;
+  }
+  taskName(n: number): string {
+    for (const [h, i] of this.tasks) if (i === n) return h;
+    throw new Error(`the executor named task ${n}, which no handle has`);
   }
   task(h: string): number {
     if (!this.tasks.has(h)) this.tasks.set(h, this.tasks.size);
@@ -332,7 +355,7 @@ export function stepLine(step: Step, h: HandleTable): string {
   if (isHostEvent(step)) {
     if (step.host === 'suspend') throw new Error('a real machine cannot be suspended by a test: kernel programs never contain "suspend"');
     if (step.host === 'settime') throw new Error('the host clock is never set on a real machine: kernel programs never contain "settime"');
-    if (step.host === 'signal') throw new Error('the kernel backend does not send signals yet');
+    if (step.host === 'signal') return `signal ${h.task(step.task)} ${step.handler ? 1 : 0}`;
     const ns = BigInt(step.ns);
     return `advance ${ns < 0n ? 0n : ns > ADVANCE_CAP_NS ? ADVANCE_CAP_NS : ns}`;
   }
@@ -356,7 +379,7 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'open': return `${t} open ${h.task(s.target)} ${s.file} ${OPEN_MODES[s.mode]} ${h.fd(s.fd)}`;
     case 'pidfd_open': return `${t} pidfd_open ${h.task(s.target)} ${h.fd(s.fd)}`;
     case 'close': return `${t} close ${h.fd(s.fd)}`;
-    case 'read': return `${t} read ${h.fd(s.fd)}`;
+    case 'read': return `${t} ${h.timerfds.has(s.fd) ? 'tread' : 'read'} ${h.fd(s.fd)}`;
     case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}`;
     case 'ioctl': return `${t} ioctl ${h.fd(s.fd)} ${NS_IOCTLS[s.request]} ${s.result ? h.fd(s.result) : -1}`;
     case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
@@ -371,14 +394,50 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'map_root': return `${t} maproot`;
     case 'sysctl_read': return `${t} sysctl_read`;
     case 'sysctl_write': return `${t} sysctl_write ${s.value}`;
-    default: throw new Error(`the kernel backend cannot run ${s.call} yet`);
+    case 'timer_create': return `${t} timer_create ${clockId(s.clock)} ${s.notify === 'signal' ? 1 : 0} ${h.timer(s.timer)}`;
+    case 'timer_settime': return `${t} timer_settime ${h.timer(s.timer)} ${s.abs ? 1 : 0} ${spec(s.value)} ${spec(s.interval)}`;
+    case 'timer_gettime': case 'timer_getoverrun': case 'timer_delete': return `${t} ${s.call} ${h.timer(s.timer)}`;
+    case 'sigwait': return `${t} sigwait`;
+    case 'timerfd_create': return `${t} timerfd_create ${clockId(s.clock)} ${s.nonblock ? 1 : 0} ${h.fd(s.fd)}`;
+    case 'timerfd_settime':
+      return `${t} timerfd_settime ${h.fd(s.fd)} ${(s.abs ? 1 : 0) | (s.cancelOnSet ? 2 : 0)} ${spec(s.value)} ${spec(s.interval)}`;
+    case 'timerfd_gettime': return `${t} timerfd_gettime ${h.fd(s.fd)}`;
+    case 'clock_nanosleep': return `${t} nsleep ${clockId(s.clock)} ${s.abs ? 1 : 0} ${spec(s.value)}`;
+    case 'nanosleep': return `${t} nanosleep ${spec(s.value)}`;
+    case 'futex_wait': return `${t} futex ${s.realtime ? 1 : 0} ${spec(s.value)}`;
   }
 }
 
+/** A timespec as two executor tokens (seconds, nanoseconds), passed as the program says them. */
+function spec(v: Timespec): string {
+  return `${BigInt(v.sec)} ${v.nsec}`;
+}
+
+/** A relative sleep: its EINTR carries what was left. */
+function relativeSleep(step: TaskStep): boolean {
+  return step.call === 'nanosleep' || (step.call === 'clock_nanosleep' && !step.abs);
+}
+
+/** What a call that may block returned, whether at once or as a completion. */
+function blockingOutcome(step: TaskStep, raw: RawOutcome): Omit<Completion, 'task' | 'call'> {
+  if (raw.kind === 'err') {
+    const err = errnoName(raw.errno);
+    return err === 'EINTR' && relativeSleep(step) && raw.kv.v ? { err, time: timespecNanos(raw.kv.v) } : { err };
+  }
+  if (step.call === 'read') return { ret: raw.ret, value: raw.kv.v };
+  return { ret: raw.ret };
+}
+
+function itimerOf(kv: Record<string, string>): { value: string; interval: string } {
+  return { value: timespecNanos(kv.v), interval: timespecNanos(kv.i) };
+}
+
 /** The Observation of one step, from the executor's raw outcome. */
-export function observation(step: Step, raw: RawOutcome): Observation | Refused {
+export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Observation | Refused {
   if (raw.kind === 'refused') return { refused: raw.reason };
   if (raw.kind === 'blocked') return { blocked: true };
+  if (raw.kind === 'pending') return { pending: true };
+  if (!isHostEvent(step) && raw.kind !== 'died' && isBlockingCall(step, h)) return blockingOutcome(step, raw);
   if (raw.kind === 'err') return { err: errnoName(raw.errno) };
   if (raw.kind === 'died') throw new Error(`the task died during the step${raw.signal ? ` (signal ${raw.signal})` : ''}`);
   if (isHostEvent(step)) return { ret: 0 };
@@ -404,9 +463,36 @@ export function observation(step: Step, raw: RawOutcome): Observation | Refused 
       return { ret: 0, value: kv.v };
     case 'wait':
       return { ret: raw.ret > 0 ? 1 : 0 };
+    case 'timer_settime': case 'timer_gettime': case 'timerfd_settime': case 'timerfd_gettime':
+      return { ret: 0, itimer: itimerOf(kv) };
+    case 'timer_create': return { ret: 0, handle: step.timer };
+    case 'timerfd_create': return { ret: 0, handle: step.fd };
+    case 'timer_getoverrun': return { ret: raw.ret };
+    case 'sigwait':
+      return { ret: raw.ret, handle: h ? h.timerName(Number(kv.h)) : `k?${kv.h}`, overrun: Number(kv.o) };
     default:
       return { ret: 0 };
   }
+}
+
+/** Whether the step is a call that may block (sleeps, futex waits, reads of a timerfd). */
+function isBlockingCall(step: TaskStep, h?: HandleTable): boolean {
+  return step.call === 'clock_nanosleep' || step.call === 'nanosleep' || step.call === 'futex_wait'
+    || (step.call === 'read' && (h?.timerfds.has(step.fd) ?? false));
+}
+
+/** The completions field of a reply line: "<task>:<reply>" joined by '|', each for the call its
+ * task was last left pending in. */
+function parseCompletions(text: string | undefined, h: HandleTable, pendingCall: Map<number, TaskStep>): Completion[] {
+  if (!text) return [];
+  return text.split('|').map((entry) => {
+    const colon = entry.indexOf(':');
+    const idx = Number(entry.slice(0, colon));
+    const call = pendingCall.get(idx);
+    if (!call) throw new Error(`the executor completed a call of task ${idx}, which has none pending`);
+    pendingCall.delete(idx);
+    return { task: h.taskName(idx), call: call.call, ...blockingOutcome(call, parseOutcome(entry.slice(colon + 1))) };
+  });
 }
 
 // ---- Running a program ---------------------------------------------------------------------------------
@@ -447,6 +533,29 @@ function withProgram<T>(
   });
 }
 
+/** The host clocks last read by an executor, and when (process.hrtime) this process received them. */
+let lastClocks: { clocks: HostClocks; at: bigint } | undefined;
+
+function noteHostClocks(clocks: HostClocks): void {
+  lastClocks = { clocks, at: process.hrtime.bigint() };
+}
+
+/**
+ * An estimate of the host clocks now: the last ones an executor read, moved on by the time this process
+ * has seen pass since (no suspend happens in between). Null before any program ran. Generation uses it
+ * to aim absolute timer targets near the machine's present.
+ */
+export function hostClocksEstimate(): HostClocks | null {
+  if (!lastClocks) return null;
+  const d = process.hrtime.bigint() - lastClocks.at;
+  const c = lastClocks.clocks;
+  return {
+    ...c,
+    realtime: c.realtime + d, monotonic: c.monotonic + d, monotonicRaw: c.monotonicRaw + d, boottime: c.boottime + d,
+    tai: c.tai + d, realtimeCoarse: c.realtimeCoarse + d, monotonicCoarse: c.monotonicCoarse + d,
+  };
+}
+
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
   const handles = new HandleTable(program);
   const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
@@ -455,9 +564,17 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
   // steps, nor between programs' start, steps and end.
   return withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
     const steps: KernelStep[] = [];
+    const pendingCall = new Map<number, TaskStep>();
     for (const i of lines.keys()) {
-      const [outcome, before, after] = (await session.read()).split('\t');
-      steps.push({ obs: observation(program.steps[i], parseOutcome(outcome)), before: parseClocks(before), after: parseClocks(after) });
+      const [outcome, before, after, done] = (await session.read()).split('\t');
+      const step = program.steps[i];
+      const raw = parseOutcome(outcome);
+      const completions = parseCompletions(done, handles, pendingCall);
+      if (raw.kind === 'pending' && !isHostEvent(step)) pendingCall.set(handles.task(step.task), step);
+      const obs = observation(step, raw, handles);
+      const withCompletions = completions.length > 0 && !isRefused(obs) ? { ...obs, completions } : obs;
+      steps.push({ obs: withCompletions, before: parseClocks(before), after: parseClocks(after) });
+      noteHostClocks(steps[steps.length - 1].after);
     }
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
   }, lines);

@@ -58,6 +58,9 @@ struct etask {
 	int blen;
 	char reply[LINE_MAX_LEN * 2]; /* last "R ..." line, without the "R " */
 	int has_reply;
+	int sleeping;  /* in a blocking call that answered "pending": its reply becomes a completion */
+	long sleep_nr; /* the syscall it sleeps in, and (for read) its fd */
+	long sleep_arg;
 	int births;    /* "B" lines received */
 	int birth_tid, birth_pid;
 };
@@ -74,6 +77,21 @@ struct userns_map {
 };
 static struct userns_map maps[MAX_TASKS * 2];
 static int nmaps;
+
+/* POSIX timers by the driver's handle number: the kernel's id, the process that owns it, and whether
+ * it still names that timer (timer_delete and exec end it). A handle that names nothing here, or a
+ * timer of another process, is given to the kernel as -1, an id no timer has: EINVAL. */
+#define MAX_TIMERS 1024
+struct etimer {
+	int kid;
+	int tgid;
+	int live;
+};
+static struct etimer timers[MAX_TIMERS];
+
+/* Completions of the current step: "<task>:<reply>" joined by '|'. */
+static char completions[LINE_MAX_LEN * 2];
+static int ncompletions;
 
 /* fds opened on /proc/PID/timens_offsets for writing: fd number -> pid of the target. */
 static int offsets_target[FD_HANDLE_END];
@@ -658,6 +676,8 @@ static void step_clone(struct etask *t, char **arg, struct outcome *o)
 	outcome_set(o, "ok 0");
 }
 
+static void timers_end_process(int tgid);
+
 static void step_exec(struct etask *t, int fail, struct outcome *o)
 {
 	char hex[2 * sizeof executor_path + 1];
@@ -705,6 +725,7 @@ static void step_exec(struct etask *t, int fail, struct outcome *o)
 	close(t->pidfd);
 	task_born(t);
 	t->execd = 1;
+	timers_end_process(tgid);
 	outcome_set(o, "ok 0");
 }
 
@@ -722,6 +743,184 @@ static void step_exit(struct etask *t, int group, struct outcome *o)
 	outcome_set(o, "ok 0");
 }
 
+/* ---- Blocking calls ------------------------------------------------------------------------------ */
+
+#define NR_RESTART_SYSCALL 219
+
+/* Whether t is asleep in the blocking call it was sent (/proc/TID/syscall names a syscall only while
+ * the task is blocked; for a timerfd read the first argument tells it from the worker's own wait for
+ * commands). restart_syscall counts: that is how a stopped and continued sleep goes on. */
+static int asleep_in_call(struct etask *t)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/syscall", t->tid);
+	if (read_text(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
+		return 0;
+	char *p;
+	long nr = strtol(buf, &p, 10);
+	if (nr == NR_RESTART_SYSCALL)
+		return 1;
+	if (nr != t->sleep_nr)
+		return 0;
+	return t->sleep_nr != SYS_read || (long)strtoul(p, NULL, 16) == t->sleep_arg;
+}
+
+static void completion_add(int idx, const char *reply)
+{
+	size_t len = strlen(completions);
+	snprintf(completions + len, sizeof completions - len, "%s%d:%s", ncompletions ? "|" : "", idx, reply);
+	ncompletions++;
+}
+
+/* Every sleeping task that has answered, or is awake and about to: its reply is a completion of this
+ * step. A task still asleep in its call stays asleep; one that died took its call with it. */
+static void collect_completions(void)
+{
+	for (int i = 0; i < ntasks; i++) {
+		struct etask *t = &tasks[i];
+		if (!t->sleeping)
+			continue;
+		for (;;) {
+			pump(0);
+			if (t->has_reply) {
+				completion_add(i, t->reply);
+				t->has_reply = 0;
+				t->sleeping = 0;
+				break;
+			}
+			if (t->state != RUNNING || task_is_dead(t)) {
+				t->sleeping = 0;
+				break;
+			}
+			char st = proc_state(t->tid);
+			if (st != 'T' && st != 't' && asleep_in_call(t))
+				break;
+			pump(1);
+		}
+	}
+}
+
+/* A call that may block: the reply if it came first, else "pending" once the task sleeps in it. */
+static void step_blocking(struct etask *t, const char *line, long nr, long arg, struct outcome *o)
+{
+	task_send(t, "%s", line);
+	t->sleep_nr = nr;
+	t->sleep_arg = arg;
+	for (;;) {
+		pump(1);
+		if (t->has_reply) {
+			outcome_from_reply(o, t);
+			return;
+		}
+		if (task_is_dead(t)) {
+			pump(0);
+			if (t->has_reply)
+				outcome_from_reply(o, t);
+			else
+				outcome_set(o, "died");
+			return;
+		}
+		if (asleep_in_call(t)) {
+			t->sleeping = 1;
+			outcome_set(o, "pending");
+			return;
+		}
+	}
+}
+
+/* The `signal` host event. With a handler: SIGUSR1 to the task (its handler has no SA_RESTART).
+ * Without: SIGSTOP, a wait until the task's group has stopped (at most 20 ms: a vfork parent cannot
+ * stop), then SIGCONT, and a wait until it runs again. */
+static void host_signal(struct etask *t, int handler)
+{
+	if (t->state != RUNNING && t->state != BLOCKED)
+		return;
+	if (handler) {
+		syscall(SYS_tgkill, t->tgid, t->tid, SIGUSR1);
+		return;
+	}
+	if (syscall(SYS_tgkill, t->tgid, t->tid, SIGSTOP) < 0)
+		return;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int all = 1;
+		for (int i = 0; i < ntasks; i++) {
+			struct etask *u = &tasks[i];
+			if (u->tgid != t->tgid || (u->state != RUNNING && u->state != BLOCKED))
+				continue;
+			char st = proc_state(u->tid);
+			if (st != 'T' && st != 't' && st != 'Z' && st != 0)
+				all = 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (all || ts_ns(&now) - ts_ns(&start) > 20000000LL)
+			break;
+		pump(1);
+	}
+	syscall(SYS_tgkill, t->tgid, t->tid, SIGCONT);
+	for (int k = 0; k < 400; k++) {
+		char st = proc_state(t->tid);
+		if (st != 'T' && st != 't')
+			break;
+		pump(1);
+	}
+}
+
+/* The kernel id a timer handle stands for, for a task of process tgid. */
+static int timer_id(const char *handle, int tgid)
+{
+	int h = atoi(handle);
+	if (h < 0 || h >= MAX_TIMERS || !timers[h].live || timers[h].tgid != tgid)
+		return -1;
+	return timers[h].kid;
+}
+
+static void timers_end_process(int tgid)
+{
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (timers[i].live && timers[i].tgid == tgid)
+			timers[i].live = 0;
+}
+
+static void step_timer(struct etask *t, const char *op, char **arg, struct outcome *o)
+{
+	char line[256];
+	if (!strcmp(op, "timer_create")) {
+		/* timer_create <clock> <notify> <handle> */
+		int h = atoi(arg[2]);
+		if (h < 0 || h >= MAX_TIMERS)
+			fatal("timer handle out of range");
+		task_send(t, "timer_create %s %s %d", arg[0], arg[1], h);
+		if (!task_await_reply(t)) {
+			outcome_set(o, "died");
+			return;
+		}
+		const char *k = strstr(t->reply, " k=");
+		if (!strncmp(t->reply, "ok", 2) && k) {
+			timers[h] = (struct etimer){ atoi(k + 3), t->tgid, 1 };
+			t->has_reply = 0;
+			outcome_set(o, "ok 0");
+			return;
+		}
+		outcome_from_reply(o, t);
+		return;
+	}
+	int id = timer_id(arg[0], t->tgid);
+	if (!strcmp(op, "timer_settime"))
+		snprintf(line, sizeof line, "%s %d %s %s %s %s %s", op, id, arg[1], arg[2], arg[3], arg[4], arg[5]);
+	else
+		snprintf(line, sizeof line, "%s %d", op, id);
+	task_send(t, "%s", line);
+	if (!task_await_reply(t)) {
+		outcome_set(o, "died");
+		return;
+	}
+	if (!strcmp(op, "timer_delete") && !strncmp(t->reply, "ok", 2))
+		timers[atoi(arg[0])].live = 0;
+	outcome_from_reply(o, t);
+}
+
 static void run_task_step(struct etask *t, char *op, char **arg, int nargs, struct outcome *o, int *sig,
 			  int *watch)
 {
@@ -729,6 +928,24 @@ static void run_task_step(struct etask *t, char *op, char **arg, int nargs, stru
 	(void)nargs;
 	if (!strcmp(op, "clone")) {
 		step_clone(t, arg, o);
+	} else if (!strncmp(op, "timer_", 6)) {
+		step_timer(t, op, arg, o);
+	} else if (!strcmp(op, "tread")) {
+		char line[64];
+		snprintf(line, sizeof line, "tread %s", arg[0]);
+		step_blocking(t, line, SYS_read, atol(arg[0]), o);
+	} else if (!strcmp(op, "nsleep")) {
+		char line[128];
+		snprintf(line, sizeof line, "nsleep %s %s %s %s", arg[0], arg[1], arg[2], arg[3]);
+		step_blocking(t, line, SYS_clock_nanosleep, 0, o);
+	} else if (!strcmp(op, "nanosleep")) {
+		char line[128];
+		snprintf(line, sizeof line, "nanosleep %s %s", arg[0], arg[1]);
+		step_blocking(t, line, SYS_nanosleep, 0, o);
+	} else if (!strcmp(op, "futex")) {
+		char line[128];
+		snprintf(line, sizeof line, "futex %s %s %s", arg[0], arg[1], arg[2]);
+		step_blocking(t, line, SYS_futex, 0, o);
 	} else if (!strcmp(op, "exec")) {
 		step_exec(t, atoi(arg[0]), o);
 	} else if (!strcmp(op, "exit") || !strcmp(op, "exit_group")) {
@@ -831,8 +1048,14 @@ static void run_step(char *line)
 	struct outcome o;
 	struct host before, after;
 	int sig = 0, watch = -1;
+	completions[0] = 0;
+	ncompletions = 0;
 	host_read(&before);
-	if (!strcmp(tok[0], "advance")) {
+	collect_completions();
+	if (!strcmp(tok[0], "signal")) {
+		host_signal(task_at(tok[1]), atoi(tok[2]));
+		outcome_set(&o, "ok 0");
+	} else if (!strcmp(tok[0], "advance")) {
 		long long ns = atoll(tok[1]);
 		struct timespec d = { ns / 1000000000LL, ns % 1000000000LL };
 		while (nanosleep(&d, &d) < 0 && errno == EINTR) {
@@ -842,12 +1065,13 @@ static void run_step(char *line)
 		struct etask *t = task_at(tok[0]);
 		if (t->state == UNBORN || t->state == EXITED || t->state == GONE)
 			outcome_set(&o, "err %d", ESRCH);
-		else if (t->state == BLOCKED)
+		else if (t->state == BLOCKED || t->sleeping)
 			outcome_set(&o, "blocked");
 		else
 			run_task_step(t, tok[1], tok + 2, n - 2, &o, &sig, &watch);
 	}
 	settle(&sig, watch);
+	collect_completions();
 	host_read(&after);
 	if (!strcmp(o.text, "died") && sig)
 		outcome_set(&o, "died %d", sig);
@@ -855,7 +1079,7 @@ static void run_step(char *line)
 	host_print(&before);
 	printf("\t");
 	host_print(&after);
-	printf("\n");
+	printf("\t%s\n", completions);
 }
 
 /* ---- Input ---------------------------------------------------------------------------------------- */
@@ -1057,7 +1281,9 @@ static void forget_program(void)
 		t->has_reply = 0;
 		t->births = 0;
 		t->birth_tid = t->birth_pid = 0;
+		t->sleeping = 0;
 	}
+	memset(timers, 0, sizeof timers);
 	ntasks = 0;
 	nmaps = 0;
 	memset(maps, 0, sizeof maps);

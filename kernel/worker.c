@@ -23,6 +23,8 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
+#include <sys/timerfd.h>
 #include <time.h>
 
 #include "executor.h"
@@ -71,6 +73,34 @@ __asm__(".text\n"
 	"	syscall\n"
 	"	hlt\n"
 	"1:	ret\n");
+
+/* The signal a SIGEV_SIGNAL timer sends (glibc's SIGRTMIN): blocked in every task, taken by sigwait. */
+#define SIG_TIMER 34
+#define KSA_RESTORER 0x04000000UL
+
+/* rt_sigreturn trampoline for the SIGUSR1 handler (raw rt_sigaction needs SA_RESTORER). */
+void tn_restorer(void);
+__asm__(".text\n"
+	".globl tn_restorer\n"
+	".type tn_restorer,@function\n"
+	"tn_restorer:\n"
+	"	mov $15, %eax\n"
+	"	syscall\n"
+	"	hlt\n");
+
+struct ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+/* The `signal` host event's SIGUSR1: a handler that does nothing, installed without SA_RESTART, so a
+ * blocking call it interrupts ends with EINTR. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
 
 /* ---- Text: a reply is built by appending to a fixed buffer --------------------------------- */
 
@@ -294,6 +324,16 @@ static void out_timespec(struct out *o, const struct timespec *ts)
 	out_i64(o, ts->tv_sec);
 	out_ch(o, '.');
 	out_i64(o, ts->tv_nsec);
+}
+
+/* " v=<value> i=<interval>" of an itimerspec, each as sec.nsec. */
+static void out_itimer(struct out *o, const struct itimerspec *it)
+{
+	out_timespec(o, &it->it_value);
+	out_str(o, " i=");
+	out_i64(o, it->it_interval.tv_sec);
+	out_ch(o, '.');
+	out_i64(o, it->it_interval.tv_nsec);
 }
 
 static void out_map_line(struct out *o, long k)
@@ -523,6 +563,84 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 		out_ch(&m, '\n');
 		r = write_file("/proc/sys/user/max_time_namespaces", line, m.len);
 		reply_start(&o, r < 0 ? r : 0);
+	} else if (str_eq(op, "timer_create")) {
+		/* timer_create <clock> <notify 0|1> <si_value> */
+		struct sigevent sev;
+		char *z = (char *)&sev;
+		for (unsigned long i = 0; i < sizeof sev; i++)
+			z[i] = 0;
+		sev.sigev_notify = parse_i64(c->tok[2]) ? SIGEV_SIGNAL : SIGEV_NONE;
+		sev.sigev_signo = SIG_TIMER;
+		sev.sigev_value.sival_int = (int)parse_i64(c->tok[3]);
+		int id = -1;
+		r = sys3(SYS_timer_create, parse_i64(c->tok[1]), &sev, &id);
+		reply_start(&o, r);
+		if (r == 0) {
+			out_str(&o, " k=");
+			out_i64(&o, id);
+		}
+	} else if (str_eq(op, "timer_settime") || str_eq(op, "timerfd_settime")) {
+		/* timer_settime <id> <flags> <vsec> <vnsec> <isec> <insec>; timerfd_settime <fd> ... alike */
+		struct itimerspec nv = { { parse_i64(c->tok[5]), parse_i64(c->tok[6]) },
+					 { parse_i64(c->tok[3]), parse_i64(c->tok[4]) } };
+		struct itimerspec old = { { 0, 0 }, { 0, 0 } };
+		long nr = str_eq(op, "timer_settime") ? SYS_timer_settime : SYS_timerfd_settime;
+		r = sys4(nr, parse_i64(c->tok[1]), parse_i64(c->tok[2]), &nv, &old);
+		reply_start(&o, r);
+		if (r == 0)
+			out_itimer(&o, &old);
+	} else if (str_eq(op, "timer_gettime") || str_eq(op, "timerfd_gettime")) {
+		struct itimerspec cur = { { 0, 0 }, { 0, 0 } };
+		r = sys2(str_eq(op, "timer_gettime") ? SYS_timer_gettime : SYS_timerfd_gettime, parse_i64(c->tok[1]), &cur);
+		reply_start(&o, r);
+		if (r == 0)
+			out_itimer(&o, &cur);
+	} else if (str_eq(op, "timer_getoverrun")) {
+		reply_start(&o, sys1(SYS_timer_getoverrun, parse_i64(c->tok[1])));
+	} else if (str_eq(op, "timer_delete")) {
+		reply_start(&o, sys1(SYS_timer_delete, parse_i64(c->tok[1])));
+	} else if (str_eq(op, "sigwait")) {
+		unsigned long set = 1UL << (SIG_TIMER - 1);
+		siginfo_t info;
+		struct timespec zero = { 0, 0 };
+		r = sys4(SYS_rt_sigtimedwait, &set, &info, &zero, 8);
+		reply_start(&o, r);
+		if (r > 0) {
+			out_str(&o, " h=");
+			out_i64(&o, info.si_value.sival_int);
+			out_str(&o, " o=");
+			out_i64(&o, info.si_overrun);
+		}
+	} else if (str_eq(op, "timerfd_create")) {
+		/* timerfd_create <clock> <nonblock 0|1> <targetFd> */
+		r = sys2(SYS_timerfd_create, parse_i64(c->tok[1]), parse_i64(c->tok[2]) ? TFD_NONBLOCK : 0);
+		r = place_fd(r, parse_i64(c->tok[3]), 0);
+		reply_start(&o, r < 0 ? r : 0);
+	} else if (str_eq(op, "tread")) {
+		/* read(fd, buf, 8) of a timerfd: may block. */
+		unsigned long ticks = 0;
+		r = sys3(SYS_read, parse_i64(c->tok[1]), &ticks, 8);
+		reply_start(&o, r);
+		if (r == 8) {
+			out_str(&o, " v=");
+			out_u64(&o, ticks);
+		}
+	} else if (str_eq(op, "nsleep") || str_eq(op, "nanosleep")) {
+		/* nsleep <clock> <flags> <sec> <nsec> | nanosleep <sec> <nsec>: may block; EINTR shows what was left. */
+		int nano = str_eq(op, "nanosleep");
+		struct timespec req = { parse_i64(c->tok[nano ? 1 : 3]), parse_i64(c->tok[nano ? 2 : 4]) };
+		struct timespec rem = { 0, 0 };
+		r = nano ? sys2(SYS_nanosleep, &req, &rem)
+			 : sys4(SYS_clock_nanosleep, parse_i64(c->tok[1]), parse_i64(c->tok[2]), &req, &rem);
+		reply_start(&o, r);
+		if (r == -EINTR)
+			out_timespec(&o, &rem);
+	} else if (str_eq(op, "futex")) {
+		/* futex <realtime 0|1> <sec> <nsec>: a private word that holds 0, which nobody wakes. */
+		int word = 0;
+		struct timespec abs = { parse_i64(c->tok[2]), parse_i64(c->tok[3]) };
+		long fop = FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | (parse_i64(c->tok[1]) ? FUTEX_CLOCK_REALTIME : 0);
+		reply_start(&o, sys6(SYS_futex, (long)&word, fop, 0, (long)&abs, 0, (long)0xffffffffUL));
 	} else if (str_eq(op, "debug")) {
 		reply_start(&o, debug_probe(c->tok[1]));
 	} else {
@@ -537,6 +655,15 @@ void worker_main(int idx)
 	char line[LINE_MAX_LEN];
 	char text[32768];
 	struct out o = { line, 0, sizeof line };
+
+	/* Every task, at birth and after exec: timer signals wait for sigwait; SIGUSR1 has a handler that
+	 * interrupts (no SA_RESTART); sleeps get the least timer slack (1 ns), so a sleeper wakes at its
+	 * expiry, not up to 50 us later, and the remaining time it reports is its own. */
+	unsigned long timer_set = 1UL << (SIG_TIMER - 1);
+	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &timer_set, 0, 8);
+	struct ksigaction ka = { on_usr1, KSA_RESTORER, tn_restorer, 0 };
+	sys4(SYS_rt_sigaction, SIGUSR1, &ka, 0, 8);
+	sys6(SYS_prctl, PR_SET_TIMERSLACK, 1, 0, 0, 0, 0);
 
 	out_str(&o, "B ");
 	out_i64(&o, sys0(SYS_gettid));

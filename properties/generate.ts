@@ -13,6 +13,14 @@ export interface GenOptions {
   maxSteps: number;
   /** Leave out what cannot happen on a real machine: suspend, setting the realtime clock. */
   kernelSafe?: boolean;
+  /**
+   * With kernelSafe: also timers, sleeps, futex waits and signals, shaped for a real machine where
+   * `advance` waits at most 20 ms: relative times of 1 us to 5 ms (or an hour, which only a signal
+   * ends), no sleeps on CPU-time clocks, no clock sets. `now` gives the machine's host clocks (null
+   * before any are known), so that absolute targets land near the machine's present rather than the
+   * simulated host's. Without this flag nothing generated changes.
+   */
+  kernelTimers?: boolean | { now?: () => HostClocks | null };
 }
 
 type Rng = { int(lo: number, hi: number): number; chance(p: number): boolean; pick<T>(xs: readonly T[]): T };
@@ -53,6 +61,8 @@ interface Sketch {
   peek: () => AbstractState;
   /** The host clocks right now, to aim absolute times near a namespace's present. */
   now: () => HostClocks;
+  /** Timers for a real machine (GenOptions.kernelTimers): short times, no CPU-time sleeps. */
+  kernelTimers?: boolean;
 }
 
 function newSketch(peek: () => AbstractState, now: () => HostClocks): Sketch {
@@ -163,6 +173,9 @@ type Maker = (r: Rng, s: Sketch, task: string, o: GenOptions) => Step;
 // ---- Times for timers and sleeps -------------------------------------------------------------------
 const MS = 1_000_000n;
 const DELTAS = [1_000n, MS, 20n * MS, 1_000n * MS, 3_600_000n * MS];
+/** Kernel programs: expiries within a few ms of now, or an hour away. */
+const KERNEL_DELTAS = [1_000n, 100_000n, MS, 2n * MS, 5n * MS, 3_600_000n * MS];
+const deltas = (s: Sketch) => (s.kernelTimers ? KERNEL_DELTAS : DELTAS);
 
 function ts(ns: bigint): Timespec {
   const sec = ns >= 0n ? ns / NSEC_PER_SEC : -((-ns + NSEC_PER_SEC - 1n) / NSEC_PER_SEC);
@@ -196,19 +209,19 @@ function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
     case 0: return ts(offset);
     case 1: return ts(offset - 1n);
     case 2: return ts(offset + 1n);
-    case 3: return ts(now - r.pick(DELTAS));
+    case 3: return ts(now - r.pick(deltas(s)));
     case 4: return { sec: String(KTIME_SEC_MAX), nsec: 999_999_999 };
-    default: return ts(now + r.pick(DELTAS));
+    default: return ts(now + r.pick(deltas(s)));
   }
 }
 
-function relTarget(r: Rng): Timespec {
+function relTarget(r: Rng, s?: Sketch): Timespec {
   if (r.chance(0.04)) return r.pick([{ sec: '-1', nsec: 0 }, { sec: '0', nsec: 1_000_000_000 }]);
-  return r.chance(0.08) ? ts(0n) : ts(r.pick(DELTAS));
+  return r.chance(0.08) ? ts(0n) : ts(r.pick(s ? deltas(s) : DELTAS));
 }
 
-function interval(r: Rng): Timespec {
-  return r.chance(0.6) ? ts(0n) : ts(r.pick([MS, 20n * MS, 1_000n * MS]));
+function interval(r: Rng, s?: Sketch): Timespec {
+  return r.chance(0.6) ? ts(0n) : ts(r.pick(s?.kernelTimers ? [MS, 2n * MS, 5n * MS] : [MS, 20n * MS, 1_000n * MS]));
 }
 
 const CPU_CLOCKS: ClockRef[] = ['CLOCK_PROCESS_CPUTIME_ID', 'CLOCK_THREAD_CPUTIME_ID'];
@@ -225,8 +238,8 @@ function someTimer(r: Rng, s: Sketch, task: string): string {
 
 function setting(r: Rng, s: Sketch, task: string, clock: ClockRef): { abs: boolean; value: Timespec; interval: Timespec } {
   const abs = r.chance(0.5);
-  const value = r.chance(0.08) ? ts(0n) : abs ? absTarget(r, s, task, clock) : relTarget(r);
-  return { abs, value, interval: interval(r) };
+  const value = r.chance(0.08) ? ts(0n) : abs ? absTarget(r, s, task, clock) : relTarget(r, s);
+  return { abs, value, interval: interval(r, s) };
 }
 
 /** The clock a timer or timerfd was made on, from the step that made it (any clock if unknown). */
@@ -283,11 +296,13 @@ const TIMER_MAKERS: [number, Maker][] = [
     return { task, call: 'read', fd: canceled.length > 0 && r.chance(0.8) ? r.pick(canceled) : someFd(r, s, task, ['timerfd']) };
   }],
   [5, (r, s, task) => {
-    const clock = timerClock(r);
+    let clock = timerClock(r);
+    // A real machine gives a sleeping process CPU time (its other threads run steps): no CPU-time sleeps.
+    if (s.kernelTimers && CPU_CLOCKS.includes(clock)) clock = 'CLOCK_MONOTONIC';
     const abs = r.chance(0.5);
-    return { task, call: 'clock_nanosleep', clock, abs, value: abs ? absTarget(r, s, task, clock) : relTarget(r) };
+    return { task, call: 'clock_nanosleep', clock, abs, value: abs ? absTarget(r, s, task, clock) : relTarget(r, s) };
   }],
-  [2, (r, _s, task) => ({ task, call: 'nanosleep', value: relTarget(r) })],
+  [2, (r, s, task) => ({ task, call: 'nanosleep', value: relTarget(r, s) })],
   [3, (r, s, task) => {
     // Timers armed before the task enters another namespace: the expiry must stay where it was.
     const st = s.peek();
@@ -309,6 +324,7 @@ const TIMER_MAKERS: [number, Maker][] = [
     return { host: 'signal', task: sleeping.length > 0 && r.chance(0.8) ? r.pick(sleeping) : someTask(r, s), handler: r.chance(0.75) };
   }],
   [3, (r, s) => {
+    if (s.kernelTimers) return { host: 'advance', ns: String(r.pick([MS, 20n * MS])) }; // the clock is never set
     // Clock sets matter where a cancel-on-set timerfd or an absolute realtime timer waits for one.
     const waiting = Object.values(s.peek().timers).some((t) => t.cancelOnSet);
     if (!waiting && r.chance(0.6)) return { host: 'advance', ns: String(r.pick([MS, 20n * MS])) };
@@ -414,7 +430,7 @@ const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0
 const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS];
 
 function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
-  const makers = o.kernelSafe ? MAKERS : ALL_MAKERS;
+  const makers = o.kernelSafe && !o.kernelTimers ? MAKERS : ALL_MAKERS;
   let x = r.int(0, weight(makers) - 1);
   for (const [w, make] of makers) {
     if (x < w) return make(r, s, someTask(r, s), o);
@@ -451,7 +467,9 @@ export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const r = rngOf(mrng);
   const e = env(r);
   const model = new Stepper(e, createModel);
-  const s = newSketch(() => model.side.abstract(), () => model.clocks());
+  const real = typeof o.kernelTimers === 'object' ? o.kernelTimers.now : undefined;
+  const s = newSketch(() => model.side.abstract(), () => real?.() ?? model.clocks());
+  if (o.kernelSafe && o.kernelTimers) s.kernelTimers = true;
   const n = r.int(Math.max(1, Math.floor(o.maxSteps / 2)), o.maxSteps);
   const steps: Step[] = [];
   for (let i = 0; i < n; i++) {

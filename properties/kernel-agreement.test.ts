@@ -19,4 +19,12 @@ it.skipIf(skip)(`the model allows what Linux does, over ${DEFAULT_KERNEL_CAMPAIG
   for (const call of ['unshare', 'clone3', 'setns', 'write', 'exec', 'clock_gettime', 'read_uptime']) {
     expect(r.stats.outcomes[call]?.ok ?? 0, call).toBeGreaterThan(0);
   }
+  // Timers, timerfds and blocking calls ran on the kernel too, and some calls blocked and ended later.
+  for (const call of ['timer_create', 'timer_settime', 'timerfd_create', 'clock_nanosleep']) {
+    expect(r.stats.outcomes[call]?.ok ?? 0, call).toBeGreaterThan(0);
+  }
+  const pending = Object.values(r.stats.outcomes).reduce((n, o) => n + (o.pending ?? 0), 0);
+  const completed = Object.values(r.stats.outcomes).reduce((n, o) => n + Object.entries(o).filter(([k]) => k.endsWith('(completed)')).reduce((m, [, v]) => m + v, 0), 0);
+  expect(pending, 'calls that blocked').toBeGreaterThan(0);
+  expect(completed, 'blocked calls that ended later').toBeGreaterThan(0);
 }, 300_000);

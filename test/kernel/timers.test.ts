@@ -1,0 +1,114 @@
+// Timers, timerfds, sleeps, futex waits and signals on the real kernel: what the executor reports, and
+// the tolerances compare.ts applies to blocking calls (judgeCall).
+import { describe, expect, it } from 'vitest';
+import { COMPLETION_WINDOW, compareOnKernel, describeDisagreement, judgeCall } from '../../kernel/compare.ts';
+import { runOnKernel, stepLine, HandleTable } from '../../kernel/driver.ts';
+import { createModel } from '../../model/index.ts';
+import type { Observation } from '../../vocab/index.ts';
+import { program } from './programs.ts';
+import { kernelSkipReason } from './skip.ts';
+
+const ms = (n: number) => ({ sec: '0', nsec: n * 1_000_000 });
+const zero = { sec: '0', nsec: 0 };
+
+export const TIMERS_AND_SLEEPS = program([
+  { task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'signal', timer: 'k0' },
+  { task: 't0', call: 'timer_settime', timer: 'k0', abs: false, value: ms(1), interval: ms(1) },
+  { task: 't0', call: 'timer_gettime', timer: 'k0' },
+  { host: 'advance', ns: '5000000' },
+  { task: 't0', call: 'sigwait' },
+  { task: 't0', call: 'timer_getoverrun', timer: 'k0' },
+  { task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: false, fd: 'f0' },
+  { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: ms(2), interval: zero },
+  { task: 't0', call: 'thread', child: 't1' },
+  { task: 't1', call: 'read', fd: 'f0' }, // blocks until the timerfd fires
+  { task: 't1', call: 'read_uptime' }, // blocked
+  { host: 'advance', ns: '3000000' }, // the read ends here
+  { task: 't0', call: 'nanosleep', value: { sec: '3600', nsec: 0 } },
+  { host: 'signal', task: 't0', handler: false }, // restarts the sleep: nothing ends
+  { task: 't0', call: 'sysinfo' }, // still blocked
+  { host: 'signal', task: 't0', handler: true }, // EINTR with almost an hour left
+  { task: 't0', call: 'futex_wait', realtime: false, value: { sec: '0', nsec: 5 } }, // long past: ETIMEDOUT
+  { task: 't0', call: 'timer_delete', timer: 'k0' },
+  { task: 't0', call: 'timer_gettime', timer: 'k0' },
+  { task: 't0', call: 'sigwait' },
+]);
+
+describe.skipIf(kernelSkipReason)('timers and blocking calls on the kernel', () => {
+  it('agree with the model, and show what the executor reports for each kind of step', async () => {
+    const r = await compareOnKernel(TIMERS_AND_SLEEPS, createModel);
+    if (r.disagreement) console.log(describeDisagreement(r.disagreement));
+    expect(r.disagreement).toBeUndefined();
+    const obs = r.run.steps.map((s) => s.obs as Observation);
+    expect(obs[0]).toEqual({ ret: 0, handle: 'k0' });
+    expect(obs[1]).toEqual({ ret: 0, itimer: { value: '0', interval: '0' } });
+    expect(obs[2].itimer?.interval).toBe('1000000');
+    expect(obs[4]).toMatchObject({ ret: 34, handle: 'k0' });
+    expect(obs[4].overrun).toBeGreaterThanOrEqual(2);
+    expect(obs[9]).toEqual({ pending: true });
+    expect(obs[10]).toEqual({ blocked: true });
+    const readEnd = [...(obs[10].completions ?? []), ...(obs[11].completions ?? [])];
+    expect(readEnd).toEqual([{ task: 't1', call: 'read', ret: 8, value: '1' }]);
+    expect(obs[12]).toEqual({ pending: true });
+    expect(obs[13]).toEqual({ ret: 0 });
+    expect(obs[14]).toEqual({ blocked: true });
+    expect(obs[15].completions?.[0]).toMatchObject({ task: 't0', call: 'nanosleep', err: 'EINTR' });
+    expect(BigInt(obs[15].completions![0].time!)).toBeGreaterThan(3_599_000_000_000n);
+    expect(obs[16]).toEqual({ err: 'ETIMEDOUT' });
+    expect(obs[18]).toEqual({ err: 'EINVAL' });
+    expect(obs[19]).toEqual({ err: 'EAGAIN' });
+  });
+
+  it('a timer handle of another process names nothing in this one (EINVAL), though the ids coincide', async () => {
+    const r = await compareOnKernel(program([
+      { task: 't0', call: 'fork', child: 't1' },
+      { task: 't1', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'none', timer: 'k1' },
+      { task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'none', timer: 'k0' },
+      { task: 't0', call: 'timer_gettime', timer: 'k1' },
+      { task: 't1', call: 'exec' },
+      { task: 't1', call: 'timer_gettime', timer: 'k1' }, // exec deleted it
+      { task: 't1', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'none', timer: 'k2' },
+      { task: 't1', call: 'timer_gettime', timer: 'k1' },
+    ]), createModel);
+    if (r.disagreement) console.log(describeDisagreement(r.disagreement));
+    expect(r.disagreement).toBeUndefined();
+    expect(r.run.steps[3].obs).toEqual({ err: 'EINVAL' });
+    expect(r.run.steps[5].obs).toEqual({ err: 'EINVAL' });
+    expect(r.run.steps[7].obs).toEqual({ err: 'EINVAL' });
+  });
+
+  it('a short sleep the executor sees end before it sees it asleep is reported as its own outcome', async () => {
+    const r = await compareOnKernel(program([
+      { task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_MONOTONIC', abs: false, value: { sec: '0', nsec: 1000 } },
+      { task: 't0', call: 'sysinfo' },
+    ]), createModel);
+    expect(r.disagreement).toBeUndefined();
+    expect(r.run.steps[0].obs).toEqual({ ret: 0 });
+  });
+
+  it('the clock is never set: settime and suspend are refused before anything runs', async () => {
+    await expect(runOnKernel(program([{ host: 'settime', realtime: '0' }]))).rejects.toThrow(/never set/);
+    expect(() => stepLine({ host: 'suspend', ns: '1' }, new HandleTable(program([])))).toThrow();
+  });
+});
+
+describe('judging a blocking call as a whole', () => {
+  const rec = (relative: boolean, k: number, a: number, b: number, kout: Observation = { ret: 0 }) => ({
+    task: 't0', call: 'nanosleep' as const, start: 0, relative,
+    ends: { kernel: { step: k, out: kout }, before: { step: a, out: { ret: 0 } }, after: { step: b, out: { ret: 0 } } },
+  });
+  it(`allows the kernel up to ${COMPLETION_WINDOW.late} step after the later model, and no later`, () => {
+    expect(judgeCall(rec(false, 3, 3, 2), 0n)).toBeNull();
+    expect(judgeCall(rec(false, 4, 3, 2), 0n)).toBeNull();
+    expect(judgeCall(rec(false, 5, 3, 2), 0n)).not.toBeNull();
+  });
+  it('never before the after model for an absolute expiry; one step before the before model for a relative one', () => {
+    expect(judgeCall(rec(false, 1, 3, 2), 0n)).not.toBeNull();
+    expect(judgeCall(rec(true, 2, 3, 5), 0n)).toBeNull();
+    expect(judgeCall(rec(true, 1, 3, 5), 0n)).not.toBeNull();
+  });
+  it('requires an outcome one of the models gives', () => {
+    expect(judgeCall(rec(false, 3, 3, 3, { err: 'EINTR' }), 0n)).not.toBeNull();
+  });
+});
+
