@@ -569,8 +569,10 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       const [outcome, before, after, done] = (await session.read()).split('\t');
       const step = program.steps[i];
       const raw = parseOutcome(outcome);
-      const completions = parseCompletions(done, handles, pendingCall);
+      // A call may be declared pending and end before the same step's closing clock read: register it
+      // first, so its reply can be among this step's completions.
       if (raw.kind === 'pending' && !isHostEvent(step)) pendingCall.set(handles.task(step.task), step);
+      const completions = parseCompletions(done, handles, pendingCall);
       const obs = observation(step, raw, handles);
       const withCompletions = completions.length > 0 && !isRefused(obs) ? { ...obs, completions } : obs;
       steps.push({ obs: withCompletions, before: parseClocks(before), after: parseClocks(after) });

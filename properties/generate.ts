@@ -174,7 +174,9 @@ type Maker = (r: Rng, s: Sketch, task: string, o: GenOptions) => Step;
 const MS = 1_000_000n;
 const DELTAS = [1_000n, MS, 20n * MS, 1_000n * MS, 3_600_000n * MS];
 /** Kernel programs: expiries within a few ms of now, or an hour away. */
-const KERNEL_DELTAS = [1_000n, 100_000n, MS, 2n * MS, 5n * MS, 3_600_000n * MS];
+/** On a real machine a step's bracket is up to about 0.7 ms wide (more while a sleeper is detected):
+ *  times are kept a few milliseconds clear of it, so that which step a sleep ends in is not a race. */
+const KERNEL_DELTAS = [3n * MS, 5n * MS, 8n * MS, 3_600_000n * MS];
 const deltas = (s: Sketch) => (s.kernelTimers ? KERNEL_DELTAS : DELTAS);
 
 function ts(ns: bigint): Timespec {
@@ -221,7 +223,7 @@ function relTarget(r: Rng, s?: Sketch): Timespec {
 }
 
 function interval(r: Rng, s?: Sketch): Timespec {
-  return r.chance(0.6) ? ts(0n) : ts(r.pick(s?.kernelTimers ? [MS, 2n * MS, 5n * MS] : [MS, 20n * MS, 1_000n * MS]));
+  return r.chance(0.6) ? ts(0n) : ts(r.pick(s?.kernelTimers ? [5n * MS, 8n * MS] : [MS, 20n * MS, 1_000n * MS]));
 }
 
 const CPU_CLOCKS: ClockRef[] = ['CLOCK_PROCESS_CPUTIME_ID', 'CLOCK_THREAD_CPUTIME_ID'];
