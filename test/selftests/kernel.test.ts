@@ -1,0 +1,24 @@
+// Every selftest scenario's program also runs on this machine's Linux, and the model must allow every
+// observation the kernel makes (kernel/compare.ts). The scenarios' own expectations are exact values for
+// the simulated host, so here the judge is the model at each step's real clock bracket: absolute targets
+// computed for the simulated host simply land elsewhere in real time, which the model then predicts.
+import { describe, expect, it } from 'vitest';
+import { compareOnKernel, describeDisagreement } from '../../kernel/compare.ts';
+import { kernelAvailable } from '../../kernel/driver.ts';
+import { createModel } from '../../model/index.ts';
+import { catalogue } from './catalogue.ts';
+
+const available = kernelAvailable();
+const skip = available.ok ? false : available.reason;
+if (skip) console.log(`selftest scenarios on the kernel skipped: ${skip}`);
+
+describe('the selftest catalogue on the kernel', () => {
+  for (const s of catalogue) {
+    it.skipIf(skip)(`${s.name} (${s.source})`, async () => {
+      const r = await compareOnKernel(s.program, createModel, { timeoutMs: 10_000 });
+      if (r.disagreement) expect.fail(describeDisagreement(r.disagreement));
+      expect(r.compared + r.refused.length).toBe(s.program.steps.length);
+      expect(r.refused).toEqual([]);
+    });
+  }
+});
