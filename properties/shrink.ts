@@ -58,7 +58,7 @@ const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3']);
 
 /**
  * Merge task `child` into `into`: delete the step that created it and let `into` make its steps. A chain
- * of helper tasks (fork, then fork again, then act) collapses this way when the act shows the failure in
+ * of intermediate tasks (fork, then fork again, then act) collapses this way when the act shows the failure in
  * the ancestor too; deleting the creation alone would only orphan the steps that follow.
  */
 function mergeTask(steps: Step[], created: number, into: string): Step[] {
