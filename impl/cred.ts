@@ -26,8 +26,10 @@ export function capNames(mask: number): CapName[] {
 }
 
 export interface Cred {
-  /** uid = euid = suid = fsuid (kuid): setuid is setresuid(u, u, u). Gids are kgid 0 throughout. */
+  /** uid = euid = suid = fsuid (kuid): setuid is setresuid(u, u, u). */
   uid: number;
+  /** gid = egid = sgid = fsgid (kgid): never changes (0, or the creator's gid of an unprivileged start). */
+  gid: number;
   userNs: UserNamespace;
   effective: number;
   permitted: number;
@@ -118,7 +120,7 @@ export function ptraceMayAccess(caller: Task, target: Task, fsCreds: boolean): b
  *  there (set_cred_user_ns). Shared by clone3(CLONE_NEWUSER) and unshare(CLONE_NEWUSER). */
 export function prepareCredsInNewUserNs(k: Kernel, old: Cred): Cred | 'ENOSPC' | 'EPERM' {
   const cred = prepareCreds(old);
-  const ns = createUserNs(k, cred.userNs, cred.uid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
+  const ns = createUserNs(k, cred.userNs, cred.uid, cred.gid, (cred.effective & capBit('CAP_SETFCAP')) !== 0);
   if (typeof ns === 'string') {
     putCred(k, cred);
     return ns;

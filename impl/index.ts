@@ -1,7 +1,7 @@
 // The optimised implementation's public face: createImpl builds a kernel instance with task t0 and
 // dispatches each step to the syscall it names. Everything else lives in the file of its concern.
 import {
-  CLONE_FLAGS, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
+  CLONE_FLAGS, INT_MAX, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
 } from '../vocab/index.ts';
 import { buildAbstract } from './abstract.ts';
@@ -59,7 +59,22 @@ function bootKernel(env: Environment): Kernel {
     hrtimers: hrtimerCpuBase(), started: false, completions: [], posixTimers: new Map(), timerfds: new Map(), cancelList: new Set(),
   };
   const caps = capMask(env.caps);
-  const cred: Cred = { uid: env.uid, userNs: getUserNs(userNs), effective: caps, permitted: caps, bounding: caps, count: 1 };
+  // An unprivileged start: the creator (outside the program, holding the namespace for good) ran
+  // unshare(CLONE_NEWUSER), wrote "deny" to setgroups and mapped 0 to its own uid and gid.
+  const start = env.userNamespace;
+  let startNs = userNs;
+  if (start !== undefined) {
+    startNs = {
+      inum: k.ida.alloc(), parent: getUserNs(userNs), level: 1, owner: env.uid, uidMap: env.uid, gidMap: start.gid,
+      setgroupsDenied: true, parentCouldSetfcap: start.parentCouldSetfcap, maxTimeNamespaces: INT_MAX,
+      timeCounts: new Map(), count: 1,
+    };
+    k.userNamespaces.set(startNs.inum, startNs);
+  }
+  const cred: Cred = {
+    uid: env.uid, gid: start?.gid ?? 0, userNs: getUserNs(startNs), effective: caps, permitted: caps, bounding: caps, count: 1,
+  };
+  // The creator forked t0 without an exec: its mm was made in the initial user namespace.
   const mm: MmStruct = { users: new Set(), dumpable: true, userNs, vvar: k.vdsoData, timensSlot: null };
   timeNs.count += 2;
   const t0: Task = {

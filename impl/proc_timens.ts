@@ -7,7 +7,7 @@ import { KTIME_SEC_MAX, NSEC_PER_SEC, type Errno } from '../vocab/index.ts';
 import { capBit, capCapable, nsCapable } from './cred.ts';
 import type { File, Kernel, Task } from './sched.ts';
 import type { TimeNamespace, Timespec } from './time_namespace.ts';
-import { fromKgid, fromKuid, makeKuid } from './user_namespace.ts';
+import { fromKgid, fromKuid, makeKgid, makeKuid } from './user_namespace.ts';
 
 const CLOCK_MONOTONIC = 1;
 const CLOCK_BOOTTIME = 7;
@@ -48,13 +48,22 @@ export function taskDumpOwner(t: Task): number {
   return uid === -1 ? 0 : uid;
 }
 
+/** task_dump_owner(): the proc inode's gid, by the same rules. */
+export function taskDumpGroup(t: Task): number {
+  if (t.mm === null) return 0;
+  if (t.mm.dumpable) return t.cred.gid;
+  const gid = makeKgid(t.mm.userNs, 0);
+  return gid === -1 ? 0 : gid;
+}
+
 /** generic_permission() on the 0644 file: the owner may write; others need CAP_DAC_OVERRIDE with
  *  the inode's ids mapped in their user namespace. */
 export function procWritePermitted(me: Task, target: Task): boolean {
   const owner = taskDumpOwner(target);
   if (me.cred.uid === owner) return true;
   const ns = me.cred.userNs;
-  return nsCapable(me, ns, capBit('CAP_DAC_OVERRIDE')) && fromKuid(ns, owner) !== -1 && fromKgid(ns, 0) !== -1;
+  return nsCapable(me, ns, capBit('CAP_DAC_OVERRIDE')) && fromKuid(ns, owner) !== -1
+    && fromKgid(ns, taskDumpGroup(target)) !== -1;
 }
 
 // ---- write ---------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ function newIdmapPermitted(me: Task, ns: UserNamespace, setuid: boolean, lower: 
   if (setuid && lower === 0 && ns === cred.userNs && !ns.parentCouldSetfcap) return false;
   if (ns.owner === cred.uid) {
     if (setuid && makeKuid(ns.parent!, lower) === cred.uid) return true;
-    if (!setuid && ns.setgroupsDenied && makeKgid(ns.parent!, lower) === 0) return true;
+    if (!setuid && ns.setgroupsDenied && makeKgid(ns.parent!, lower) === cred.gid) return true;
   }
   const cap = capBit(setuid ? 'CAP_SETUID' : 'CAP_SETGID');
   return capCapable(cred, ns.parent!, cap);
@@ -54,7 +54,7 @@ function mapWrite(me: Task, ns: UserNamespace, setuid: boolean): Errno | null {
   if ((setuid ? ns.uidMap : ns.gidMap) !== null) return 'EPERM';
   if (!capCapable(me.cred, ns, capBit('CAP_SYS_ADMIN'))) return 'EPERM';
   // What `unshare -r` writes: its euid/egid as the parent namespace sees them (overflow if unmapped).
-  let lower = setuid ? fromKuid(ns.parent!, me.cred.uid) : fromKgid(ns.parent!, 0);
+  let lower = setuid ? fromKuid(ns.parent!, me.cred.uid) : fromKgid(ns.parent!, me.cred.gid);
   if (lower === -1) lower = 65534;
   if (!newIdmapPermitted(me, ns, setuid, lower)) return 'EPERM';
   const kid = setuid ? makeKuid(ns.parent!, lower) : makeKgid(ns.parent!, lower);

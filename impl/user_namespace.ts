@@ -77,11 +77,13 @@ export function fromKuidMunged(ns: UserNamespace, kuid: number): number {
 }
 
 /** create_user_ns(): errno, or the new namespace (refcount 1, held by the new creds).
- *  Credentials are the caller's; gids are always kgid 0 in this world. */
-export function createUserNs(k: Kernel, parent: UserNamespace, euid: number, couldSetfcap: boolean): UserNamespace | 'ENOSPC' | 'EPERM' {
+ *  Credentials are the caller's euid and egid (kuid, kgid). */
+export function createUserNs(
+  k: Kernel, parent: UserNamespace, euid: number, egid: number, couldSetfcap: boolean,
+): UserNamespace | 'ENOSPC' | 'EPERM' {
   if (parent.level > USER_NS_MAX_LEVEL) return 'ENOSPC';
   // The creator needs a mapping in the parent user namespace.
-  if (fromKuid(parent, euid) === -1 || fromKgid(parent, 0) === -1) return 'EPERM';
+  if (fromKuid(parent, euid) === -1 || fromKgid(parent, egid) === -1) return 'EPERM';
   const ns: UserNamespace = {
     inum: k.ida.alloc(), parent: getUserNs(parent), level: parent.level + 1, owner: euid,
     uidMap: null, gidMap: null, setgroupsDenied: false, parentCouldSetfcap: couldSetfcap,

@@ -5,7 +5,7 @@
 // appearance), fd handles become fixed descriptor numbers (100, 101, ... by first appearance), so a
 // closed fd's number is never reused by another handle. Everything else the executor is told is the
 // syscall's own argument.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
@@ -43,21 +43,47 @@ export function isRefused(obs: Observation | Refused): obs is Refused {
 
 // ---- Availability ------------------------------------------------------------------------------
 
-let available: { ok: true } | { ok: false; reason: string } | undefined;
+/** Who the executor runs as when a run asks for `unprivileged` while this process is root. */
+export const NOBODY = { uid: 65534, gid: 65534 } as const;
 
-/** Whether kernel checks can run here; the reason when they cannot (never a silent pass). */
-export function kernelAvailable(): { ok: true } | { ok: false; reason: string } {
-  if (available) return available;
-  available = probeAvailability();
-  return available;
+export interface ExecutorMode {
+  /** Run the executor as NOBODY (when this process is root; otherwise it is unprivileged anyway): it
+   *  then starts every program in a user namespace of its own (Environment.userNamespace). */
+  unprivileged?: boolean;
 }
 
-function probeAvailability(): { ok: true } | { ok: false; reason: string } {
+const available = new Map<boolean, { ok: true } | { ok: false; reason: string }>();
+
+/** Whether kernel checks can run here, as root or not (or, asked for, as NOBODY); the reason when
+ * they cannot (never a silent pass). */
+export function kernelAvailable(mode: ExecutorMode = {}): { ok: true } | { ok: false; reason: string } {
+  const key = mode.unprivileged === true;
+  if (!available.has(key)) available.set(key, probeAvailability(key));
+  return available.get(key)!;
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Spawn options that make the executor unprivileged when asked to and this process is root. */
+function spawnIds(unprivileged: boolean): { uid?: number; gid?: number } {
+  return unprivileged && isRoot() ? { ...NOBODY } : {};
+}
+
+function probeAvailability(unprivileged: boolean): { ok: true } | { ok: false; reason: string } {
   if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
   if (!existsSync('/proc/self/ns/time')) return { ok: false, reason: 'this kernel has no time namespaces (/proc/self/ns/time missing)' };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'not running as root' };
   const built = buildExecutor();
   if (!built.ok) return { ok: false, reason: built.reason };
+  if (isRoot() && !unprivileged) return { ok: true };
+  // Not root: the executor must make a user namespace of its own; ask it whether it can.
+  const probe = spawnSync(built.path, ['probe'], { encoding: 'utf8', timeout: 10_000, ...spawnIds(unprivileged) });
+  if (probe.error) return { ok: false, reason: `the executor could not run unprivileged: ${probe.error.message}` };
+  if (probe.status !== 0) {
+    const why = probe.stdout.trim().replace(/^no /, '') || `exit status ${probe.status}`;
+    return { ok: false, reason: `not root, and user namespaces are not allowed to this user: ${why}` };
+  }
   return { ok: true };
 }
 
@@ -77,11 +103,13 @@ export class ExecutorSession {
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
 
-  constructor() {
+  constructor(mode: ExecutorMode = {}) {
     const built = buildExecutor();
     if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
     // detached: the executor leads its own process group, so a timeout can kill every task at once.
-    this.child = spawn(built.path, ['serve'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(built.path, ['serve'], {
+      detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...spawnIds(mode.unprivileged === true),
+    });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.push(line));
     this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     this.child.on('exit', () => {
@@ -222,6 +250,7 @@ export function parseEnv(line: string): EnvReport {
       rtc: kv.rtc === '1',
       maxTimeNamespaces: Number(kv.maxtime),
       tickNs: BigInt(kv.tick),
+      ...(kv.userns === '1' ? { userNamespace: { gid: Number(kv.gid), parentCouldSetfcap: kv.setfcap === '1' } } : {}),
     },
     initialTimeNs: Number(kv.time),
     initialUserNs: Number(kv.user),
@@ -497,12 +526,13 @@ function parseCompletions(text: string | undefined, h: HandleTable, pendingCall:
 
 // ---- Running a program ---------------------------------------------------------------------------------
 
-export interface RunOptions {
+export interface RunOptions extends ExecutorMode {
   timeoutMs?: number;
 }
 
-/** The executor kept between programs; replaced when it died, timed out or a run failed. */
-let shared: ExecutorSession | undefined;
+/** The executors kept between programs (one as this process is, one as NOBODY); each replaced when
+ * it died, timed out or a run failed. */
+const shared = new Map<boolean, ExecutorSession>();
 /** Programs run one at a time on the shared executor. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -516,17 +546,19 @@ function serialized<T>(f: () => Promise<T>): Promise<T> {
  * and every task are killed, and the next program starts a new one. */
 function withProgram<T>(
   taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>, steps?: string[],
+  mode: ExecutorMode = {},
 ): Promise<T> {
+  const key = mode.unprivileged === true;
   return serialized(async () => {
-    if (!shared?.alive) shared = new ExecutorSession();
-    const session = shared;
+    if (!shared.get(key)?.alive) shared.set(key, new ExecutorSession(mode));
+    const session = shared.get(key)!;
     try {
       const report = await session.begin(taskCount, timeoutMs, steps ? [...steps, 'end'] : []);
       const result = await f(session, report);
       await session.end(steps !== undefined);
       return result;
     } catch (e) {
-      if (shared === session) shared = undefined;
+      if (shared.get(key) === session) shared.delete(key);
       await session.close();
       throw e;
     }
@@ -579,7 +611,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       noteHostClocks(steps[steps.length - 1].after);
     }
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
-  }, lines);
+  }, lines, options);
 }
 
 /**
@@ -587,9 +619,11 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
  * directly ("settime": clock_settime(CLOCK_REALTIME, now); "settimeofday", "adjtimex",
  * "clock_adjtime" with arguments that change nothing). The task must die by SIGSYS.
  */
-export async function probeSeccompWall(probe: 'settime' | 'settimeofday' | 'adjtimex' | 'clock_adjtime'): Promise<RawOutcome> {
+export async function probeSeccompWall(
+  probe: 'settime' | 'settimeofday' | 'adjtimex' | 'clock_adjtime', mode: ExecutorMode = {},
+): Promise<RawOutcome> {
   return withProgram(1, 10_000, async (session) => {
     const [outcome] = (await session.request(`0 debug ${probe}`)).split('\t');
     return parseOutcome(outcome);
-  });
+  }, undefined, mode);
 }

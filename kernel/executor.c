@@ -1,6 +1,7 @@
 /* The executor E: runs one program on this machine's kernel, one step per line of stdin.
  *
- * E stays in the initial namespaces, is the child subreaper of every task, and never makes a
+ * E stays in the initial namespaces (when not root: in a user namespace it makes first, one level
+ * below the initial one, mapped to its own uid and gid), is the child subreaper of every task, and never makes a
  * program's syscall itself: it forwards each step to the task that makes it (worker.c), waits until
  * the step's consequences have settled (deaths, vfork releases, reaping), and prints one line:
  *     <outcome> TAB <host clocks before> TAB <host clocks after>
@@ -39,6 +40,7 @@
 #define PROC_TIME_INIT_INO 0xeffffffaUL
 #define PROC_USER_INIT_INO 0xeffffffdUL
 #define CAP_SYS_ADMIN_BIT 21
+#define CAP_SETFCAP_BIT 31
 
 char executor_path[4096];
 
@@ -69,6 +71,16 @@ static struct etask tasks[MAX_TASKS];
 static int ntasks;
 static pid_t self_pid;
 static unsigned long own_time_ino, own_tfc_ino, own_user_ino;
+
+/* An unprivileged start: E (real uid not 0) made its own user namespace, one level below the initial
+ * one, before any task, and mapped 0 to its kuid and kgid. Every task starts in it. */
+static struct {
+	int on;
+	uid_t kuid;     /* E's ids as the initial user namespace knows them */
+	gid_t kgid;
+	int setfcap;    /* E's effective set held CAP_SETFCAP when it made the namespace */
+	long maxtime;   /* the initial namespace's max_time_namespaces, read before (E's view changes) */
+} userns;
 
 /* uid/gid maps written by map_root, by user-namespace inode: kuid/kgid mapped to 0, or -1. */
 struct userns_map {
@@ -1207,20 +1219,76 @@ static void setup_pipes(void)
 	}
 }
 
+static long initial_max_time_namespaces(void)
+{
+	char buf[64] = "";
+	read_text("/proc/sys/user/max_time_namespaces", buf, sizeof buf);
+	return strtol(buf, NULL, 10);
+}
+
 static void report_env(void)
 {
 	struct timespec res = { 0, 0 };
 	clock_getres(CLOCK_REALTIME_COARSE, &res);
-	char buf[64] = "";
-	read_text("/proc/sys/user/max_time_namespaces", buf, sizeof buf);
+	/* In its own user namespace E would read that namespace's limit; the initial one's was read
+	 * before it was made. */
+	long maxtime = userns.on ? userns.maxtime : initial_max_time_namespaces();
 	struct stat st;
 	int rtc = stat("/dev/rtc0", &st) == 0 || stat("/sys/class/rtc/rtc0", &st) == 0;
 	char status[4096] = ""; /* one read for all three capability sets */
 	read_text("/proc/self/status", status, sizeof status);
 	printf("env uid=%d capeff=%llx capprm=%llx capbnd=%llx rtc=%d tick=%lld maxtime=%ld time=%lu tfc=%lu "
-	       "user=%lu pid=%d\n",
-	       (int)getuid(), status_hex_in(status, "CapEff:"), status_hex_in(status, "CapPrm:"), status_hex_in(status, "CapBnd:"), rtc,
-	       ts_ns(&res), strtol(buf, NULL, 10), own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
+	       "user=%lu pid=%d",
+	       userns.on ? (int)userns.kuid : (int)getuid(), status_hex_in(status, "CapEff:"), status_hex_in(status, "CapPrm:"),
+	       status_hex_in(status, "CapBnd:"), rtc, ts_ns(&res), maxtime, own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
+	if (userns.on)
+		printf(" userns=1 gid=%d setfcap=%d", (int)userns.kgid, userns.setfcap);
+	printf("\n");
+}
+
+static int write_once(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Not root: E makes the user namespace every task starts in, as `unshare -r` would, before the
+ * first task and before the seccomp wall (so that E holds CAP_SYS_ADMIN there and the wall needs
+ * no no_new_privs). Its guards then treat it, E's own user namespace, like the initial one. */
+static const char *enter_own_user_ns(void)
+{
+	static char why[160];
+	userns.kuid = getuid();
+	userns.kgid = getgid();
+	userns.setfcap = (status_hex("CapEff:") >> CAP_SETFCAP_BIT) & 1;
+	userns.maxtime = initial_max_time_namespaces();
+	if (unshare(CLONE_NEWUSER) < 0) {
+		snprintf(why, sizeof why, "unshare(CLONE_NEWUSER) as uid %u: %s", (unsigned)userns.kuid, strerror(errno));
+		return why;
+	}
+	char map[64];
+	const char *step = "setgroups deny";
+	if (write_once("/proc/self/setgroups", "deny") < 0)
+		goto failed;
+	step = "uid_map";
+	snprintf(map, sizeof map, "0 %u 1", (unsigned)userns.kuid);
+	if (write_once("/proc/self/uid_map", map) < 0)
+		goto failed;
+	step = "gid_map";
+	snprintf(map, sizeof map, "0 %u 1", (unsigned)userns.kgid);
+	if (write_once("/proc/self/gid_map", map) < 0)
+		goto failed;
+	userns.on = 1;
+	return NULL;
+failed:
+	snprintf(why, sizeof why, "%s in a new user namespace: %s", step, strerror(errno));
+	return why;
 }
 
 /* Once per executor process: its own process group (so a timeout can kill every task at once), the
@@ -1237,6 +1305,11 @@ static void start_executor(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096) {
 		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
 		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getuid() != 0) {
+		const char *why = enter_own_user_ns();
+		if (why)
+			fatal("not root, and no user namespace of its own: %s", why);
 	}
 	own_time_ino = ns_ino("/proc/self/ns/time");
 	own_tfc_ino = ns_ino("/proc/self/ns/time_for_children");
@@ -1377,6 +1450,13 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "serve"))
 		return serve();
+	/* Whether a program could start here: as root, always; otherwise only in a user namespace of
+	 * its own, so try to make one (this process then just exits). */
+	if (argc >= 2 && !strcmp(argv[1], "probe")) {
+		const char *why = getuid() != 0 ? enter_own_user_ns() : NULL;
+		printf("%s%s\n", why ? "no " : "ok", why ? why : "");
+		return why ? 1 : 0;
+	}
 	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve\n", argv[0], argv[0]);
 	return 2;
 }

@@ -1,6 +1,7 @@
 // Credentials: id mapping, capability evaluation (security/commoncap.c), ptrace access
-// (kernel/ptrace.c) and the DAC rule of /proc/PID files (fs/proc/base.c). Gids are always kgid 0,
-// so only their mappability matters.
+// (kernel/ptrace.c) and the DAC rule of /proc/PID files (fs/proc/base.c). Every task's gid is one
+// kgid that never changes (s.gid: 0, or the creator's gid of an unprivileged start), so only whether
+// a namespace maps it matters.
 import { CAP_NAMES, OVERFLOW_UID, type CapName } from '../vocab/index.ts';
 import type { Creds, ModelState, Task, UserNs } from './state.ts';
 
@@ -30,12 +31,14 @@ export function kuidHasMapping(ns: UserNs, kuid: number): boolean {
   return fromKuid(ns, kuid) !== null;
 }
 
-// kgid_has_mapping(ns, GLOBAL_ROOT_GID): the only kgid that exists here.
+// kgid_has_mapping(ns, the tasks' kgid): the only kgid that exists here. A gid map always maps it
+// (unshare -r writes the caller's own gid), and the initial namespace maps every kgid.
 export function kgidRootHasMapping(ns: UserNs): boolean {
   return ns.parent === null || ns.gidMapped;
 }
 
-// make_kgid(ns, 0) is valid.
+// make_kgid(ns, 0) is valid. Outside the initial namespace it names the tasks' kgid; tasks of an
+// unprivileged start never reach the initial namespace, so there too it names their own kgid.
 export function gidRootValid(ns: UserNs): boolean {
   return kgidRootHasMapping(ns);
 }
@@ -90,7 +93,7 @@ export function ptraceMayAccess(caller: Task, target: Task, mode: PtraceMode): b
   const c = caller.creds;
   const t = target.creds;
   const callerUid = mode === 'read-fscreds' ? c.euid : c.uid;
-  const sameIds = callerUid === t.euid && callerUid === t.suid && callerUid === t.uid; // gids all 0
+  const sameIds = callerUid === t.euid && callerUid === t.suid && callerUid === t.uid; // gids all equal
   if (!sameIds && !capable(c, t.userNs, 'CAP_SYS_PTRACE')) return false;
   // task_still_dumpable: a non-dumpable mm also needs CAP_SYS_PTRACE over the mm's user namespace;
   // an exited task, whose mm is gone, is judged by the dumpability it had then, against init_user_ns.
@@ -102,7 +105,7 @@ export function ptraceMayAccess(caller: Task, target: Task, mode: PtraceMode): b
   return capable(c, t.userNs, 'CAP_SYS_PTRACE');
 }
 
-// task_dump_owner(): the kuid owning /proc/PID files (their kgid is always 0).
+// task_dump_owner(): the kuid owning /proc/PID files (their kgid is always the tasks' kgid).
 export function procInodeOwner(target: Task): number {
   if (!target.mm) return 0;
   if (target.mm.dumpable) return target.creds.euid;

@@ -10,7 +10,7 @@ import { taskByPid, type ModelState, type Task, type UserNs } from './state.ts';
 // setresgid(0,0,0) then __sys_setresuid(u,u,u).
 export function sysSetuid(t: Task, uid: number): Observation {
   const c = t.creds;
-  // setresgid: gid 0 must map; it always names kgid 0, the current gid, so nothing changes.
+  // setresgid: gid 0 must map; it always names the tasks' kgid, the current gid, so nothing changes.
   if (!gidRootValid(c.userNs)) return { err: 'EINVAL' };
   const kuid = makeKuid(c.userNs, uid);
   if (kuid === null) return { err: 'EINVAL' };
@@ -62,7 +62,7 @@ function mapWrite(t: Task, ns: UserNs, which: 'uid' | 'gid'): Observation | null
     if (lower === null) return { err: 'EPERM' }; // map_id_range_down finds no kernel id
     ns.uidMap = lower;
   } else {
-    const lowerValid = kgidRootHasMapping(parent); // K is gid 0 when the parent maps kgid 0
+    const lowerValid = kgidRootHasMapping(parent); // K is the caller's gid as the parent sees it
     const own = ns.owner === t.creds.euid && !ns.setgroupsAllowed && lowerValid;
     if (!own && !capable(t.creds, parent, 'CAP_SETGID')) return { err: 'EPERM' };
     if (!lowerValid) return { err: 'EPERM' };

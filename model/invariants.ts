@@ -84,7 +84,7 @@ export const NoLeakedNamespaces: Invariant = (s) => {
     if (!s.userNamespaces.includes(ns.owner)) return `time ns ${ns.inum} has a freed owner`;
   }
   for (const ns of s.userNamespaces) {
-    if (ns !== s.initUserNs && !userNsReferenced(s, ns)) return `user ns ${ns.inum} is unreferenced`;
+    if (ns !== s.initUserNs && ns !== s.startUserNs && !userNsReferenced(s, ns)) return `user ns ${ns.inum} is unreferenced`;
     if (ns.parent && !s.userNamespaces.includes(ns.parent)) return `user ns ${ns.inum} has a freed parent`;
   }
   for (const e of allFdEntries(s)) {

@@ -94,7 +94,7 @@ export function releaseUnreferenced(s: ModelState): void {
       changed = true;
     }
     for (const ns of s.userNamespaces) {
-      if (ns === s.initUserNs || userNsReferenced(s, ns)) continue;
+      if (ns === s.initUserNs || ns === s.startUserNs || userNsReferenced(s, ns)) continue;
       s.userNamespaces = s.userNamespaces.filter((x) => x !== ns);
       changed = true;
     }

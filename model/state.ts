@@ -4,7 +4,7 @@
 // references what is always found by scanning (see lifetime.ts).
 import type { Completion } from '../vocab/index.ts';
 import {
-  PROC_TIME_INIT_INO, PROC_USER_INIT_INO,
+  INT_MAX, PROC_DYNAMIC_FIRST, PROC_TIME_INIT_INO, PROC_USER_INIT_INO,
   type CapName, type Environment, type FdHandle, type HostClocks, type TaskCall, type TaskHandle, type TimerHandle,
 } from '../vocab/index.ts';
 
@@ -17,7 +17,7 @@ export interface UserNs {
   level: number;                      // nesting depth, 0 for init_user_ns
   owner: number;                      // kuid of the creator's euid
   uidMap: number | null;              // kuid that uid 0 maps to (map_root); unused for init_user_ns
-  gidMapped: boolean;                 // gid_map "0 0 1" written; unused for init_user_ns
+  gidMapped: boolean;                 // gid_map "0 K 1" written, K naming the tasks' kgid; unused for init_user_ns
   setgroupsAllowed: boolean;          // USERNS_SETGROUPS_ALLOWED
   parentCouldSetfcap: boolean;        // parent_could_setfcap: the creator's effective set held CAP_SETFCAP
   maxTimeNamespaces: number;          // ucount_max[UCOUNT_TIME_NAMESPACES]
@@ -37,7 +37,7 @@ export interface TimeNs {
 }
 
 export interface Creds {
-  uid: number;                        // kuid; gids are always kgid 0 (docs/conventions.md)
+  uid: number;                        // kuid; every task's gid is one kgid, s.gid (docs/conventions.md)
   euid: number;                       // kuid, also fsuid
   suid: number;                       // kuid
   userNs: UserNs;                     // cred->user_ns
@@ -139,6 +139,9 @@ export interface Task {
 export interface ModelState {
   env: Environment;                   // what the program started from
   initUserNs: UserNs;                 // init_user_ns, never freed
+  startUserNs: UserNs | null;         // the namespace t0 starts in when env.userNamespace is given; its
+                                      // creator (outside the program) holds it, so it is never freed
+  gid: number;                        // the kgid of every task: 0, or env.userNamespace.gid
   initTimeNs: TimeNs;                 // init_time_ns, never freed
   userNamespaces: UserNs[];           // live user namespaces, init first
   timeNamespaces: TimeNs[];           // live time namespaces, init first
@@ -163,18 +166,25 @@ export function initialState(env: Environment): ModelState {
   const initTimeNs: TimeNs = {
     inum: PROC_TIME_INIT_INO, owner: initUserNs, monotonic: ZERO, boottime: ZERO, frozen: true, charges: [],
   };
+  // An unprivileged start: the creator's unshare(CLONE_NEWUSER) and the three map writes.
+  const start = env.userNamespace;
+  const startUserNs: UserNs | null = start === undefined ? null : {
+    inum: PROC_DYNAMIC_FIRST, parent: initUserNs, level: 1, owner: env.uid, uidMap: env.uid, gidMapped: true,
+    setgroupsAllowed: false, parentCouldSetfcap: start.parentCouldSetfcap, maxTimeNamespaces: INT_MAX, timeNamespaces: {},
+  };
   const t0: Task = {
     handle: 't0', pid: 1, tgid: 1, state: 'running', vforkParent: null, userDumpable: true,
     creds: {
-      uid: env.uid, euid: env.uid, suid: env.uid, userNs: initUserNs,
+      uid: env.uid, euid: env.uid, suid: env.uid, userNs: startUserNs ?? initUserNs,
       effective: [...env.caps], permitted: [...env.caps], bounding: [...env.caps],
     },
+    // The creator forked t0 without an exec: the mm was made in the initial user namespace.
     mm: { id: 1, dumpable: true, userNs: initUserNs },
     timeNs: initTimeNs, timeNsForChildren: initTimeNs, wait: null,
   };
   return {
-    env, initUserNs, initTimeNs,
-    userNamespaces: [initUserNs], timeNamespaces: [initTimeNs],
+    env, initUserNs, startUserNs, gid: start?.gid ?? 0, initTimeNs,
+    userNamespaces: startUserNs ? [initUserNs, startUserNs] : [initUserNs], timeNamespaces: [initTimeNs],
     tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [], sigqueue: [] }],
     handlePids: { t0: 1 }, nextPid: 2, nextMmId: 2,
     timers: [], now: null, nextArmSeq: 1, completions: [],

@@ -22,6 +22,9 @@ export interface KernelCampaignOptions {
   timeLimitMs?: number;
   /** Include timers, sleeps, futex waits and signals (GenOptions.kernelTimers). Default: true. */
   timers?: boolean;
+  /** Run the executor as nobody (kernel/driver.ts NOBODY when this process is root): every program
+   *  starts in the user namespace it makes, and the model starts there too. Default: false. */
+  unprivileged?: boolean;
   onProgress?: (runs: number, steps: number) => void;
 }
 
@@ -39,7 +42,8 @@ export interface KernelCampaignResult {
 
 export async function runKernelCampaign(o: KernelCampaignOptions): Promise<KernelCampaignResult> {
   const stats = newStats();
-  const available = kernelAvailable();
+  const mode = { unprivileged: o.unprivileged ?? false };
+  const available = kernelAvailable(mode);
   if (!available.ok) return { skipped: available.reason, ok: true, runs: 0, interrupted: false, stats, refused: 0 };
   let failing = false;
   let firstSeen = '';
@@ -47,10 +51,10 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   let refused = 0;
   const timers = o.timers ?? true;
   // Absolute timer targets are aimed at the machine's clocks, known once a program has read them.
-  if (timers) await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] });
+  if (timers) await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] }, mode);
   const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false });
   const property = fc.asyncProperty(gen, async (p: Program) => {
-    const r = await compareOnKernel(p, createModel, { timeoutMs: 10_000 });
+    const r = await compareOnKernel(p, createModel, { timeoutMs: 10_000, ...mode });
     if (!failing) {
       runs++;
       stats.programs++;
@@ -68,7 +72,7 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   const result: KernelCampaignResult = { ok: !details.failed, runs, interrupted: details.interrupted, stats, refused };
   if (details.failed && details.counterexample) {
     const program = details.counterexample[0];
-    const d = (await compareOnKernel(program, createModel, { timeoutMs: 10_000 })).disagreement;
+    const d = (await compareOnKernel(program, createModel, { timeoutMs: 10_000, ...mode })).disagreement;
     if (d) {
       result.counterexample = makeCounterexample('kernel', ['model', 'kernel'], program,
         { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel },

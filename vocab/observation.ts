@@ -88,8 +88,21 @@ export interface HostClocks {
 export interface Environment {
   /** The initial task's effective, permitted and bounding sets. */
   caps: CapName[];
-  /** The initial task's uid, euid and gid (always in the initial user namespace). */
+  /** The initial task's uid, euid and suid as a kuid (its uid in the initial user namespace). */
   uid: number;
+  /**
+   * Absent: the initial task runs in the initial user namespace, with gid 0. Present: it starts in a
+   * user namespace one level below the initial one, which its creator (kuid `uid`, kgid `gid`, the
+   * harness's executor when it is not root) made with unshare(CLONE_NEWUSER) and mapped to 0: setgroups
+   * "deny", uid_map "0 <uid> 1", gid_map "0 <gid> 1". That namespace is the first of the dynamic inode
+   * pool (4026531840) and lives as long as the program; `caps` are the initial task's sets in it.
+   */
+  userNamespace?: {
+    /** kgid of the creator, and of every task of the program (gids never change). */
+    gid: number;
+    /** Whether the creator's effective set held CAP_SETFCAP (the namespace's parent_could_setfcap). */
+    parentCouldSetfcap: boolean;
+  };
   rtc: boolean;
   maxTimeNamespaces: number;
   /** Resolution of the coarse clocks (TICK_NSEC). */
