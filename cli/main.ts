@@ -15,11 +15,12 @@ import type { Counterexample } from '../harness/counterexample.ts';
 import { SIDES, sideFactory } from './sides.ts';
 
 const USAGE = `usage:
-  timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR]
+  timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR] [--unprivileged yes]
       Generate programs, run them on the model and impl in lock-step, compare every observation and the
       abstract state after every step; shrink and store the first divergence. Prints statistics.
       --against kernel runs kernel-safe programs on this machine's Linux and requires the model to
-      allow every observation (default ${DEFAULT_KERNEL_CAMPAIGN.runs} programs of up to ${DEFAULT_KERNEL_CAMPAIGN.maxSteps} steps).
+      allow every observation (default ${DEFAULT_KERNEL_CAMPAIGN.runs} programs of up to ${DEFAULT_KERNEL_CAMPAIGN.maxSteps} steps);
+      --unprivileged yes runs them as nobody, from a user namespace the executor makes.
   timens replay FILE...
       Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
       Exit 1 while any still differs, 0 once all agree.
@@ -47,7 +48,9 @@ function parseFlags(args: string[], known: Record<string, 'number' | 'string'>):
 }
 
 async function campaign(args: string[]): Promise<number> {
-  const { flags, rest } = parseFlags(args, { against: 'string', seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string' });
+  const { flags, rest } = parseFlags(args, { against: 'string', seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string', unprivileged: 'string' });
+  if (flags.unprivileged !== undefined && flags.unprivileged !== 'yes') throw new UsageError(`--unprivileged takes "yes", got ${JSON.stringify(flags.unprivileged)}`);
+  if (flags.unprivileged && flags.against !== 'kernel') throw new UsageError('--unprivileged goes with --against kernel');
   if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
   const against = flags.against ?? 'impl';
   if (against !== 'impl' && against !== 'kernel') throw new UsageError(`--against takes impl or kernel, got ${JSON.stringify(against)}`);
@@ -58,7 +61,7 @@ async function campaign(args: string[]): Promise<number> {
   const timeLimit = flags['time-limit'] ? Number(flags['time-limit']) : undefined;
   const out = flags.out ?? 'counterexamples';
   if (runs < 1 || maxSteps < 1) throw new UsageError('--runs and --steps must be at least 1');
-  if (against === 'kernel') return kernelCampaign(seed, runs, maxSteps, timeLimit, out);
+  if (against === 'kernel') return kernelCampaign(seed, runs, maxSteps, timeLimit, out, flags.unprivileged === 'yes');
   console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -86,12 +89,12 @@ async function campaign(args: string[]): Promise<number> {
   return 1;
 }
 
-async function kernelCampaign(seed: number, runs: number, maxSteps: number, timeLimit: number | undefined, out: string): Promise<number> {
-  console.log(`campaign: model against this machine's Linux, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+async function kernelCampaign(seed: number, runs: number, maxSteps: number, timeLimit: number | undefined, out: string, unprivileged: boolean): Promise<number> {
+  console.log(`campaign: model against this machine's Linux${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const r = await runKernelCampaign({
-    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined,
+    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
   });
   if (r.skipped) {
@@ -115,7 +118,7 @@ async function kernelCampaign(seed: number, runs: number, maxSteps: number, time
 
 /** Replay a program on the kernel beside the model; true while they still disagree. */
 async function replayKernel(c: Counterexample): Promise<boolean> {
-  const available = kernelAvailable();
+  const available = kernelAvailable({ unprivileged: c.program.env.start === 'user-namespace' });
   if (!available.ok) throw new KernelUnavailable(available.reason);
   const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000 });
   const lines = [`  #  ${'step'.padEnd(54)} ${'model (before .. after)'.padEnd(34)} kernel`];
@@ -173,7 +176,7 @@ async function run(args: string[]): Promise<number> {
   if (!SIDES.includes(side) && side !== 'kernel') throw new UsageError(`--side must be one of ${[...SIDES, 'kernel'].join(', ')}, got ${side}`);
   const program = readCounterexample(rest[0]).program;
   if (side === 'kernel') {
-    const available = kernelAvailable();
+    const available = kernelAvailable({ unprivileged: program.env.start === 'user-namespace' });
     if (!available.ok) throw new KernelUnavailable(available.reason);
     const k = await runOnKernel(program, { timeoutMs: 10_000 });
     for (const s of k.steps) console.log(canonicalJson(s.obs));

@@ -153,6 +153,7 @@ export function checkProgram(p: unknown): Program {
     'caps?': (v, f) => (v === 'full' ? undefined : capList(v, f)),
     'rtc?': bool,
     'maxTimeNamespaces?': int(0, INT_MAX),
+    'start?': oneOf(['root', 'user-namespace']),
   }, [], 'env');
   if (!Array.isArray(p.steps)) fail('steps', `expected a list, got ${show(p.steps)}`);
   const steps = p.steps as unknown[];

@@ -10,11 +10,16 @@ import type { HostState } from './host.ts';
 export const DEFAULT_MAX_TIME_NAMESPACES = 96365;
 export const DEFAULT_TICK_NS = 4_000_000n;
 
+/** The uid and gid an unprivileged start runs as (nobody), as the kernel executor does when not root. */
+export const UNPRIVILEGED_ID = 65534;
+
 export function resolveEnv(program: Program): Environment {
   const caps = program.env.caps;
+  const unprivileged = program.env.start === 'user-namespace';
   return {
     caps: caps === undefined || caps === 'full' ? [...CAP_NAMES] : [...caps],
-    uid: 0,
+    uid: unprivileged ? UNPRIVILEGED_ID : 0,
+    ...(unprivileged ? { userNamespace: { gid: UNPRIVILEGED_ID, parentCouldSetfcap: false } } : {}),
     rtc: program.env.rtc ?? true,
     maxTimeNamespaces: program.env.maxTimeNamespaces ?? DEFAULT_MAX_TIME_NAMESPACES,
     tickNs: DEFAULT_TICK_NS,

@@ -611,7 +611,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       noteHostClocks(steps[steps.length - 1].after);
     }
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
-  }, lines, options);
+  }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' });
 }
 
 /**

@@ -52,7 +52,9 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   const timers = o.timers ?? true;
   // Absolute timer targets are aimed at the machine's clocks, known once a program has read them.
   if (timers) await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] }, mode);
-  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false });
+  // An unprivileged campaign's programs say so themselves, so that a stored one replays the same way.
+  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false })
+    .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
   const property = fc.asyncProperty(gen, async (p: Program) => {
     const r = await compareOnKernel(p, createModel, { timeoutMs: 10_000, ...mode });
     if (!failing) {

@@ -34,6 +34,10 @@ export interface ProgramEnv {
   rtc?: boolean;
   /** max_time_namespaces of the initial user namespace. Default: 96365. */
   maxTimeNamespaces?: number;
+  /** Where t0 starts. "root" (default): uid 0 in the initial namespaces. "user-namespace": uid and gid
+   *  65534 in a user namespace it made and mapped to 0, with every capability there and none outside,
+   *  as the kernel executor runs when it is not root (Environment.userNamespace). */
+  start?: 'root' | 'user-namespace';
 }
 
 export interface Program {
