@@ -62,8 +62,17 @@ export function timekeepingAdvance(k: Kernel, next: HostClocks): void {
   }
   cb.now[BASE_CPU] = next.cputime;
   hrtimerRunQueues(cb, ALL_BASES, next.monotonic - cb.now[BASE_MONOTONIC]);
-  hrtimerRunQueues(cb, SUSPEND_BASES, next.boottime - cb.now[BASE_BOOTTIME]);
+  const slept = next.boottime - cb.now[BASE_BOOTTIME];
+  hrtimerRunQueues(cb, SUSPEND_BASES, slept);
+  // timekeeping_resume -> timerfd_resume: a suspend moved the wall clock against monotonic, so the
+  // cancel-on-set timerfds are canceled as by a clock set, after everything the stretch reached.
+  if (slept > 0n) wakeInOrder(timerfdClockWasSet(k));
   if (next.realtime !== cb.now[BASE_REALTIME]) clockWasSet(k, next.realtime, next.tai);
+}
+
+function wakeInOrder(canceled: Array<{ seq: number; wake: () => void }>): void {
+  canceled.sort((a, b) => a.seq - b.seq);
+  for (const c of canceled) c.wake();
 }
 
 function syncBases(k: Kernel, h: HostClocks): void {
@@ -77,17 +86,18 @@ function syncBases(k: Kernel, h: HostClocks): void {
 
 /**
  * clock_was_set(): the wall clock (and TAI with it) jumps. Cancel-on-set timerfds are marked first;
- * then every timer the jump reached expires and every marked timerfd wakes its readers, all at one
- * instant, so in arming order. Only the reached timers and the cancel list are visited.
+ * then every timer the jump reached expires, in arming order; then the marked timerfds wake their
+ * readers. Only the reached timers and the cancel list are visited. A set to the time the clock
+ * already shows moves no offset, and timerfd_clock_was_set cancels nothing then.
  */
 export function clockWasSet(k: Kernel, realtime: bigint, tai: bigint): void {
   const cb = k.hrtimers;
+  if (realtime === cb.now[BASE_REALTIME]) return;
   const canceled = timerfdClockWasSet(k);
   const reached = [...hrtimerJump(cb, BASE_REALTIME, realtime), ...hrtimerJump(cb, BASE_TAI, tai)];
-  const events: Array<{ seq: number; run: () => void }> = reached.map((t: HrTimer) => ({ seq: t.seq, run: t.fn }));
-  for (const c of canceled) events.push({ seq: c.seq, run: c.wake });
-  events.sort((a, b) => a.seq - b.seq);
-  for (const e of events) e.run();
+  reached.sort((a: HrTimer, b: HrTimer) => a.seq - b.seq);
+  for (const t of reached) t.fn();
+  wakeInOrder(canceled);
 }
 
 /** A successful clock_settime(CLOCK_REALTIME): TAI keeps its distance to the wall clock. */

@@ -66,6 +66,22 @@ export function passTime(s: ModelState, to: HostClocks): void {
   }
   // The realtime the host shows now, before any set this step makes.
   s.now = at(span);
+  // timekeeping_resume -> timerfd_resume: after a suspend the wall clock has moved against monotonic,
+  // so the cancel-on-set timerfds are canceled as by a clock set.
+  if (span > monoSpan) timerfdsCanceled(s).forEach((ctx) => timerfdWake(s, ctx, s.now!));
+}
+
+// timerfd_clock_was_set: every timerfd armed absolute with TFD_TIMER_CANCEL_ON_SET on a realtime clock
+// is canceled (a tick, so that a reader wakes); returned in arming order.
+function timerfdsCanceled(s: ModelState): TimerFd[] {
+  const canceled = s.timers
+    .filter((k): k is TimerFd => k.kind === 'timerfd' && k.mightCancel)
+    .sort((a, b) => a.armSeq - b.armSeq);
+  for (const ctx of canceled) {
+    ctx.canceled = true;
+    ctx.ticks += 1n;
+  }
+  return canceled;
 }
 
 // clock_was_set(CLOCK_SET_WALL) after do_settimeofday64: realtime and tai jump together. Timerfds on the
@@ -76,13 +92,7 @@ export function clockWasSet(s: ModelState, realtime: bigint): void {
   const delta = realtime - now.realtime;
   if (delta === 0n) return;
   s.now = { ...now, realtime, tai: now.tai + delta, bootRealtime: now.bootRealtime + delta };
-  const canceled = s.timers
-    .filter((k): k is TimerFd => k.kind === 'timerfd' && k.mightCancel)
-    .sort((a, b) => a.armSeq - b.armSeq);
-  for (const ctx of canceled) {
-    ctx.canceled = true;
-    ctx.ticks += 1n;
-  }
+  const canceled = timerfdsCanceled(s);
   for (;;) {
     const due = armedItems(s)
       .filter((a) => (a.base === 'realtime' || a.base === 'tai') && a.expires <= s.now![a.base])

@@ -191,10 +191,10 @@ describe('timerfd and clock sets', () => {
     r.step({ task: 't2', call: 'clock_nanosleep', clock: 'CLOCK_REALTIME', abs: true, value: ts(real + 60n * SEC) });
     r.step({ task: 't3', call: 'clock_nanosleep', clock: 'CLOCK_REALTIME', abs: false, value: ts(60n * SEC) });
     const o = r.step({ host: 'settime', realtime: (real + 120n * SEC).toString() });
-    // Both were armed before the set; the timerfd first.
+    // docs/conventions.md: the cancels are marked, the reached timers fire, then canceled readers wake.
     expect(o.completions).toEqual([
-      { task: 't1', call: 'read', err: 'ECANCELED' },
       { task: 't2', call: 'clock_nanosleep', ret: 0 },
+      { task: 't1', call: 'read', err: 'ECANCELED' },
     ]);
     expect(r.state().tasks.t3.state).toBe('blocked');
     expect(r.state().timers.f1).toMatchObject({ canceled: false, ticks: '0', cancelOnSet: true });
@@ -207,5 +207,30 @@ describe('timerfd and clock sets', () => {
     r.step({ host: 'suspend', ns: (35n * MS).toString() });
     // Expiries at 10, 20, 30 ms; the read forwards past now (35.002 ms): 3 expirations.
     expect(r.step({ task: 't0', call: 'read', fd: 'f1' })).toEqual({ ret: 8, value: '3' });
+  });
+});
+
+describe('resume from suspend', () => {
+  it('cancels a cancel-on-set timerfd as a clock set does, since the wall clock moved against monotonic', () => {
+    const r = new T();
+    r.step({ task: 't0', call: 'thread', child: 't1' });
+    const real = r.clocks().realtime;
+    r.step({ task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: false, fd: 'f1' });
+    r.step({ task: 't0', call: 'timerfd_settime', fd: 'f1', abs: true, cancelOnSet: true, value: ts(real + 3600n * SEC), interval: ZERO });
+    expect(r.step({ task: 't1', call: 'read', fd: 'f1' })).toEqual({ pending: true });
+    expect(r.step({ host: 'advance', ns: String(60n * SEC) }).completions).toBeUndefined();
+    expect(r.step({ host: 'suspend', ns: String(60n * SEC) }).completions).toEqual([{ task: 't1', call: 'read', err: 'ECANCELED' }]);
+  });
+
+  it('a clock set to the time the clock already shows cancels nothing', () => {
+    const r = new T();
+    const real = r.clocks().realtime;
+    r.step({ task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: true, fd: 'f1' });
+    r.step({ task: 't0', call: 'timerfd_settime', fd: 'f1', abs: true, cancelOnSet: true, value: ts(real + 3600n * SEC), interval: ZERO });
+    // The next step's clocks are one tick on: set the clock to exactly what that step shows.
+    const next = r.clocks().realtime + 1000n;
+    const set = r.step({ task: 't0', call: 'clock_settime', clock: 'CLOCK_REALTIME', sec: String(next / SEC), nsec: Number(next % SEC) });
+    expect(set).toEqual({ ret: 0 });
+    expect(r.step({ task: 't0', call: 'read', fd: 'f1' })).toEqual({ err: 'EAGAIN' });
   });
 });

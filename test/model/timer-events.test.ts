@@ -143,3 +143,22 @@ describe('lifetimes', () => {
     expect(r.model.abstract().tasks.t1).toBeUndefined();
   });
 });
+
+describe('resume from suspend (timekeeping_resume -> timerfd_resume)', () => {
+  it('cancels a cancel-on-set timerfd after the suspend\'s expiries: the wall clock moved against monotonic', () => {
+    const r = run([{ task: 't0', call: 'fork', child: 't1' }, { task: 't0', call: 'fork', child: 't2' },
+      { task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: false, fd: 'f1' },
+      { task: 't0', call: 'timerfd_settime', fd: 'f1', abs: true, cancelOnSet: true, value: ts(base.realtime + 3600n * S), interval: ZERO },
+      { task: 't0', call: 'read', fd: 'f1' },
+      { task: 't1', call: 'clock_nanosleep', clock: 'CLOCK_BOOTTIME', abs: false, value: ts(5n * MS) }]);
+    const slept = { ...base, boottime: base.boottime + S, realtime: base.realtime + S, tai: base.tai + S };
+    expect(r.do({ host: 'suspend', ns: String(S) }, slept).completions).toEqual([
+      { task: 't1', call: 'clock_nanosleep', ret: 0 }, { task: 't0', call: 'read', err: 'ECANCELED' }]);
+  });
+  it('an advance, which moves both clocks together, cancels nothing', () => {
+    const r = run([{ task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: true, fd: 'f1' },
+      { task: 't0', call: 'timerfd_settime', fd: 'f1', abs: true, cancelOnSet: true, value: ts(base.realtime + 3600n * S), interval: ZERO }]);
+    expect(r.do({ host: 'advance', ns: String(S) }, after(S)).completions).toBeUndefined();
+    expect(r.do({ task: 't0', call: 'read', fd: 'f1' }, after(S + 1000n))).toEqual({ err: 'EAGAIN' });
+  });
+});
