@@ -4,8 +4,8 @@
 //   npx tsx bench/timers.ts [largest=100000]
 import { createImpl } from '../impl/index.ts';
 import { createModel } from '../model/index.ts';
-import { hostAdvance, hostClocks, hostFromSeed, hostTick } from '../harness/host.ts';
-import { resolveEnv } from '../harness/run.ts';
+import { hostFromSeed } from '../harness/host.ts';
+import { advanceHost, resolveEnv } from '../harness/run.ts';
 import type { Backend, BackendFactory, Program, Step, Timespec } from '../vocab/index.ts';
 
 const HOUR = 3_600_000_000_000n;
@@ -21,11 +21,7 @@ function armed(factory: BackendFactory, n: number): { side: Backend; run: (s: St
   const program: Program = { format: 1, kernel: 'current', env: { seed: 'timers' }, steps: [] };
   const side = factory(resolveEnv(program));
   const host = hostFromSeed('timers');
-  const run = (s: Step) => {
-    hostTick(host);
-    if ('host' in s && s.host === 'advance') hostAdvance(host, BigInt(s.ns));
-    side.step(s, hostClocks(host));
-  };
+  const run = (s: Step) => side.step(s, advanceHost(host, s));
   for (let i = 0; i < n; i++) {
     run({ task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'none', timer: `k${i}` });
     run({ task: 't0', call: 'timer_settime', timer: `k${i}`, abs: false, value: ts(HOUR + BigInt(i) * 1000n), interval: ZERO });

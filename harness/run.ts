@@ -33,7 +33,7 @@ export interface TraceEntry {
 }
 
 /** Move the host for one step, and return the clocks the step runs at. */
-function advanceHost(h: HostState, step: Step) {
+export function advanceHost(h: HostState, step: Step) {
   hostTick(h);
   if (isHostEvent(step)) {
     if (step.host === 'advance') hostAdvance(h, BigInt(step.ns));

@@ -4,7 +4,7 @@
 import { INT_MAX, NSEC_PER_SEC, type HostClocks, type Observation } from '../vocab/index.ts';
 import { capable } from './creds.ts';
 import { floorSec } from './offsets.ts';
-import { nsToNanos, type ModelState, type Task } from './state.ts';
+import { nsToNanos, type Task } from './state.ts';
 
 const centis = (n: bigint) => String((n - floorSec(n) * NSEC_PER_SEC) / 10_000_000n).padStart(2, '0');
 

@@ -11,8 +11,6 @@ const after = (d: bigint): HostClocks => ({
   ...base, monotonic: base.monotonic + d, monotonicRaw: base.monotonicRaw + d, boottime: base.boottime + d,
   realtime: base.realtime + d, tai: base.tai + d,
 });
-/** The host after d of suspend: monotonic stands still. */
-const suspended = (d: bigint): HostClocks => ({ ...base, boottime: base.boottime + d, realtime: base.realtime + d, tai: base.tai + d });
 const ts = (n: bigint): Timespec => ({ sec: String(n / S), nsec: Number(n % S) });
 const ZERO = ts(0n);
 

@@ -3,7 +3,8 @@
 // (a 1 µs tick before every step, then the stretch of an advance or suspend). That lets a scenario
 // put "namespace now + 3600 s" into a step as plain data, the way the selftest computes it at run time.
 import { canonicalJson } from '../../harness/canonical.ts';
-import { hostAdvance, hostClocks, hostFromSeed, hostSuspend, hostTick } from '../../harness/host.ts';
+import { hostFromSeed } from '../../harness/host.ts';
+import { advanceHost } from '../../harness/run.ts';
 import type { HostState } from '../../harness/host.ts';
 import { isHostEvent, NSEC_PER_SEC } from '../../vocab/index.ts';
 import type { ClockName, Completion, HostClocks, Observation, Program, Step, Timespec } from '../../vocab/index.ts';
@@ -42,14 +43,12 @@ export class Script {
   step(step: Step, ...checks: Check[]): HostClocks {
     // A successful clock_settime(CLOCK_REALTIME) would move the host after the step; no selftest does one.
     if (!isHostEvent(step) && step.call === 'clock_settime') throw new Error('clock_settime is not scripted');
-    hostTick(this.host);
-    if (isHostEvent(step) && step.host === 'advance') hostAdvance(this.host, BigInt(step.ns));
-    if (isHostEvent(step) && step.host === 'suspend') hostSuspend(this.host, BigInt(step.ns));
     if (isHostEvent(step) && step.host === 'settime') throw new Error('settime is not scripted');
+    const clocks = advanceHost(this.host, step); // the very motion the runner gives the host
     const index = this.steps.length;
     this.steps.push(step);
     for (const c of checks) this.expect.push({ step: index, ...c });
-    return hostClocks(this.host);
+    return clocks;
   }
 
   scenario(name: string, source: string): Scenario {
