@@ -1,5 +1,6 @@
 // The command line: campaigns, replay of stored counterexamples, and single programs on one side.
 // Exit status: 0 all agreed, 1 a divergence (found or still present), 2 bad input.
+import { join } from 'node:path';
 import { canonicalJson } from '../harness/canonical.ts';
 import { readCounterexample, writeCounterexample } from '../harness/counterexample.ts';
 import { ProgramError } from '../harness/program.ts';
@@ -7,7 +8,8 @@ import { runDifferential, runProgram } from '../harness/run.ts';
 import { formatStats } from '../harness/stats.ts';
 import { describeObservation, describeStep, formatSideBySide } from '../harness/trace.ts';
 import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
-import { DEFAULT_KERNEL_CAMPAIGN, runKernelCampaign } from '../properties/kernel-campaign.ts';
+import { DEFAULT_KERNEL_CAMPAIGN, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
+import type { KernelFinding } from '../properties/kernel-campaign.ts';
 import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
 import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
 import { createModel } from '../model/index.ts';
@@ -93,9 +95,18 @@ async function kernelCampaign(seed: number, runs: number, maxSteps: number, time
   console.log(`campaign: model against this machine's Linux${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  // Findings are printed and stored as they are made, so a campaign cut short still leaves them.
+  const stored = new Map<KernelFinding, string>();
   const r = await runKernelCampaign({
     seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
+    onFinding: (f) => {
+      console.log(`\n${describeFinding(f)}`);
+      if (f.kind === 'crash') return;
+      const path = writeCounterexample(f.kind === 'reproduced' ? out : join(out, 'unreproduced'), f.counterexample);
+      stored.set(f, path);
+      console.log(`  stored (${f.counterexample.program.steps.length} steps) in ${path}\n`);
+    },
   });
   if (r.skipped) {
     console.log(`summary: SKIPPED, the kernel cannot be used here: ${r.skipped}`);
@@ -104,15 +115,17 @@ async function kernelCampaign(seed: number, runs: number, maxSteps: number, time
   console.log('');
   console.log(formatStats(r.stats));
   console.log('');
+  const head = `${r.runs} programs, ${r.stats.steps} kernel steps, ${r.refused} steps refused by the guard${r.interrupted ? ' (stopped at the time limit)' : ''}; ${elapsed().toFixed(1)}s`;
   if (r.ok) {
-    console.log(`summary: ${r.runs} programs, ${r.stats.steps} kernel steps, the model allowed every observation; ${r.refused} steps refused by the guard; ${elapsed().toFixed(1)}s`);
+    console.log(`summary: ${head}; the model allowed every observation`);
     return 0;
   }
-  const c = r.counterexample!;
-  const path = writeCounterexample(out, c);
-  await replayKernel(c);
-  console.log(`summary: DISAGREEMENT with Linux after ${r.runs} programs, shrunk to ${c.program.steps.length} steps, at step ${c.divergence.index}; stored in ${path}`);
-  console.log(`replay with: npm run replay -- ${path}`);
+  for (const f of [...r.reproduced, ...r.notReproduced]) {
+    console.log(`${f.kind === 'reproduced' ? 'reproduced    ' : 'not reproduced'} ${f.replays.reproduced}/${f.replays.of} at step ${f.first.index} (${f.first.reason}): ${stored.get(f)}`);
+  }
+  for (const c of r.crashes) console.log(`crashed        ${c.error.split('\n')[0]}`);
+  console.log(`summary: ${head}; ${findingCounts(r)}`);
+  if (stored.size > 0) console.log(`replay with: npm run replay -- ${[...stored.values()][0]}`);
   return 1;
 }
 

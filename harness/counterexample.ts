@@ -21,7 +21,9 @@ export interface Counterexample {
   /** How to find it again: the fast-check seed and path of the campaign that found it. */
   found?: { seed: number; path?: string; runs?: number; maxSteps?: number };
   /** The first step at which the sides differ, and what each observed there. */
-  divergence: { index: number; kind: string; left: unknown; right: unknown; stateDiff?: string; reason?: string };
+  divergence: { index: number; kind: string; left: unknown; right: unknown; stateDiff?: string; reason?: string; modelAfter?: unknown };
+  /** Against Linux: how many replays of the program disagreed at the same step again. */
+  replays?: { reproduced: number; of: number };
   program: Program;
 }
 

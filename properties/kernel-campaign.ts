@@ -1,19 +1,32 @@
 // A campaign against Linux itself: generated kernel-safe programs run on this machine's kernel through the
-// executor, and the model must allow every observation (kernel/compare.ts). fast-check shrinks a
-// disagreement by rerunning candidates on the kernel, so what is stored is the shortest program it found.
+// executor, and the model must allow every observation (kernel/compare.ts). A campaign reports, it never
+// stops at the first finding: timing decides some kernel outcomes, so every disagreement is replayed to see
+// whether it reproduces. One that does is shrunk (by rerunning candidates on the kernel) and stored; one
+// that does not is kept as it was seen, classified as such; a check that crashed is kept with its cause.
 import fc from 'fast-check';
 import { createModel } from '../model/index.ts';
 import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
+import type { Comparison, Disagreement } from '../kernel/compare.ts';
 import { hostClocksEstimate, isRefused, kernelAvailable, runOnKernel } from '../kernel/driver.ts';
+import type { KernelRun } from '../kernel/driver.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { countStep, newStats } from '../harness/stats.ts';
 import type { Stats } from '../harness/stats.ts';
-import type { Program } from '../vocab/index.ts';
+import type { BackendFactory, Program } from '../vocab/index.ts';
 import { programs } from './generate.ts';
+import { shrinkProgram } from './shrink.ts';
 
 /** What `timens campaign --against kernel` runs when given no other options. */
 export const DEFAULT_KERNEL_CAMPAIGN = { seed: 1, runs: 300, maxSteps: 15 } as const;
+
+/** How often a disagreement is run again to see whether it reproduces. */
+export const REPLAYS = 3;
+/** Reproduced disagreements shrunk per campaign; later ones are stored as found (shrinking reruns
+ *  the kernel hundreds of times, and a model bug seen once is usually seen many times). */
+const SHRINK_AT_MOST = 3;
+/** A time budget for shrinking one disagreement. */
+const SHRINK_BUDGET_MS = 120_000;
 
 export interface KernelCampaignOptions {
   seed: number;
@@ -25,65 +38,195 @@ export interface KernelCampaignOptions {
   /** Run the executor as nobody (kernel/driver.ts NOBODY when this process is root): every program
    *  starts in the user namespace it makes, and the model starts there too. Default: false. */
   unprivileged?: boolean;
+  /** The side the kernel is judged against. Default: the model. */
+  model?: BackendFactory;
   onProgress?: (runs: number, steps: number) => void;
+  /** Called with each finding as it is made (a disagreement after its replays, or a crash). */
+  onFinding?: (f: KernelFinding) => void;
 }
+
+/** A disagreement, with how often it came back when the same program ran again. */
+export interface KernelDisagreement {
+  kind: 'reproduced' | 'not reproduced';
+  /** The program as generated, and what the kernel and the models showed at the step they parted. */
+  program: Program;
+  first: Disagreement;
+  /** Replays of the program that disagreed at the same step, out of `of`; every replay's outcome. */
+  replays: { reproduced: number; of: number; seen: string[] };
+  /** A counterexample to store: shrunk when reproduced (if shrinking kept it reproducing), else the
+   *  program as found. */
+  counterexample: Counterexample;
+}
+
+/** A check that could not complete: the program, and the underlying error (message and stack). */
+export interface KernelCrash {
+  kind: 'crash';
+  program: Program;
+  error: string;
+}
+
+export type KernelFinding = KernelDisagreement | KernelCrash;
 
 export interface KernelCampaignResult {
   /** Why the kernel could not be used; the campaign did not run. */
   skipped?: string;
+  /** No disagreement (reproduced or not) and no crash. */
   ok: boolean;
   runs: number;
   interrupted: boolean;
   stats: Stats;
   /** Steps the executor's guard refused (never made on the kernel, nor by the model). */
   refused: number;
-  counterexample?: Counterexample;
+  reproduced: KernelDisagreement[];
+  notReproduced: KernelDisagreement[];
+  crashes: KernelCrash[];
+}
+
+type Checked = { comparison: Comparison & { run: KernelRun } } | { error: string };
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
 }
 
 export async function runKernelCampaign(o: KernelCampaignOptions): Promise<KernelCampaignResult> {
   const stats = newStats();
   const mode = { unprivileged: o.unprivileged ?? false };
+  const model = o.model ?? createModel;
+  const result: KernelCampaignResult = {
+    ok: true, runs: 0, interrupted: false, stats, refused: 0, reproduced: [], notReproduced: [], crashes: [],
+  };
   const available = kernelAvailable(mode);
-  if (!available.ok) return { skipped: available.reason, ok: true, runs: 0, interrupted: false, stats, refused: 0 };
-  let failing = false;
-  let firstSeen = '';
-  let runs = 0;
-  let refused = 0;
+  if (!available.ok) return { ...result, skipped: available.reason };
+  const check = async (p: Program): Promise<Checked> => {
+    try {
+      return { comparison: await compareOnKernel(p, model, { timeoutMs: 10_000, ...mode }) };
+    } catch (e) {
+      return { error: errorText(e) };
+    }
+  };
   const timers = o.timers ?? true;
   // Absolute timer targets are aimed at the machine's clocks, known once a program has read them.
   if (timers) await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] }, mode);
   // An unprivileged campaign's programs say so themselves, so that a stored one replays the same way.
   const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false })
     .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
+  const found = (path: number) => ({ seed: o.seed, path: String(path), runs: o.runs, maxSteps: o.maxSteps });
   const property = fc.asyncProperty(gen, async (p: Program) => {
-    const r = await compareOnKernel(p, createModel, { timeoutMs: 10_000, ...mode });
-    if (!failing) {
-      runs++;
-      stats.programs++;
-      refused += r.refused.length;
-      for (const [i, s] of r.run.steps.entries()) if (!isRefused(s.obs)) countStep(stats, p.steps[i], s.obs);
-      if (runs % 50 === 0) o.onProgress?.(runs, stats.steps);
+    const index = result.runs++;
+    stats.programs++;
+    const c = await check(p);
+    if ('error' in c) {
+      const crash: KernelCrash = { kind: 'crash', program: p, error: c.error };
+      result.crashes.push(crash);
+      o.onFinding?.(crash);
+    } else {
+      result.refused += c.comparison.refused.length;
+      for (const [i, s] of c.comparison.run.steps.entries()) if (!isRefused(s.obs)) countStep(stats, p.steps[i], s.obs);
+      if (c.comparison.disagreement) {
+        const d = await classify(p, c.comparison.disagreement, check, found(index), result.reproduced.length < SHRINK_AT_MOST);
+        (d.kind === 'reproduced' ? result.reproduced : result.notReproduced).push(d);
+        o.onFinding?.(d);
+      }
     }
-    if (r.disagreement && !failing) firstSeen = `${JSON.stringify(p)}\n${describeDisagreement(r.disagreement)}`;
-    if (r.disagreement) failing = true;
-    return r.disagreement === undefined;
+    if (result.runs % 50 === 0) o.onProgress?.(result.runs, stats.steps);
+    // Never a failure for fast-check: findings are collected, and the campaign goes on.
+    return true;
   });
   const details = await fc.check(property, {
     seed: o.seed, numRuns: o.runs, interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false,
   });
-  const result: KernelCampaignResult = { ok: !details.failed, runs, interrupted: details.interrupted, stats, refused };
-  if (details.failed && details.counterexample) {
-    const program = details.counterexample[0];
-    const d = (await compareOnKernel(program, createModel, { timeoutMs: 10_000, ...mode })).disagreement;
-    if (d) {
-      result.counterexample = makeCounterexample('kernel', ['model', 'kernel'], program,
-        { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel },
-        { seed: details.seed, path: details.counterexamplePath ?? undefined, runs: o.runs, maxSteps: o.maxSteps });
-      result.counterexample.divergence.reason = d.reason;
-    } else {
-      // Timing decides some outcomes: the shrunk program no longer disagrees when run again.
-      throw new Error(`a kernel disagreement did not reproduce on replay; first seen:\n${firstSeen}`);
+  // The property never fails: an error here is fast-check's own, and is shown as such.
+  if (details.failed) throw new Error(`the kernel campaign itself failed: ${errorText(details.errorInstance)}`);
+  result.interrupted = details.interrupted;
+  result.ok = result.reproduced.length === 0 && result.notReproduced.length === 0 && result.crashes.length === 0;
+  return result;
+}
+
+/** The same program run REPLAYS times more: how often it disagreed at the same step. */
+async function replay(p: Program, first: Disagreement, check: (p: Program) => Promise<Checked>): Promise<KernelDisagreement['replays']> {
+  const replays = { reproduced: 0, of: REPLAYS, seen: [] as string[] };
+  for (let i = 0; i < REPLAYS; i++) {
+    const c = await check(p);
+    if ('error' in c) replays.seen.push(`crashed: ${c.error.split('\n')[0]}`);
+    else if (!c.comparison.disagreement) replays.seen.push('agreed');
+    else {
+      const d = c.comparison.disagreement;
+      if (d.index === first.index) replays.reproduced++;
+      replays.seen.push(`disagreed at step ${d.index}: ${d.reason}`);
     }
   }
-  return result;
+  return replays;
+}
+
+function counterexampleOf(p: Program, d: Disagreement, found: Counterexample['found'], property: string, replays: KernelDisagreement['replays']): Counterexample {
+  const c = makeCounterexample(property, ['model', 'kernel'], p,
+    { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel }, found);
+  c.divergence.reason = d.reason;
+  c.divergence.modelAfter = d.modelAfter;
+  c.replays = { reproduced: replays.reproduced, of: replays.of };
+  return c;
+}
+
+async function classify(
+  p: Program, first: Disagreement, check: (p: Program) => Promise<Checked>, found: Counterexample['found'], shrink: boolean,
+): Promise<KernelDisagreement> {
+  const replays = await replay(p, first, check);
+  if (replays.reproduced === 0) {
+    return { kind: 'not reproduced', program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel-unreproduced', replays) };
+  }
+  const done: KernelDisagreement = { kind: 'reproduced', program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel', replays) };
+  if (!shrink) return done;
+  const shrunk = await shrinkOnKernel(p, first, check);
+  if (shrunk.program === p) return done;
+  // The shrunk program is stored only if it reproduces as well.
+  const again = await replay(shrunk.program, shrunk.disagreement, check);
+  if (again.reproduced === 0) return done;
+  return { ...done, counterexample: counterexampleOf(shrunk.program, shrunk.disagreement, found, 'kernel', again) };
+}
+
+/** Greedy shrinking on the kernel: the first candidate (properties/shrink.ts order) that disagrees on
+ *  two runs in a row replaces the program, until none does or the budget is spent. Two runs, so that
+ *  shrinking does not wander off to a disagreement that timing made once. */
+async function shrinkOnKernel(
+  p: Program, d: Disagreement, check: (p: Program) => Promise<Checked>,
+): Promise<{ program: Program; disagreement: Disagreement }> {
+  const deadline = process.hrtime.bigint() + BigInt(SHRINK_BUDGET_MS) * 1_000_000n;
+  let best = { program: p, disagreement: d };
+  const disagrees = async (q: Program): Promise<Disagreement | undefined> => {
+    const c = await check(q);
+    return 'error' in c ? undefined : c.comparison.disagreement;
+  };
+  for (let progress = true; progress && process.hrtime.bigint() < deadline;) {
+    progress = false;
+    for (const candidate of shrinkProgram(best.program)) {
+      if (process.hrtime.bigint() >= deadline) break;
+      const first = await disagrees(candidate);
+      if (!first || !(await disagrees(candidate))) continue;
+      best = { program: candidate, disagreement: first };
+      progress = true;
+      break;
+    }
+  }
+  return best;
+}
+
+/** Every finding, for people: both observations, the program, and how often it came back. */
+export function describeFinding(f: KernelFinding): string {
+  if (f.kind === 'crash') return `CRASH in a check:\n  program: ${JSON.stringify(f.program)}\n  ${f.error.replace(/\n/g, '\n  ')}`;
+  return [
+    `DISAGREEMENT (${f.kind}: ${f.replays.reproduced} of ${f.replays.of} replays disagreed at the same step)`,
+    `  program: ${JSON.stringify(f.program)}`,
+    `  ${describeDisagreement(f.first).replace(/\n/g, '\n  ')}`,
+    `  replays: ${f.replays.seen.join('; ')}`,
+  ].join('\n');
+}
+
+/** The end of a campaign in one line of counts. */
+export function findingCounts(r: KernelCampaignResult): string {
+  return `${r.reproduced.length} disagreement(s) reproduced, ${r.notReproduced.length} not reproduced, ${r.crashes.length} check(s) crashed`;
+}
+
+/** Every finding of a campaign, each in full, after the counts. */
+export function describeFindings(r: KernelCampaignResult): string {
+  return [findingCounts(r), ...[...r.reproduced, ...r.notReproduced, ...r.crashes].map(describeFinding)].join('\n\n');
 }

@@ -1,0 +1,82 @@
+// A kernel campaign reports, it never crashes: a disagreement that does not come back on replay, one
+// that does, and a check that throws are each collected with what is needed to look at them again, and
+// the campaign runs every program to its summary. The side judged is a planted model, wrong (or
+// throwing) on purpose in the runs chosen below; the kernel is the real one.
+import { describe, expect, it } from 'vitest';
+import { createModel } from '../../model/index.ts';
+import { REPLAYS, describeFindings, runKernelCampaign } from '../../properties/kernel-campaign.ts';
+import type { Backend, BackendFactory, Observation } from '../../vocab/index.ts';
+import { kernelSkipReason } from './skip.ts';
+
+/** No kernel call returns this. */
+const WRONG: Observation = { ret: -12345 };
+
+/** The model, whose first observation in each run is WRONG (or which throws there) when `planted`
+ *  says so for that run (runs are counted by pairs of backends: compare.ts makes two per run). */
+function planted(planted: (run: number) => 'wrong' | 'throw' | false): BackendFactory {
+  let made = 0;
+  return (env) => {
+    const run = Math.floor(made++ / 2);
+    const inner: Backend = createModel(env);
+    let first = true;
+    return {
+      step(step, host) {
+        const o = inner.step(step, host);
+        if (!first) return o;
+        first = false;
+        const how = planted(run);
+        if (how === 'throw') throw new Error('planted crash in the model');
+        return how === 'wrong' ? WRONG : o;
+      },
+      abstract: () => inner.abstract(),
+    };
+  };
+}
+
+const SMALL = { seed: 3, runs: 4, maxSteps: 4, timers: false } as const;
+
+describe.skipIf(kernelSkipReason)('a kernel campaign reports every finding and runs to the end', () => {
+  it('a disagreement that does not reproduce is reported with both observations and 0 of 3 replays', async () => {
+    const r = await runKernelCampaign({ ...SMALL, model: planted((run) => (run === 0 ? 'wrong' : false)) });
+    expect(r.runs).toBe(SMALL.runs);
+    expect(r.reproduced).toHaveLength(0);
+    expect(r.crashes).toHaveLength(0);
+    expect(r.notReproduced).toHaveLength(1);
+    const f = r.notReproduced[0];
+    expect(f.replays).toMatchObject({ reproduced: 0, of: REPLAYS });
+    expect(f.replays.seen).toEqual(Array(REPLAYS).fill('agreed'));
+    expect(f.first.modelBefore).toEqual(WRONG);
+    expect(f.first.kernel).not.toEqual(WRONG);
+    expect(f.counterexample).toMatchObject({ property: 'kernel-unreproduced', sides: ['model', 'kernel'], replays: { reproduced: 0, of: REPLAYS } });
+    expect(f.counterexample.program).toEqual(f.program);
+    expect(r.ok).toBe(false);
+    const report = describeFindings(r);
+    expect(report).toMatch(/0 disagreement\(s\) reproduced, 1 not reproduced, 0 check\(s\) crashed/);
+    expect(report).toMatch(/not reproduced: 0 of 3 replays/);
+    expect(report).toContain(`kernel:        ${JSON.stringify(f.first.kernel)}`);
+    expect(report).toContain(`model(before): ${JSON.stringify(WRONG)}`);
+    expect(report).toContain(JSON.stringify(f.program));
+  }, 120_000);
+
+  it('a reproduced disagreement is shrunk and stored, and the campaign goes on', async () => {
+    const r = await runKernelCampaign({ ...SMALL, model: planted(() => 'wrong') });
+    expect(r.runs).toBe(SMALL.runs);
+    expect(r.reproduced).toHaveLength(SMALL.runs);
+    for (const f of r.reproduced) expect(f.replays).toMatchObject({ reproduced: REPLAYS, of: REPLAYS });
+    // Every first observation is wrong: the shortest program that shows it has one step.
+    const c = r.reproduced[0].counterexample;
+    expect(c.property).toBe('kernel');
+    expect(c.program.steps).toHaveLength(1);
+    expect(c.divergence).toMatchObject({ index: 0, left: WRONG });
+    expect(c.replays).toEqual({ reproduced: REPLAYS, of: REPLAYS });
+  }, 120_000);
+
+  it('a check that throws is counted with its cause (message and stack), and the campaign goes on', async () => {
+    const r = await runKernelCampaign({ ...SMALL, model: planted((run) => (run === 1 ? 'throw' : false)) });
+    expect(r.runs).toBe(SMALL.runs);
+    expect(r.crashes).toHaveLength(1);
+    expect(r.reproduced.length + r.notReproduced.length).toBe(0);
+    expect(r.crashes[0].error).toMatch(/^Error: planted crash in the model\n\s+at /);
+    expect(describeFindings(r)).toMatch(/CRASH in a check:[^]*planted crash in the model[^]*campaign\.test\.ts/);
+  }, 120_000);
+});
