@@ -278,8 +278,9 @@ export function errnoName(n: number): Errno {
 function unhex(s: string): string {
   return Buffer.from(s, 'hex').toString('latin1');
 }
+/** A text as the bytes a program writes: UTF-8, as the model counts them. */
 function hex(s: string): string {
-  return Buffer.from(s, 'latin1').toString('hex');
+  return Buffer.from(s, 'utf8').toString('hex');
 }
 
 /** A raw outcome: "ok <ret> k=v..", "err <n> [k=v..]", "blocked", "pending", "refused <hex>", "died [sig]". */

@@ -370,7 +370,7 @@ static void task_send(struct etask *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
 	va_end(ap);
-	if (n < 0 || n >= 4000)
+	if (n < 0 || n >= (int)sizeof line - 1)
 		fatal("command too long");
 	line[n++] = '\n';
 	t->has_reply = 0;

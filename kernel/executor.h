@@ -16,7 +16,7 @@
 #define MAX_TASKS 256
 
 #define WORKER_STACK_SIZE (256 * 1024)
-#define LINE_MAX_LEN 16384
+#define LINE_MAX_LEN 32768 /* a 4096-character text of 3-byte UTF-8, in hex, with room to spare */
 
 /* The path of this executable, passed to exec. Written once in main() before any task exists. */
 extern char executor_path[4096];

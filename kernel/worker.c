@@ -672,15 +672,19 @@ void worker_main(int idx)
 	send_line(&w, &o);
 
 	for (;;) {
-		/* The executor writes one whole command per step, in one write() below PIPE_BUF. */
-		long n = sys3(SYS_read, w.cmd_fd, line, sizeof line - 1);
-		if (n == -EINTR)
-			continue;
-		if (n <= 0)
-			sys1(SYS_exit_group, 124);
-		line[n] = 0;
-		if (n > 0 && line[n - 1] == '\n')
-			line[n - 1] = 0;
+		/* The executor writes one whole command per step, one line, and waits for its reply before
+		 * the next: a line longer than PIPE_BUF (a 4 KiB offsets write is 8 KiB of hex) may arrive
+		 * in pieces, so the line is read up to its newline. */
+		long n = 0;
+		while (n == 0 || line[n - 1] != '\n') {
+			long r = sys3(SYS_read, w.cmd_fd, line + n, sizeof line - 1 - n);
+			if (r == -EINTR)
+				continue;
+			if (r <= 0 || n + r >= (long)sizeof line - 1)
+				sys1(SYS_exit_group, 124);
+			n += r;
+		}
+		line[n - 1] = 0;
 		struct cmd c;
 		cmd_split(line, &c);
 		if (c.n > 0)

@@ -1,7 +1,9 @@
 // The executor's own mechanics on the real kernel: task lifetimes as docs/conventions.md states them,
 // and the cases that once hung or broke a run.
 import { describe, expect, it } from 'vitest';
+import { compareOnKernel, describeDisagreement } from '../../kernel/compare.ts';
 import { runOnKernel } from '../../kernel/driver.ts';
+import { createModel } from '../../model/index.ts';
 import type { Observation } from '../../vocab/index.ts';
 import { program } from './programs.ts';
 import { kernelSkipReason } from './skip.ts';
@@ -77,5 +79,29 @@ describe.skipIf(kernelSkipReason)('executor mechanics', () => {
     const obs = observations(run.steps);
     const host = BigInt(obs[0].value!);
     expect(BigInt(obs[5].value!)).toBe(BigInt.asUintN(64, host - 4_000_000_000n));
+  });
+
+  // The format allows 4096 characters of text; the command that carries one is twice as long in hex
+  // (more for UTF-8) and reaches the task in pieces. timens_offsets_write (fs/proc/base.c) refuses
+  // count >= PAGE_SIZE with EINVAL before reading anything, and otherwise stops after its second record
+  // (count = next_line - kbuf), so a page-size-less-one write of two records and padding returns 27.
+  it('offsets writes of up to 4096 bytes reach the kernel whole, as UTF-8, and the model agrees', async () => {
+    const records = 'monotonic 1 0\nboottime 1 0\n'; // 27 bytes
+    const texts = [
+      records + 'x'.repeat(4095 - 27), // 4095 bytes
+      records + 'x'.repeat(4096 - 27), // 4096 bytes: a page
+      records + 'é'.repeat(2034), // 4095 bytes in 2061 characters
+      records + 'é'.repeat(2034) + 'x', // 4096 bytes in 2062 characters
+    ];
+    expect(texts.map((t) => Buffer.byteLength(t))).toEqual([4095, 4096, 4095, 4096]);
+    const p = program([
+      { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+      { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f0' },
+      ...texts.map((text) => ({ task: 't0', call: 'write', fd: 'f0', text }) as const),
+    ]);
+    const r = await compareOnKernel(p, createModel);
+    if (r.disagreement) console.log(describeDisagreement(r.disagreement));
+    expect(observations(r.run.steps).slice(2)).toEqual([{ ret: 27 }, { err: 'EINVAL' }, { ret: 27 }, { err: 'EINVAL' }]);
+    expect(r.disagreement).toBeUndefined();
   });
 });
