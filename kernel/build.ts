@@ -1,15 +1,18 @@
 // Builds the executor (executor.c, worker.c) with the machine's C compiler into kernel/build/.
 // Rebuilt only when a source is newer than the binary. Run directly: `npx tsx kernel/build.ts`.
+// `CC` names the compiler (default `cc`); `TIMENS_EXECUTOR_DIR` where the binary goes (default kernel/build).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
 const SOURCES = ['executor.c', 'worker.c', 'executor.h'].map((f) => join(KERNEL_DIR, f));
-export const EXECUTOR_PATH = join(KERNEL_DIR, 'build', 'executor');
+export const EXECUTOR_PATH = join(resolve(process.env.TIMENS_EXECUTOR_DIR ?? join(KERNEL_DIR, 'build')), 'executor');
 
-export type BuildResult = { ok: true; path: string } | { ok: false; reason: string };
+/** `broken`: a compiler is there but the executor did not compile, which is a fault of the executor,
+ *  never a reason to skip (test/kernel/skip.ts); the other reasons say this machine cannot build it. */
+export type BuildResult = { ok: true; path: string } | { ok: false; reason: string; broken: boolean };
 
 function upToDate(): boolean {
   if (!existsSync(EXECUTOR_PATH)) return false;
@@ -18,21 +21,28 @@ function upToDate(): boolean {
 }
 
 export function buildExecutor(): BuildResult {
-  if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
-  if (process.arch !== 'x64') return { ok: false, reason: `the executor is x86-64 only (this is ${process.arch})` };
+  if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})`, broken: false };
+  if (process.arch !== 'x64') return { ok: false, reason: `the executor is x86-64 only (this is ${process.arch})`, broken: false };
   if (upToDate()) return { ok: true, path: EXECUTOR_PATH };
   mkdirSync(dirname(EXECUTOR_PATH), { recursive: true });
+  // Built beside the binary and renamed over it, so a process that starts the executor meanwhile
+  // never finds a half-written file.
+  const tmp = `${EXECUTOR_PATH}.${process.pid}.tmp`;
+  const cc = process.env.CC || 'cc';
   // -fno-stack-protector: raw clone3 threads share the creator's TLS, and the worker needs none.
-  const args = ['-O2', '-Wall', '-Wextra', '-fno-stack-protector', '-o', EXECUTOR_PATH, SOURCES[0], SOURCES[1]];
+  const args = ['-O2', '-Wall', '-Wextra', '-fno-stack-protector', '-o', tmp, SOURCES[0], SOURCES[1]];
   // Linked statically where the C library allows it: every exec step re-executes this binary, and
   // without the dynamic loader an exec takes about a third less time. glibc's static clock_gettime
   // and clock_getres still go through the vDSO, so "vdso" steps mean the same either way.
-  const staticCc = spawnSync('cc', ['-static', ...args], { encoding: 'utf8' });
-  if (staticCc.error) return { ok: false, reason: `no C compiler (cc): ${staticCc.error.message}` };
-  if (staticCc.status === 0) return { ok: true, path: EXECUTOR_PATH };
-  const cc = spawnSync('cc', args, { encoding: 'utf8' });
-  if (cc.error) return { ok: false, reason: `no C compiler (cc): ${cc.error.message}` };
-  if (cc.status !== 0) return { ok: false, reason: `cc failed:\n${cc.stderr}` };
+  let run = spawnSync(cc, ['-static', ...args], { encoding: 'utf8' });
+  if (run.error) return { ok: false, reason: `no C compiler (${cc}): ${run.error.message}`, broken: false };
+  if (run.status !== 0) run = spawnSync(cc, args, { encoding: 'utf8' });
+  if (run.error) return { ok: false, reason: `no C compiler (${cc}): ${run.error.message}`, broken: false };
+  if (run.status !== 0) {
+    rmSync(tmp, { force: true });
+    return { ok: false, reason: `the executor does not compile (${cc} exit status ${run.status}):\n${run.stderr}`, broken: true };
+  }
+  renameSync(tmp, EXECUTOR_PATH);
   return { ok: true, path: EXECUTOR_PATH };
 }
 

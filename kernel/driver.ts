@@ -52,11 +52,15 @@ export interface ExecutorMode {
   unprivileged?: boolean;
 }
 
-const available = new Map<boolean, { ok: true } | { ok: false; reason: string }>();
+/** Whether kernel checks can run here; when not, why, and whether the executor itself is broken (a
+ *  compiler is there but the executor does not compile), which is a fault and never a reason to skip. */
+export type Availability = { ok: true } | { ok: false; reason: string; broken?: boolean };
+
+const available = new Map<boolean, Availability>();
 
 /** Whether kernel checks can run here, as root or not (or, asked for, as NOBODY); the reason when
  * they cannot (never a silent pass). */
-export function kernelAvailable(mode: ExecutorMode = {}): { ok: true } | { ok: false; reason: string } {
+export function kernelAvailable(mode: ExecutorMode = {}): Availability {
   const key = mode.unprivileged === true;
   if (!available.has(key)) available.set(key, probeAvailability(key));
   return available.get(key)!;
@@ -71,11 +75,11 @@ function spawnIds(unprivileged: boolean): { uid?: number; gid?: number } {
   return unprivileged && isRoot() ? { ...NOBODY } : {};
 }
 
-function probeAvailability(unprivileged: boolean): { ok: true } | { ok: false; reason: string } {
+function probeAvailability(unprivileged: boolean): Availability {
   if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
   if (!existsSync('/proc/self/ns/time')) return { ok: false, reason: 'this kernel has no time namespaces (/proc/self/ns/time missing)' };
   const built = buildExecutor();
-  if (!built.ok) return { ok: false, reason: built.reason };
+  if (!built.ok) return { ok: false, reason: built.reason, broken: built.broken };
   if (isRoot() && !unprivileged) return { ok: true };
   // Not root: the executor must make a user namespace of its own; ask it whether it can.
   const probe = spawnSync(built.path, ['probe'], { encoding: 'utf8', timeout: 10_000, ...spawnIds(unprivileged) });

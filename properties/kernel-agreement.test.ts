@@ -2,14 +2,11 @@
 // the model allows (run at the host clocks just before and just after each step).
 import { expect, it } from 'vitest';
 import { formatStats } from '../harness/stats.ts';
-import { kernelAvailable } from '../kernel/driver.ts';
+import { gate, kernelGate } from '../test/kernel/skip.ts';
 import { DEFAULT_KERNEL_CAMPAIGN, describeFindings, runKernelCampaign } from './kernel-campaign.ts';
 
-const available = kernelAvailable();
-const skip = available.ok ? false : available.reason;
-if (skip) console.log(`kernel agreement property skipped: ${skip}`);
-
-it.skipIf(skip)(`the model allows what Linux does, over ${DEFAULT_KERNEL_CAMPAIGN.runs} generated programs`, async () => {
+it(`the model allows what Linux does, over ${DEFAULT_KERNEL_CAMPAIGN.runs} generated programs`, async (ctx) => {
+  gate(kernelGate, ctx);
   const r = await runKernelCampaign(DEFAULT_KERNEL_CAMPAIGN);
   // A disagreement fails the check whether or not it reproduced: the comparison is meant to give no
   // timing false positives, so one that does not come back is still a fault (of the model or of compare.ts).

@@ -8,14 +8,11 @@ import { runDifferential } from '../harness/run.ts';
 import { formatSideBySide } from '../harness/trace.ts';
 import { sideFactory } from '../cli/sides.ts';
 import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
-import { kernelAvailable } from '../kernel/driver.ts';
+import { gate, kernelGateFor } from './kernel/skip.ts';
 import { createModel } from '../model/index.ts';
 
 const files = readdirSync('counterexamples').filter((f) => f.endsWith('.json')).sort();
 const stored = files.map((f) => ({ f, c: readCounterexample(join('counterexamples', f)) }));
-const available = kernelAvailable();
-const kernelSkip = available.ok ? false : available.reason;
-if (kernelSkip) console.log(`kernel counterexamples skipped: ${kernelSkip}`);
 
 it('counterexamples/ holds stored counterexamples, against impl and against Linux', () => {
   expect(stored.some(({ c }) => c.sides[1] === 'impl')).toBe(true);
@@ -24,7 +21,8 @@ it('counterexamples/ holds stored counterexamples, against impl and against Linu
 
 for (const { f, c } of stored) {
   if (c.sides[1] === 'kernel') {
-    it.skipIf(kernelSkip)(`${f} replays on the kernel and the model allows every observation`, async () => {
+    it(`${f} replays on the kernel and the model allows every observation`, async (ctx) => {
+      gate(kernelGateFor({ unprivileged: c.program.env.start === 'user-namespace' }), ctx);
       const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000 });
       if (r.disagreement) expect.fail(describeDisagreement(r.disagreement));
       expect(r.compared + r.refused.length).toBe(c.program.steps.length);

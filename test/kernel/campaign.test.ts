@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createModel } from '../../model/index.ts';
 import { REPLAYS, describeFindings, runKernelCampaign } from '../../properties/kernel-campaign.ts';
 import type { Backend, BackendFactory, Observation } from '../../vocab/index.ts';
-import { kernelSkipReason } from './skip.ts';
+import { gate, kernelGate } from './skip.ts';
 
 /** No kernel call returns this. */
 const WRONG: Observation = { ret: -12345 };
@@ -35,7 +35,8 @@ function planted(planted: (run: number) => 'wrong' | 'throw' | false): BackendFa
 
 const SMALL = { seed: 3, runs: 4, maxSteps: 4, timers: false } as const;
 
-describe.skipIf(kernelSkipReason)('a kernel campaign reports every finding and runs to the end', () => {
+describe('a kernel campaign reports every finding and runs to the end', () => {
+  gate(kernelGate);
   it('a disagreement that does not reproduce is reported with both observations and 0 of 3 replays', async () => {
     const r = await runKernelCampaign({ ...SMALL, model: planted((run) => (run === 0 ? 'wrong' : false)) });
     expect(r.runs).toBe(SMALL.runs);

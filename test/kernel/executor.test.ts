@@ -6,13 +6,14 @@ import { runOnKernel } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
 import type { Observation } from '../../vocab/index.ts';
 import { program } from './programs.ts';
-import { kernelSkipReason } from './skip.ts';
+import { gate, kernelGate } from './skip.ts';
 
 function observations(steps: { obs: unknown }[]): Observation[] {
   return steps.map((s) => s.obs as Observation);
 }
 
-describe.skipIf(kernelSkipReason)('executor mechanics', () => {
+describe('executor mechanics', () => {
+  gate(kernelGate);
   it('a chain of forks that starts in a thread (each child gets its own stack)', async () => {
     const run = await runOnKernel(program([
       { task: 't0', call: 'thread', child: 't1' },

@@ -9,7 +9,7 @@ import {
   CLONE3_NEWTIME, EXEC_VFORK, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
-import { kernelSkipReason, rootStartSkipReason } from './skip.ts';
+import { gate, kernelGate, rootStartGate } from './skip.ts';
 
 const SEC = 1_000_000_000n;
 const INIT_LINK = 'time:[4026531834]';
@@ -27,7 +27,8 @@ function expectShifted(run: KernelRun, i: number, clock: 'monotonic' | 'boottime
   expect(t >= before[clock] + offset && t <= after[clock] + offset, `step ${i}: ${t} - ${offset} in [${before[clock]}, ${after[clock]}]`).toBe(true);
 }
 
-describe.skipIf(kernelSkipReason)('reference programs on the kernel', () => {
+describe('reference programs on the kernel', () => {
+  gate(kernelGate);
   it('§2.2 unshare sequences: the caller stays, a second unshare copies the pending offsets', async () => {
     const run = await runOnKernel(UNSHARE_SEQUENCE);
     expect(obs(run, 2)).toEqual({ ret: 30 });
@@ -134,7 +135,8 @@ describe.skipIf(kernelSkipReason)('reference programs on the kernel', () => {
     expect(obs(run, 20)).toEqual({ err: 'EINVAL' });
   });
 
-  it.skipIf(rootStartSkipReason)('§11 unprivileged: EPERM alone, everything inside an own user namespace', async () => {
+  it('§11 unprivileged: EPERM alone, everything inside an own user namespace', async (ctx) => {
+    gate(rootStartGate, ctx);
     const run = await runOnKernel(UNPRIVILEGED);
     expect(obs(run, 2)).toEqual({ err: 'EPERM' });
     expect(obs(run, 4)).toEqual({ ret: 0, handle: 'f1' });
@@ -152,7 +154,8 @@ describe.skipIf(kernelSkipReason)('reference programs on the kernel', () => {
     expect(obs(run, 19)).toEqual({ err: 'EPERM' });
   });
 
-  it.skipIf(rootStartSkipReason)('setns through a pidfd of a zombie: EPERM when ptrace access fails, else ESRCH (validate_nsset)', async () => {
+  it('setns through a pidfd of a zombie: EPERM when ptrace access fails, else ESRCH (validate_nsset)', async (ctx) => {
+    gate(rootStartGate, ctx);
     const run = await runOnKernel(SETNS_PIDFD_ZOMBIE);
     expect(obs(run, 4)).toEqual({ ret: 0 });
     expect(obs(run, 6)).toEqual({ err: 'EPERM' }); // nobody may not ptrace uid 1000

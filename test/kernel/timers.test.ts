@@ -6,7 +6,7 @@ import { runOnKernel, stepLine, HandleTable } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
 import type { Observation } from '../../vocab/index.ts';
 import { program } from './programs.ts';
-import { kernelSkipReason } from './skip.ts';
+import { gate, kernelGate } from './skip.ts';
 
 const ms = (n: number) => ({ sec: '0', nsec: n * 1_000_000 });
 const zero = { sec: '0', nsec: 0 };
@@ -34,7 +34,8 @@ export const TIMERS_AND_SLEEPS = program([
   { task: 't0', call: 'sigwait' },
 ]);
 
-describe.skipIf(kernelSkipReason)('timers and blocking calls on the kernel', () => {
+describe('timers and blocking calls on the kernel', () => {
+  gate(kernelGate);
   it('agree with the model, and show what the executor reports for each kind of step', async () => {
     const r = await compareOnKernel(TIMERS_AND_SLEEPS, createModel);
     if (r.disagreement) console.log(describeDisagreement(r.disagreement));

@@ -4,17 +4,16 @@
 // check runs this way; here it is asked for with `unprivileged: true`.
 import { describe, expect, it } from 'vitest';
 import { compareOnKernel, describeDisagreement } from '../../kernel/compare.ts';
-import { NOBODY, isRefused, kernelAvailable, probeSeccompWall, runOnKernel } from '../../kernel/driver.ts';
+import { NOBODY, isRefused, probeSeccompWall, runOnKernel } from '../../kernel/driver.ts';
 import { formatStats } from '../../harness/stats.ts';
 import { createModel } from '../../model/index.ts';
 import { describeFindings, runKernelCampaign } from '../../properties/kernel-campaign.ts';
 import { CAP_NAMES, type Program, type Step } from '../../vocab/index.ts';
 import { REFERENCE_PROGRAMS } from './programs.ts';
+import { gate, kernelGateFor } from './skip.ts';
 
 const UNPRIVILEGED = { unprivileged: true } as const;
-const available = kernelAvailable(UNPRIVILEGED);
-const skip = available.ok ? false : available.reason;
-if (skip) console.log(`unprivileged kernel checks skipped: ${skip}`);
+const unprivilegedGate = kernelGateFor(UNPRIVILEGED);
 
 const SIGSYS = 31;
 
@@ -30,7 +29,8 @@ async function agree(p: Program) {
   return result;
 }
 
-describe.skipIf(skip)('an unprivileged executor', () => {
+describe('an unprivileged executor', () => {
+  gate(unprivilegedGate);
   it('reports the user namespace it made, and the capabilities it has there', async () => {
     const run = await runOnKernel(program([{ task: 't0', call: 'sysctl_read' }]), UNPRIVILEGED);
     expect(run.env.uid).toBe(NOBODY.uid);
@@ -92,7 +92,8 @@ describe.skipIf(skip)('an unprivileged executor', () => {
   }
 });
 
-describe.skipIf(skip)('the walls of an unprivileged executor', () => {
+describe('the walls of an unprivileged executor', () => {
+  gate(unprivilegedGate);
   it('the guard refuses sysctl writes in its own user namespace and offsets of the initial time namespace', async () => {
     const run = await runOnKernel(program([
       { task: 't0', call: 'sysctl_write', value: 5 },
@@ -114,7 +115,8 @@ describe.skipIf(skip)('the walls of an unprivileged executor', () => {
   }
 });
 
-describe.skipIf(skip)('generated programs as nobody', () => {
+describe('generated programs as nobody', () => {
+  gate(unprivilegedGate);
   const RUNS = 300;
   it(`the model allows what Linux does, over ${RUNS} generated programs`, async () => {
     const r = await runKernelCampaign({ seed: 7, runs: RUNS, maxSteps: 15, unprivileged: true });

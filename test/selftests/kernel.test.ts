@@ -4,17 +4,14 @@
 // computed for the simulated host simply land elsewhere in real time, which the model then predicts.
 import { describe, expect, it } from 'vitest';
 import { compareOnKernel, describeDisagreement } from '../../kernel/compare.ts';
-import { kernelAvailable } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
 import { catalogue } from './catalogue.ts';
-
-const available = kernelAvailable();
-const skip = available.ok ? false : available.reason;
-if (skip) console.log(`selftest scenarios on the kernel skipped: ${skip}`);
+import { gate, kernelGate } from '../kernel/skip.ts';
 
 describe('the selftest catalogue on the kernel', () => {
+  gate(kernelGate);
   for (const s of catalogue) {
-    it.skipIf(skip)(`${s.name} (${s.source})`, async () => {
+    it(`${s.name} (${s.source})`, async () => {
       const r = await compareOnKernel(s.program, createModel, { timeoutMs: 10_000 });
       if (r.disagreement) expect.fail(describeDisagreement(r.disagreement));
       expect(r.compared + r.refused.length).toBe(s.program.steps.length);
