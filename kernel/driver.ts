@@ -593,6 +593,28 @@ export function hostClocksEstimate(): HostClocks | null {
   };
 }
 
+/**
+ * BOOTTIME runs ahead of MONOTONIC by the time the machine has slept, which no program changes (it never
+ * suspends the machine). The executor reads MONOTONIC and BOOTTIME one after the other, so each bracket
+ * shows that difference plus the delay between the two reads, different every time; the model takes a
+ * growth of it for a suspend and resume, which cancels cancel-on-set timerfds. Every bracket is given
+ * the least difference seen in the run (the true one plus the shortest delay). A kernel BOOTTIME read
+ * during a step still lies between the step's brackets: after `before`'s MONOTONIC read at least
+ * `before`'s own delay passed, which is no shorter than the least one, and `after`'s MONOTONIC read
+ * came after the step.
+ */
+function sameSleep(steps: KernelStep[]): void {
+  let slept: bigint | undefined;
+  for (const s of steps) for (const c of [s.before, s.after]) if (slept === undefined || c.boottime - c.monotonic < slept) slept = c.boottime - c.monotonic;
+  if (slept === undefined) return;
+  for (const s of steps) {
+    for (const c of [s.before, s.after]) {
+      c.boottime = c.monotonic + slept;
+      c.bootRealtime = c.realtime - c.boottime;
+    }
+  }
+}
+
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
   const handles = new HandleTable(program);
   const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
@@ -615,6 +637,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       steps.push({ obs: withCompletions, before: parseClocks(before), after: parseClocks(after) });
       noteHostClocks(steps[steps.length - 1].after);
     }
+    sameSleep(steps);
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
   }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' });
 }

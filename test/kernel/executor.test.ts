@@ -105,4 +105,30 @@ describe('executor mechanics', () => {
     expect(observations(r.run.steps).slice(2)).toEqual([{ ret: 27 }, { err: 'EINVAL' }, { ret: 27 }, { err: 'EINVAL' }]);
     expect(r.disagreement).toBeUndefined();
   });
+
+  // The executor reads MONOTONIC and BOOTTIME one after the other; the delay between the reads once made
+  // BOOTTIME - MONOTONIC grow between brackets now and then, which the model took for a suspend and
+  // resume, canceling a cancel-on-set timerfd that Linux left armed (ECANCELED against EAGAIN).
+  it('every bracket of a run shows the same BOOTTIME - MONOTONIC, and a cancel-on-set timerfd stays armed', async () => {
+    const first = await runOnKernel(program([{ task: 't0', call: 'read_uptime' }]));
+    const inAnHour = String(first.steps[0].after.realtime / 1_000_000_000n + 3600n);
+    const p = program([
+      { task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: true, fd: 'f0' },
+      { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: true, value: { sec: inAnHour, nsec: 0 }, interval: { sec: '0', nsec: 0 } },
+      ...Array.from({ length: 20 }, () => ({ task: 't0', call: 'clock_gettime', clock: 'CLOCK_BOOTTIME', vdso: true }) as const),
+      { task: 't0', call: 'read', fd: 'f0' },
+    ]);
+    for (let i = 0; i < 5; i++) {
+      const r = await compareOnKernel(p, createModel);
+      const slept = new Set(r.run.steps.flatMap((s) => [s.before, s.after]).map((c) => c.boottime - c.monotonic));
+      expect(slept.size).toBe(1);
+      for (const s of r.run.steps.slice(2, 22)) {
+        const t = BigInt((s.obs as Observation).time!);
+        expect(s.before.boottime <= t && t <= s.after.boottime, `${s.before.boottime} <= ${t} <= ${s.after.boottime}`).toBe(true);
+      }
+      if (r.disagreement) console.log(describeDisagreement(r.disagreement));
+      expect(r.disagreement).toBeUndefined();
+      expect(r.run.steps[22].obs).toEqual({ err: 'EAGAIN' });
+    }
+  });
 });
