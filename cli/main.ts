@@ -6,14 +6,15 @@ import { readCounterexample, writeCounterexample } from '../harness/counterexamp
 import { ProgramError } from '../harness/program.ts';
 import { runDifferential, runProgram } from '../harness/run.ts';
 import { formatStats } from '../harness/stats.ts';
-import { describeObservation, describeStep, formatSideBySide } from '../harness/trace.ts';
+import { formatKernelReplay, formatSideBySide } from '../harness/trace.ts';
 import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
 import { DEFAULT_KERNEL_CAMPAIGN, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
 import type { KernelFinding } from '../properties/kernel-campaign.ts';
-import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
-import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
+import { compareOnKernel } from '../kernel/compare.ts';
+import { kernelAvailable, notOnKernel, runOnKernel } from '../kernel/driver.ts';
 import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
+import type { Program } from '../vocab/index.ts';
 import { SIDES, sideFactory } from './sides.ts';
 
 const USAGE = `usage:
@@ -129,24 +130,23 @@ async function kernelCampaign(seed: number, runs: number, maxSteps: number, time
   return 1;
 }
 
-/** Replay a program on the kernel beside the model; true while they still disagree. */
-async function replayKernel(c: Counterexample): Promise<boolean> {
+/** Replay a program on the kernel beside the model; the step judged while they still disagree. */
+async function replayKernel(c: Counterexample): Promise<number | undefined> {
+  refuseOffKernel(c.program);
   const available = kernelAvailable({ unprivileged: c.program.env.start === 'user-namespace' });
   if (!available.ok) throw new KernelUnavailable(available.reason);
   const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000 });
-  const lines = [`  #  ${'step'.padEnd(54)} ${'model (before .. after)'.padEnd(34)} kernel`];
-  const mark = (i: number) => (r.disagreement?.index === i ? '>' : ' ');
-  for (const e of r.trace) {
-    const model = describeObservation(e.modelBefore) === describeObservation(e.modelAfter)
-      ? describeObservation(e.modelBefore) : `${describeObservation(e.modelBefore)} .. ${describeObservation(e.modelAfter)}`;
-    lines.push(`${mark(e.index)}${String(e.index).padStart(2)}  ${describeStep(e.step).slice(0, 54).padEnd(54)} ${model.slice(0, 34).padEnd(34)} ${describeObservation(e.kernel)}`);
-  }
-  for (const i of r.refused) lines.push(`  ${String(i).padStart(2)}  ${describeStep(c.program.steps[i]).slice(0, 54).padEnd(54)} (refused by the executor's guard)`);
-  console.log(lines.join('\n'));
-  if (r.disagreement) console.log(`\nfirst difference: step ${r.disagreement.index}: ${r.disagreement.reason}\n${describeDisagreement(r.disagreement)}`);
-  return r.disagreement !== undefined;
+  console.log(formatKernelReplay(c.program, r));
+  return r.disagreement?.index;
 }
 
+/** A program that cannot run on a real machine is refused before anything runs, naming the step. */
+function refuseOffKernel(program: Program): void {
+  const i = program.steps.findIndex((s) => notOnKernel(s) !== null);
+  if (i >= 0) throw new NotOnKernel(`steps[${i}] is ${notOnKernel(program.steps[i])}; the program can run on the model and impl only`);
+}
+
+class NotOnKernel extends Error {}
 class KernelUnavailable extends Error {}
 
 async function replay(args: string[]): Promise<number> {
@@ -162,8 +162,8 @@ async function replay(args: string[]): Promise<number> {
     if (r === 'kernel') {
       console.log(`== ${file}: ${c.property}, model against this machine's Linux, ${c.program.steps.length} steps`);
       const still = await replayKernel(c);
-      if (still) differing++;
-      console.log(still ? `STILL DIFFERS at step ${c.divergence.index}` : 'agrees: the model allows every kernel observation');
+      if (still !== undefined) differing++;
+      console.log(still !== undefined ? `STILL DIFFERS (judged at step ${still})` : 'agrees: the model allows every kernel observation');
       console.log('');
       continue;
     }
@@ -189,6 +189,7 @@ async function run(args: string[]): Promise<number> {
   if (!SIDES.includes(side) && side !== 'kernel') throw new UsageError(`--side must be one of ${[...SIDES, 'kernel'].join(', ')}, got ${side}`);
   const program = readCounterexample(rest[0]).program;
   if (side === 'kernel') {
+    refuseOffKernel(program);
     const available = kernelAvailable({ unprivileged: program.env.start === 'user-namespace' });
     if (!available.ok) throw new KernelUnavailable(available.reason);
     const k = await runOnKernel(program, { timeoutMs: 10_000 });
@@ -222,6 +223,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ProgramError) {
       console.error(`bad program: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof NotOnKernel) {
+      console.error(`cannot run on the kernel: ${e.message}`);
       return 2;
     }
     if (e instanceof KernelUnavailable) {

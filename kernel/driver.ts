@@ -384,12 +384,19 @@ export class HandleTable {
 
 const OPEN_MODES = { r: 0, w: 1, rw: 2 } as const;
 
+/** Why a step cannot run on a real machine, or null: host events only the simulated host can make. */
+export function notOnKernel(step: Step): string | null {
+  if (!isHostEvent(step)) return null;
+  if (step.host === 'suspend') return 'a "suspend" host event: a real machine cannot be suspended by a test';
+  if (step.host === 'settime') return 'a "settime" host event: the clock of a real machine is never set by a test';
+  return null;
+}
+
 /** The executor line for one step. */
 export function stepLine(step: Step, h: HandleTable): string {
   if (isHostEvent(step)) {
-    if (step.host === 'suspend') throw new Error('a real machine cannot be suspended by a test: kernel programs never contain "suspend"');
-    if (step.host === 'settime') throw new Error('the host clock is never set on a real machine: kernel programs never contain "settime"');
     if (step.host === 'signal') return `signal ${h.task(step.task)} ${step.handler ? 1 : 0}`;
+    if (step.host !== 'advance') throw new Error(`${notOnKernel(step)}; kernel programs never contain one`);
     const ns = BigInt(step.ns);
     return `advance ${ns < 0n ? 0n : ns > ADVANCE_CAP_NS ? ADVANCE_CAP_NS : ns}`;
   }
@@ -617,7 +624,12 @@ function sameSleep(steps: KernelStep[]): void {
 
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
   const handles = new HandleTable(program);
-  const lines = program.steps.map((s) => stepLine(s, handles)); // rejects "suspend" before anything runs
+  // A step that cannot run on a real machine is refused before anything runs.
+  const lines = program.steps.map((s, i) => {
+    const off = notOnKernel(s);
+    if (off) throw new Error(`steps[${i}] is ${off}`);
+    return stepLine(s, handles);
+  });
   // The executor runs steps strictly one after another and brackets each with its own clock reads,
   // so the whole program, up to its "end", is queued at once: no round trip to this process between
   // steps, nor between programs' start, steps and end.

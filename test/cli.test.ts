@@ -87,4 +87,25 @@ describe('timens command line', () => {
     cli(['campaign', '--runs', 'many']);
     expect(readdirSync('counterexamples').sort()).toEqual(before);
   });
+
+  // README: a program that cannot run on the kernel is refused with exit 2. Refused before the kernel
+  // is even looked for, so this holds on every machine.
+  it.each([
+    ['suspend', { host: 'suspend', ns: '1000000' }, /steps\[2\] is a "suspend" host event: a real machine cannot be suspended by a test/],
+    ['settime', { host: 'settime', realtime: '1700000000000000000' }, /steps\[2\] is a "settime" host event: the clock of a real machine is never set by a test/],
+  ])('refuses a valid program with %s on the kernel with exit 2, naming the step, without a stack trace', (name, event, message) => {
+    const steps = [program.steps[0], program.steps[1], event, program.steps[4]];
+    const p = file(`${name}-kernel.json`, { ...program, steps });
+    expect(cli(['check', p]).status).toBe(0);
+    for (const args of [['run', p, '--side', 'kernel'], ['replay', file(`${name}-kernel-cx.json`, {
+      counterexample: 1, property: 'kernel', sides: ['model', 'kernel'], divergence: { index: 0, kind: 'observation', left: {}, right: {} }, program: { ...program, steps },
+    })]]) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(/^cannot run on the kernel: /);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(r.out).not.toMatch(/ret |#  step/); // nothing ran: no observation, no side-by-side table
+    }
+  });
 });
