@@ -454,37 +454,58 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
 /** One model run through the program at one end of every bracket. probe() tells what its next step would
  *  show at other clocks: a fresh model replays the history (with the same reader choices) and makes it. */
 class Chain {
-  private readonly history: { step: Step; host: HostClocks }[] = [];
-  private readonly picks: TaskHandle[] = [];
-  private readonly backend: Backend;
-  readonly labels = new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO);
+  private history: { step: Step; host: HostClocks; picks: number }[] = [];
+  private picks: TaskHandle[] = [];
+  private backend: Backend;
+  labels = new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO);
 
   constructor(
     private readonly factory: BackendFactory,
     private readonly env: Environment,
     private readonly pick: (readers: TaskHandle[]) => TaskHandle,
   ) {
-    this.backend = factory(env, { timerfdReader: (readers) => { const p = pick(readers); this.picks.push(p); return p; } });
+    this.backend = this.replay(true);
   }
 
   step(step: Step, host: HostClocks): Observation {
-    this.history.push({ step, host });
+    this.history.push({ step, host, picks: this.picks.length });
     return this.labels.apply(this.backend.step(step, host));
   }
 
   probe(step: Step, host: HostClocks): Observation {
-    return this.labels.copy().apply(this.replay().step(step, host));
+    return this.labels.copy().apply(this.replay(false).step(step, host));
   }
 
   /** What this chain's last step would have ended had time run on to `host` within it (a call armed
    *  at `before` may end before `after`): the completions of a zero advance there. */
   settled(host: HostClocks): Observation {
-    return this.replay().step({ host: 'advance', ns: '0' }, host);
+    return this.replay(false).step({ host: 'advance', ns: '0' }, host);
   }
 
-  private replay(): Backend {
+  /** The kernel's outcome was not this chain's: the chain goes on from `from`'s history (itself or
+   *  the other chain) with its last step made at `host` instead, the corner whose outcome the kernel
+   *  showed. The chains stay the earliest and the latest execution consistent with the kernel. */
+  redo(from: Chain, host: HostClocks): void {
+    const last = from.history[from.history.length - 1];
+    this.history = [...from.history.slice(0, -1), { ...last, host }];
+    this.picks = from.picks.slice(0, last.picks);
+    this.labels = from.labels.copy();
+    this.backend = this.replay(true);
+  }
+
+  /** A fresh model that has made this chain's history (with the same reader choices); `live` keeps
+   *  recording the choices of later steps. */
+  private replay(live: boolean): Backend {
     let n = 0;
-    const b = this.factory(this.env, { timerfdReader: (readers) => (n < this.picks.length ? this.picks[n++] : this.pick(readers)) });
+    const known = this.picks.length;
+    const b = this.factory(this.env, {
+      timerfdReader: (readers) => {
+        if (n < known) return this.picks[n++];
+        const p = this.pick(readers);
+        if (live) this.picks.push(p);
+        return p;
+      },
+    });
     for (const h of this.history) b.step(h.step, h.host);
     return b;
   }
@@ -492,6 +513,13 @@ class Chain {
   abstract(): AbstractState {
     return this.backend.abstract();
   }
+}
+
+/** Whether a corner's outcome is the kernel's, as far as the chains' course goes: the same shape, or
+ *  for a call that may block, the same task state (blocked, gone, or able to make the call). */
+function consistent(step: Step, k: Observation, o: Observation): boolean {
+  if (mayBlock(step)) return !!k.blocked === !!o.blocked && (k.err === 'ESRCH') === (o.err === 'ESRCH');
+  return shape(k, timeKind(step)) === shape(o, timeKind(step));
 }
 
 // ---- Running -----------------------------------------------------------------------------------------------
@@ -530,7 +558,25 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     const ea = probe ? early.probe(step, ks.after) : undefined;
     const lb = probe ? late.probe(step, ks.before) : undefined;
     const c: Corners = { eb: early.step(step, ks.before), la: late.step(step, ks.after), ea, lb };
-    const probes = probe ? { earlyAfter: ea, lateBefore: lb } : undefined;
+    // A chain whose outcome the kernel did not show goes on from the nearest corner the kernel did.
+    let [eb, la] = [c.eb, c.la];
+    if (!consistent(step, kernel, c.eb) || !consistent(step, kernel, c.la)) {
+      c.ea ??= early.probe(step, ks.after);
+      c.lb ??= late.probe(step, ks.before);
+      const corner = (o: Observation | undefined) => o !== undefined && consistent(step, kernel, o);
+      const eOrder: [Observation, Chain, HostClocks][] = [[c.eb, early, ks.before], [c.ea, early, ks.after], [c.lb, late, ks.before], [c.la, late, ks.after]];
+      const eNext = eOrder.find(([o]) => corner(o));
+      const lNext = [...eOrder].reverse().find(([o]) => corner(o));
+      if (eNext && eNext[0] !== c.eb) {
+        early.redo(eNext[1], eNext[2]);
+        eb = eNext[0];
+      }
+      if (lNext && lNext[0] !== c.la) {
+        late.redo(lNext[1], lNext[2]);
+        la = lNext[0];
+      }
+    }
+    const probes = c.ea || c.lb ? { earlyAfter: c.ea, lateBefore: c.lb } : undefined;
     result.compared++;
     result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
@@ -541,13 +587,13 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     const lateState = cpuRead || calls.busy ? late.abstract() : undefined;
     if (lateState && cpuRead) cpu.seen(threadCounts(lateState));
     // Probes first: they end calls their chain has not ended before this step.
-    calls.probed(index, 'ea', ea);
-    calls.probed(index, 'lb', lb);
+    calls.probed(index, 'ea', c.ea);
+    calls.probed(index, 'lb', c.lb);
     let reason = judgeStep(step, kernel, c, { spread: width + widest })
       ?? judgeCpu(step, kernel, ks, cpu, lateState)
       ?? calls.ended(index, 'kernel', kernel.completions)
-      ?? calls.ended(index, 'early', c.eb.completions)
-      ?? calls.ended(index, 'late', c.la.completions);
+      ?? calls.ended(index, 'early', eb.completions)
+      ?? calls.ended(index, 'late', la.completions);
     if (!reason) {
       if (calls.busy) {
         calls.vanish(index, 'early', early.abstract());
