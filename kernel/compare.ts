@@ -23,7 +23,13 @@
 //   - CPU-time clocks have no model value: a reading must be >= 0, not below the previous reading of the
 //     same clock, and not more above it than the monotonic time from the previous bracket's `before` to
 //     this one's `after`, times the most threads the process had meanwhile (1 for a thread clock).
-// Steps the executor refused never ran on the kernel; neither model makes them either.
+// Steps the executor refused never ran on the kernel; neither model makes them either. Where the kernel
+// showed an outcome a chain did not (an expiry fell inside the bracket), that chain goes on from the
+// nearest corner the kernel did show (Chain.redo), so both stay executions consistent with the kernel.
+// Known limit: a count that depends on three steps' times (ticks read from a periodic timerfd after an
+// earlier read; timer_getoverrun reporting an earlier sigwait's overrun) is judged at the corners of the
+// arming-and-reading histories only; a period boundary falling inside the middle step's bracket can make
+// a count Linux may give look out of range.
 //
 // Blocking calls are judged as a whole (CallRecord). The executor reports a call's end in step k when
 // the task's reply came before k's `after` reading and after it last saw the task asleep, which was no
