@@ -180,9 +180,10 @@ export interface StepContext {
 /** A periodic remaining time: from `least` up to `most`, wrapping at the interval when `least` is the
  *  larger (an expiry fell between the corners; before its first expiry a timer may have more left). */
 function periodicWithin(v: bigint, least: bigint, most: bigint, interval: bigint, spread: bigint): boolean {
-  if (least <= most && spread < interval) return least <= v && v <= most;
+  if (least <= most && least <= v && v <= most) return true;
   if (v <= 0n || v > interval) return false;
-  return spread >= interval || v >= least || v <= most;
+  if (spread >= interval) return true;
+  return least > most && (v >= least || v <= most);
 }
 
 /** Null when the kernel's time values lie in the range the corners of its outcome span; else why not. */
@@ -317,17 +318,20 @@ export interface CallRecord {
   vanished: Partial<Record<'early' | 'late', number>>;
   /** The ends the probes showed, by step: early history at `after` (ea), late history at `before` (lb). */
   probed: { ea: Map<number, CallOutcome>; lb: Map<number, CallOutcome> };
+  /** The steps compared since the start (refused ones are skipped); absent: every step. */
+  seen?: number[];
 }
 
 /** The steps in which the kernel may end the call, as far as the chains have gone (up to step `now`). */
 function window(r: CallRecord, now: number): { lo: number; hi: number } {
   const { early, late } = r.ends;
+  const at = (k: number, d: number) => (r.seen ? r.seen[r.seen.indexOf(k) + d] ?? (d > 0 ? Infinity : -Infinity) : k + d);
   let lo: number;
-  if (early) lo = r.probed.ea.has(early.step - 1) ? early.step - 1 : early.step;
+  if (early) lo = r.probed.ea.has(at(early.step, -1)) ? at(early.step, -1) : early.step;
   else if (r.vanished.early !== undefined) lo = r.start;
   else lo = r.probed.ea.has(now) ? now : now + 1; // not before the early chain can end it
   let hi: number;
-  if (late) hi = r.probed.lb.has(late.step) ? late.step : late.step + 1;
+  if (late) hi = r.probed.lb.has(late.step) ? late.step : at(late.step, 1);
   else hi = Infinity; // the late chain has not ended it (or its task was killed): no deadline yet
   return { lo: Math.max(lo, r.start), hi };
 }
@@ -376,7 +380,7 @@ class CallTracker {
     const all = cornerList(c);
     if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return false;
     if (k.blocked || all.some((o) => o.blocked)) return false;
-    const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() } };
+    const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, seen: [] };
     if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
     if (!c.eb.pending) r.ends.early = { step: index, out: outcomeOf(c.eb) };
     if (!c.la.pending) r.ends.late = { step: index, out: outcomeOf(c.la) };
@@ -425,6 +429,7 @@ class CallTracker {
   /** After step `index`: judges every open call; closes the ones fully judged. */
   settle(index: number): string | null {
     for (const r of [...this.open]) {
+      if (r.seen && r.seen[r.seen.length - 1] !== index) r.seen.push(index);
       const reason = judgeCall(r, index);
       if (reason) return reason;
       const done = (s: 'early' | 'late') => r.ends[s] || r.vanished[s] !== undefined;
