@@ -375,11 +375,11 @@ class CallTracker {
     return this.open.length > 0;
   }
 
-  /** A step that may block: opens a record when some side or corner blocked in it; whether it did. */
-  started(index: number, step: TaskStep, k: Observation, c: Corners): boolean {
+  /** A step that may block: opens a record when some side or corner blocked in it, and returns it. */
+  started(index: number, step: TaskStep, k: Observation, c: Corners): CallRecord | undefined {
     const all = cornerList(c);
-    if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return false;
-    if (k.blocked || all.some((o) => o.blocked)) return false;
+    if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return undefined;
+    if (k.blocked || all.some((o) => o.blocked)) return undefined;
     const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, seen: [] };
     if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
     if (!c.eb.pending) r.ends.early = { step: index, out: outcomeOf(c.eb) };
@@ -387,7 +387,7 @@ class CallTracker {
     if (c.ea && !c.ea.pending) r.probed.ea.set(index, outcomeOf(c.ea));
     if (c.lb && !c.lb.pending) r.probed.lb.set(index, outcomeOf(c.lb));
     this.open.push(r);
-    return true;
+    return r;
   }
 
   private openOf(task: TaskHandle, side: Side): CallRecord | undefined {
@@ -592,8 +592,10 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
     // A call the early chain armed at `before` may end by `after` within this same step.
-    if (!isHostEvent(step) && calls.started(index, step, kernel, c) && c.eb.pending) {
-      calls.probed(index, 'ea', early.settled(ks.after));
+    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, c);
+    if (opened && c.eb.pending) {
+      const done = early.settled(ks.after).completions?.find((x) => x.task === opened.task && x.call === opened.call);
+      if (done) opened.probed.ea.set(index, outcomeOf(done));
     }
     const lateState = cpuRead || calls.busy ? late.abstract() : undefined;
     if (lateState && cpuRead) cpu.seen(threadCounts(lateState));
