@@ -1,40 +1,75 @@
-// Kernel versus model: the model runs twice in lock-step, once at each step's `before` host clocks and
-// once at its `after` clocks. The real step happened somewhere in between, so:
-//   - fields that do not depend on time must equal the model's exactly (after namespace inode numbers
-//     are replaced by first-appearance labels on each side);
-//   - time values (clock readings, uptime, btime) must lie between the two models' values;
-//   - when the two models disagree on the outcome itself (a range boundary was crossed during the
-//     bracket), the kernel may show either: the pair of models is the set of allowed outcomes.
-// Steps the executor refused never ran on the kernel; neither model makes them either.
+// Kernel versus model. The executor reads the host clocks just before and just after every step (its
+// bracket); the real step happened somewhere in between. The judge has no tolerance of its own: every
+// allowed value comes from running the model at the ends of the brackets.
 //
-// Timers and blocking calls add three tolerances, each derived from what the bracket leaves open:
-//   - remaining times (itimer values, the time left by an interrupted sleep) count down from an expiry
-//     that a relative arming fixed somewhere inside the arming step's bracket, and are read somewhere
-//     inside the reading step's bracket: the kernel's value may lie up to the reading step's bracket
-//     width beyond either model's (REMAINING_SLACK);
-//   - counts of periods (timer overruns, timerfd ticks) may differ from both models by one period, for
-//     the same reason (COUNT_SLACK);
-//   - a blocking call is judged as a whole, not step by step (judgeCall): the executor sees a call's
-//     end only when the task's reply reaches it, so the kernel may report it (as a completion, or as
-//     the call's own outcome when the call ended before the executor saw it asleep) up to one step
-//     after the later of the models' steps (COMPLETION_WINDOW.late). It may not report it before the
-//     `after` model does, except where a relative arming set the expiry: the `after` model arms at
-//     the end of the arming step's bracket, the kernel somewhere inside it, so only the `before`
-//     model (the earliest possible expiry) bounds it: it must end the call no later than one step
-//     after the kernel (COMPLETION_WINDOW.earlyRelative). Its outcome must be one the models give,
-//     with the remaining-time tolerance above.
+// Corners. Two models run through the program in lock-step: the early chain at every step's `before`
+// clocks, the late chain at every step's `after` clocks (the earliest and the latest execution). Where a
+// step's outcome can depend on when earlier steps happened (timers, timerfds, blocking calls), each
+// chain is also probed: a fresh model replays the chain's history and then makes the step at the other
+// end of its bracket. The four corners of a step are
+//   eb  early history, step at `before`      la  late history, step at `after`
+//   ea  early history, step at `after`       lb  late history, step at `before`
+// A relative arming fixes an expiry somewhere in the arming step's bracket and a reading happens somewhere
+// in its own, so a remaining time lies between ea (armed first, read last: least left) and lb (armed
+// last, read first: most left); counts of periods between lb and ea. Judging a step:
+//   - what does not depend on time (errno, handles, labels, intervals) must equal some corner's, after
+//     namespace inode numbers are replaced by first-appearance labels on each side;
+//   - time values (clock readings, uptime, btime, remaining times, overruns, timerfd ticks) must lie in the
+//     range the corners of that same outcome span. A periodic remaining time wraps at its interval: the
+//     range runs up from ea's value to lb's, through the interval if ea's is the larger; when the two
+//     brackets together are at least an interval wide, any value in (0, interval] is allowed. Where the
+//     corners straddle an outcome boundary (a timer fired in one corner only), a count may go down to its
+//     value at the boundary (0 overruns, 1 tick);
+//   - CPU-time clocks have no model value: a reading must be >= 0, not below the previous reading of the
+//     same clock, and not more above it than the monotonic time from the previous bracket's `before` to
+//     this one's `after`, times the most threads the process had meanwhile (1 for a thread clock).
+// Steps the executor refused never ran on the kernel; neither model makes them either. Where the kernel
+// showed an outcome a chain did not (an expiry fell inside the bracket), that chain goes on from the
+// nearest corner the kernel did show (Chain.redo), so both stay executions consistent with the kernel.
+// Known limit: a count that depends on three steps' times (ticks read from a periodic timerfd after an
+// earlier read; timer_getoverrun reporting an earlier sigwait's overrun) is judged at the corners of the
+// arming-and-reading histories only; a period boundary falling inside the middle step's bracket can make
+// a count Linux may give look out of range.
+//
+// Blocking calls are judged as a whole (CallRecord). The executor reports a call's end in step k when
+// the task's reply came before k's `after` reading and after it last saw the task asleep, which was no
+// earlier than k-1's `before` reading: so the end instant E lies in (before[k-1], after[k]]. The early
+// chain ends the call at step mE (the earliest E is in (before[mE-1], before[mE]]), the late chain at mL
+// (the latest E is in (after[mL-1], after[mL]]); so the kernel may end it from mE-1 (if the ea probe at
+// mE-1 ended it) or mE, to mL (if the lb probe at mL ended it) or mL+1. Its outcome must be one the
+// chains or probes give for the call, times within theirs. A call the kernel has not ended when that
+// window closes, or ended although the early chain cannot have, is a disagreement, also at program end.
+//
+// Linux leaves one observable choice to chance (docs/conventions.md): which of several readers blocked
+// on a timerfd takes its expirations. Every model here is given the kernel's choice (Choices.timerfdReader
+// picks the reader the kernel gave them to); the set allowed is any one of the readers blocked at the
+// time, so two readers both getting the same expirations, or none, still disagree.
+import { canonicalJson } from '../harness/canonical.ts';
 import { CLOCKS, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, isHostEvent } from '../vocab/index.ts';
-import type { Backend, BackendFactory, Completion, Observation, Program, Step, TaskCall, TaskStep } from '../vocab/index.ts';
+import type {
+  AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, Observation, Program, Step, TaskCall,
+  TaskHandle, TaskStep,
+} from '../vocab/index.ts';
 import { isRefused, runOnKernel } from './driver.ts';
-import type { KernelRun, Refused, RunOptions } from './driver.ts';
+import type { KernelRun, KernelStep, Refused, RunOptions } from './driver.ts';
+
+/** One step as the model shows it at each corner; `ea` and `lb` only where a step was probed. */
+export interface Corners {
+  eb: Observation;
+  la: Observation;
+  ea?: Observation;
+  lb?: Observation;
+}
 
 export interface Disagreement {
   index: number;
   step: Step;
   kernel: Observation;
-  /** The model at the `before` clocks and at the `after` clocks (inode labels applied). */
+  /** The early chain (`before` clocks) and the late chain (`after` clocks), inode labels applied. */
   modelBefore: Observation;
   modelAfter: Observation;
+  /** The probes, where the step was probed: early history at `after`, late history at `before`. */
+  probes?: { earlyAfter?: Observation; lateBefore?: Observation };
   reason: string;
 }
 
@@ -43,8 +78,8 @@ export interface Comparison {
   compared: number;
   /** Indices of steps the executor refused to run. */
   refused: number[];
-  /** Every step compared, up to and including a disagreement: what the kernel and both models showed. */
-  trace: { index: number; step: Step; kernel: Observation; modelBefore: Observation; modelAfter: Observation }[];
+  /** Every step compared, up to and including a disagreement: what the kernel and the corners showed. */
+  trace: { index: number; step: Step; kernel: Observation; modelBefore: Observation; modelAfter: Observation; probes?: Disagreement['probes'] }[];
   disagreement?: Disagreement;
 }
 
@@ -65,6 +100,13 @@ class InodeLabels {
     if (obs.link === undefined) return obs;
     return { ...obs, link: obs.link.replace(/\[(\d+)\]/, (_, n: string) => `[${this.label(n)}]`) };
   }
+  /** The labels so far, for a probe: what it shows must not renumber the chain's. */
+  copy(): InodeLabels {
+    const c = new InodeLabels(0, 0);
+    c.labels.clear();
+    for (const [k, v] of this.labels) c.labels.set(k, v);
+    return c;
+  }
 }
 
 // ---- Which fields are time ------------------------------------------------------------------------------
@@ -73,13 +115,10 @@ const CPU_CLOCKS = new Set<number>([CLOCKS.CLOCK_PROCESS_CPUTIME_ID, CLOCKS.CLOC
 
 type TimeKind = 'none' | 'time' | 'cputime' | 'value' | 'uptime' | 'itimer' | 'overrun' | 'count-ret' | 'ticks';
 
-/** Remaining times may lie this many bracket widths (of the step that reads them) beyond the models'. */
-export const REMAINING_SLACK = 1n;
-/** Period counts may lie this many periods beyond the models'. */
-export const COUNT_SLACK = 1n;
-/** Where the kernel may report a blocking call's end, relative to the steps the two models report it:
- *  from `early` steps before the earlier one to `late` steps after the later one. */
-export const COMPLETION_WINDOW = { earlyRelative: 1, late: 1 } as const;
+function clockOf(step: Step): number | undefined {
+  if (isHostEvent(step) || step.call !== 'clock_gettime') return undefined;
+  return typeof step.clock === 'number' ? step.clock : CLOCKS[step.clock];
+}
 
 function timeKind(step: Step): TimeKind {
   if (isHostEvent(step)) return 'none';
@@ -88,21 +127,25 @@ function timeKind(step: Step): TimeKind {
     case 'sigwait': return 'overrun';
     case 'timer_getoverrun': return 'count-ret';
     case 'read': return 'ticks';
-    case 'clock_gettime': {
-      const id = typeof step.clock === 'number' ? step.clock : CLOCKS[step.clock];
-      return CPU_CLOCKS.has(id) ? 'cputime' : 'time';
-    }
+    case 'clock_gettime': return CPU_CLOCKS.has(clockOf(step)!) ? 'cputime' : 'time';
     case 'sysinfo': case 'read_btime': return 'value';
     case 'read_uptime': return 'uptime';
     default: return 'none';
   }
 }
 
-/** The observation with its time-valued fields blanked: what must match exactly. */
+/** Steps whose outcome may depend on when earlier steps happened: they are probed. */
+function historyMatters(step: Step): boolean {
+  const kind = timeKind(step);
+  return kind === 'itimer' || kind === 'overrun' || kind === 'count-ret' || kind === 'ticks' || mayBlock(step);
+}
+
+/** The observation with its time-valued fields blanked: what must match exactly (at every depth: an
+ *  itimer's interval too). */
 function shape(obs: Observation, kind: TimeKind): string {
   const o: Record<string, unknown> = { ...obs };
-  delete o.completions; // judged per call (judgeCall), not per step
-  if (obs.ret === undefined || obs.err !== undefined || obs.blocked) return JSON.stringify(o, Object.keys(o).sort());
+  delete o.completions; // judged per call (CallRecord), not per step
+  if (obs.ret === undefined || obs.err !== undefined || obs.blocked) return canonicalJson(o);
   if (kind === 'itimer' && obs.itimer) o.itimer = { value: '*', interval: obs.itimer.interval };
   if (kind === 'overrun') o.overrun = '*';
   if (kind === 'count-ret') o.ret = '*';
@@ -113,7 +156,7 @@ function shape(obs: Observation, kind: TimeKind): string {
     o.text = '*';
     o.ret = '*';
   }
-  return JSON.stringify(o, Object.keys(o).sort());
+  return canonicalJson(o);
 }
 
 /** "12.34 56.78\n" as two centisecond counts, or null when it is not /proc/uptime's format. */
@@ -122,66 +165,123 @@ function uptimeFields(text: string | undefined): [bigint, bigint] | null {
   return m ? [BigInt(m[1] + m[2]), BigInt(m[3] + m[4])] : null;
 }
 
-function between(v: bigint, a: bigint, b: bigint): boolean {
-  return (a <= b ? a : b) <= v && v <= (a <= b ? b : a);
-}
-
-/** Whether v lies within [min - slack, max + slack] of the values given. */
-function near(v: bigint, values: bigint[], slack: bigint): boolean {
-  const lo = values.reduce((a, b) => (a < b ? a : b)) - slack;
-  const hi = values.reduce((a, b) => (a > b ? a : b)) + slack;
+function inRange(v: bigint, values: bigint[], floor?: bigint): boolean {
+  const lo = floor ?? values.reduce((a, b) => (a < b ? a : b));
+  const hi = values.reduce((a, b) => (a > b ? a : b));
   return lo <= v && v <= hi;
 }
 
-/** Null when the kernel's time values lie within the two models'; else why not. `width` is the step's
- * bracket (monotonic after - before), the slack of remaining times. */
-function timeWithin(kind: TimeKind, k: Observation, lo: Observation, hi: Observation, width = 0n): string | null {
+/** What a judgement needs besides the observations. */
+export interface StepContext {
+  /** An upper bound, in ns, on the arming step's and this step's brackets together (periodic wrap). */
+  spread: bigint;
+}
+
+/** A periodic remaining time: from `least` up to `most`, wrapping at the interval when `least` is the
+ *  larger (an expiry fell between the corners; before its first expiry a timer may have more left). */
+function periodicWithin(v: bigint, least: bigint, most: bigint, interval: bigint, spread: bigint): boolean {
+  if (least <= most && least <= v && v <= most) return true;
+  if (v <= 0n || v > interval) return false;
+  if (spread >= interval) return true;
+  return least > most && (v >= least || v <= most);
+}
+
+/** Null when the kernel's time values lie in the range the corners of its outcome span; else why not. */
+function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Corners, straddle: boolean, ctx: StepContext): string | null {
   if (k.ret === undefined || k.err !== undefined || k.blocked) return null;
+  const big = (f: (o: Observation) => string | number) => same.map((o) => BigInt(f(o)));
   switch (kind) {
-    case 'itimer':
-      return near(BigInt(k.itimer!.value), [BigInt(lo.itimer!.value), BigInt(hi.itimer!.value)], REMAINING_SLACK * width)
-        ? null : 'remaining time outside the bracket';
-    case 'overrun':
-      return near(BigInt(k.overrun!), [BigInt(lo.overrun!), BigInt(hi.overrun!)], COUNT_SLACK) ? null : 'overrun outside the bracket';
-    case 'count-ret':
-      return near(BigInt(k.ret), [BigInt(lo.ret!), BigInt(hi.ret!)], COUNT_SLACK) ? null : 'overrun outside the bracket';
-    case 'ticks':
-      if (k.ret !== 8) return null;
-      return near(BigInt(k.value!), [BigInt(lo.value!), BigInt(hi.value!)], COUNT_SLACK) ? null : 'expirations outside the bracket';
     case 'none': return null;
     case 'cputime': return BigInt(k.time!) >= 0n ? null : 'a CPU clock read negative';
-    case 'time':
-      return between(BigInt(k.time!), BigInt(lo.time!), BigInt(hi.time!)) ? null : 'clock value outside the bracket';
-    case 'value':
-      return between(BigInt(k.value!), BigInt(lo.value!), BigInt(hi.value!)) ? null : 'value outside the bracket';
+    case 'itimer': {
+      const v = BigInt(k.itimer!.value);
+      const interval = BigInt(k.itimer!.interval);
+      const least = c.ea ?? c.eb;
+      const most = c.lb ?? c.la;
+      if (interval !== 0n && same.includes(least) && same.includes(most)) {
+        return periodicWithin(v, BigInt(least.itimer!.value), BigInt(most.itimer!.value), interval, ctx.spread)
+          ? null : 'remaining time outside the corners';
+      }
+      return inRange(v, big((o) => o.itimer!.value)) ? null : 'remaining time outside the corners';
+    }
+    case 'overrun':
+      return inRange(BigInt(k.overrun!), big((o) => o.overrun!), straddle ? 0n : undefined) ? null : 'overrun outside the corners';
+    case 'count-ret':
+      return inRange(BigInt(k.ret), big((o) => o.ret!), straddle ? 0n : undefined) ? null : 'overrun outside the corners';
+    case 'ticks':
+      if (k.ret !== 8) return null;
+      return inRange(BigInt(k.value!), big((o) => o.value!), straddle ? 1n : undefined) ? null : 'expirations outside the corners';
+    case 'time': return inRange(BigInt(k.time!), big((o) => o.time!)) ? null : 'clock value outside the bracket';
+    case 'value': return inRange(BigInt(k.value!), big((o) => o.value!)) ? null : 'value outside the bracket';
     case 'uptime': {
-      const [kf, lf, hf] = [uptimeFields(k.text), uptimeFields(lo.text), uptimeFields(hi.text)];
+      const kf = uptimeFields(k.text);
+      const fields = same.map((o) => uptimeFields(o.text));
       if (!kf) return 'kernel /proc/uptime text is malformed';
-      if (!lf || !hf) return 'model /proc/uptime text is malformed';
+      if (fields.some((f) => !f)) return 'model /proc/uptime text is malformed';
       if (k.ret !== k.text!.length) return 'kernel read length differs from its text';
-      if (!between(kf[0], lf[0], hf[0])) return 'uptime outside the bracket';
-      if (!between(kf[1], lf[1], hf[1])) return 'idle time outside the bracket';
+      if (!inRange(kf[0], fields.map((f) => f![0]))) return 'uptime outside the bracket';
+      if (!inRange(kf[1], fields.map((f) => f![1]))) return 'idle time outside the bracket';
       return null;
     }
   }
 }
 
-/** Null when the kernel's observation is one the two models allow; else the reason. Completions are
- * not judged here (judgeCall). `width`: the step's bracket width in nanoseconds. */
-export function judgeStep(step: Step, k: Observation, before: Observation, after: Observation, width = 0n): string | null {
+function cornerList(c: Corners): Observation[] {
+  return [c.eb, c.la, ...(c.ea ? [c.ea] : []), ...(c.lb ? [c.lb] : [])];
+}
+
+/** Null when the kernel's observation is one the corners allow; else the reason. Completions are not
+ *  judged here (CallRecord), nor CPU clocks against earlier readings (CpuClocks). */
+export function judgeStep(step: Step, k: Observation, c: Corners, ctx: StepContext = { spread: 0n }): string | null {
   const kind = timeKind(step);
-  if (mayBlock(step) && (before.pending || after.pending)) {
-    // The call blocked in some model: its end, whenever the kernel reports it, is judged by judgeCall.
+  const all = cornerList(c);
+  // The call blocked in some corner: its end, whenever the kernel reports it, is judged as a whole.
+  if (mayBlock(step) && all.some((o) => o.pending)) return null;
+  if (mayBlock(step) && k.pending) return 'the kernel blocked in a call that returns at once in every corner';
+  const ks = shape(k, kind);
+  const shapes = all.map((o) => shape(o, kind));
+  const same = all.filter((_, i) => shapes[i] === ks);
+  if (same.length === 0) return new Set(shapes).size === 1 ? 'outcome differs' : 'outcome matches no corner';
+  return valuesWithin(kind, k, same, c, same.length < all.length, ctx);
+}
+
+// ---- CPU-time clocks -----------------------------------------------------------------------------------
+
+/** Readings of CPU-time clocks so far: each must be >= 0, and between two readings of one clock it may
+ *  grow by at most the wall time between them times the threads that could run meanwhile. */
+export class CpuClocks {
+  private readonly last = new Map<string, { value: bigint; before: bigint }>();
+  /** The most threads each process had since its clock was last read, and how many it has now. */
+  private readonly threads = new Map<TaskHandle, number>();
+  private current = new Map<TaskHandle, number>();
+
+  /** After every step: how many threads each process has now (by leader). */
+  seen(counts: Map<TaskHandle, number>): void {
+    this.current = counts;
+    for (const [leader, n] of counts) this.threads.set(leader, Math.max(this.threads.get(leader) ?? 0, n));
+  }
+
+  /** A reading of `clock` by `task` (of the process led by `leader`) in a step bracketed by [before, after]. */
+  judge(clock: number, task: TaskHandle, leader: TaskHandle, value: bigint, before: bigint, after: bigint): string | null {
+    if (value < 0n) return 'a CPU clock read negative';
+    const thread = clock === CLOCKS.CLOCK_THREAD_CPUTIME_ID;
+    const key = thread ? `thread ${task}` : `process ${leader}`;
+    const prev = this.last.get(key);
+    const n = BigInt(thread ? 1 : Math.max(1, this.threads.get(leader) ?? 1));
+    if (!thread) this.threads.set(leader, this.current.get(leader) ?? 1);
+    this.last.set(key, { value, before });
+    if (!prev) return null;
+    if (value < prev.value) return `the ${key} CPU clock went back by ${prev.value - value} ns`;
+    const most = (after - prev.before) * n;
+    if (value - prev.value > most) return `the ${key} CPU clock grew by ${value - prev.value} ns, more than ${most} ns`;
     return null;
   }
-  if (mayBlock(step) && k.pending) return 'the kernel blocked in a call that returns at once in both models';
-  const [ks, bs, as] = [shape(k, kind), shape(before, kind), shape(after, kind)];
-  if (bs === as) {
-    if (ks !== bs) return 'outcome differs';
-    return timeWithin(kind, k, before, after, width);
-  }
-  // The models straddle a boundary: either outcome is allowed, with its own time values unchecked.
-  return ks === bs || ks === as ? null : 'outcome matches neither model';
+}
+
+function threadCounts(a: AbstractState): Map<TaskHandle, number> {
+  const counts = new Map<TaskHandle, number>();
+  for (const t of Object.values(a.tasks)) if (t.state !== 'exited') counts.set(t.leader, (counts.get(t.leader) ?? 0) + 1);
+  return counts;
 }
 
 // ---- Blocking calls, judged as a whole --------------------------------------------------------------
@@ -204,140 +304,330 @@ function outcomeOf(o: Observation | Completion): CallOutcome {
   return out;
 }
 
-/** One blocking call, from the step that made it to the step each side reports its end in. */
+type Side = 'kernel' | 'early' | 'late';
+
+/** One blocking call, from the step that made it to the step each side ends it in. Steps are program
+ *  indices. */
 export interface CallRecord {
-  task: string;
+  task: TaskHandle;
   call: TaskCall;
   start: number;
-  /** Its expiry was set by a relative arming (a relative sleep; a timerfd that may have been armed
-   *  relative), so it is uncertain by that arming step's bracket. */
-  relative: boolean;
-  ends: { kernel?: { step: number; out: CallOutcome }; before?: { step: number; out: CallOutcome }; after?: { step: number; out: CallOutcome } };
+  /** Where the kernel and each chain ended it, and how. */
+  ends: Partial<Record<Side, { step: number; out: CallOutcome }>>;
+  /** Where a chain's call vanished without an end (its task was killed). */
+  vanished: Partial<Record<'early' | 'late', number>>;
+  /** The ends the probes showed, by step: early history at `after` (ea), late history at `before` (lb). */
+  probed: { ea: Map<number, CallOutcome>; lb: Map<number, CallOutcome> };
+  /** The steps compared since the start (refused ones are skipped); absent: every step. */
+  seen?: number[];
 }
 
-/** Null when the kernel's end of the call is one the models allow; else the reason. `width`: the
- * bracket width of the step the kernel reported the end in. */
-export function judgeCall(r: CallRecord, width: bigint): string | null {
-  const { kernel, before, after } = r.ends;
-  if (!kernel || !before || !after) return null;
-  const lo = r.relative ? before.step - COMPLETION_WINDOW.earlyRelative : Math.min(before.step, after.step);
-  const hi = Math.max(before.step, after.step) + COMPLETION_WINDOW.late;
-  if (kernel.step < lo || kernel.step > hi) {
-    return `the kernel ended the ${r.call} of ${r.task} in compared step ${kernel.step}, the models in compared steps ${before.step} and ${after.step}`;
-  }
+/** The steps in which the kernel may end the call, as far as the chains have gone (up to step `now`). */
+function window(r: CallRecord, now: number): { lo: number; hi: number } {
+  const { early, late } = r.ends;
+  const at = (k: number, d: number) => (r.seen ? r.seen[r.seen.indexOf(k) + d] ?? (d > 0 ? Infinity : -Infinity) : k + d);
+  let lo: number;
+  if (early) lo = r.probed.ea.has(at(early.step, -1)) ? at(early.step, -1) : early.step;
+  else if (r.vanished.early !== undefined) lo = r.start;
+  else lo = r.probed.ea.has(now) ? now : now + 1; // not before the early chain can end it
+  let hi: number;
+  if (late) hi = r.probed.lb.has(late.step) ? late.step : at(late.step, 1);
+  else hi = Infinity; // the late chain has not ended it (or its task was killed): no deadline yet
+  return { lo: Math.max(lo, r.start), hi };
+}
+
+/** Null when the kernel's end of the call is one the models allow, as far as the run has gone (up to
+ *  step `now`); else the reason. The same judgement holds at program end: a call the kernel never ended
+ *  fails once its window has closed, one the kernel ended fails if the early chain could not have. */
+export function judgeCall(r: CallRecord, now: number): string | null {
+  const { kernel, early, late } = r.ends;
+  const { lo, hi } = window(r, now);
+  const name = `the ${r.call} of ${r.task} (step ${r.start})`;
+  if (!kernel) return hi <= now ? `the models ended ${name} by step ${hi}, the kernel not by step ${now}` : null;
+  if (kernel.step < lo) return `the kernel ended ${name} in step ${kernel.step}, the models not before step ${lo}`;
+  if (kernel.step > hi) return `the kernel ended ${name} in step ${kernel.step}, the models by step ${hi}`;
+  const done = (s: 'early' | 'late') => r.ends[s] !== undefined || r.vanished[s] !== undefined;
+  if (!done('early') || !done('late')) return null;
+  return outcomeAllowed(r, kernel.out) ? null : `${name} ended differently on the kernel: ${JSON.stringify(kernel.out)}`;
+}
+
+/** Whether the kernel's outcome is one a chain or probe gives for the call, with its time and value
+ *  within theirs. */
+function outcomeAllowed(r: CallRecord, k: CallOutcome): boolean {
+  const outs = [r.ends.early?.out, r.ends.late?.out, ...r.probed.ea.values(), ...r.probed.lb.values()]
+    .filter((o): o is CallOutcome => o !== undefined);
+  if (outs.length === 0) return true; // every chain's call vanished
   const strip = (o: CallOutcome) => JSON.stringify({ ...o, time: o.time === undefined ? undefined : '*', value: o.value === undefined ? undefined : '*' });
-  const matching = [before.out, after.out].filter((m) => strip(m) === strip(kernel.out));
-  // A relative sleep a model interrupts with less time left than the bracket is wide may have reached
-  // its expiry on the kernel before the signal came (the remaining-time tolerance reaches 0).
-  const expiredFirst = r.relative && kernel.out.ret === 0 && kernel.out.err === undefined
-    && [before.out, after.out].some((m) => m.err === 'EINTR' && m.time !== undefined && BigInt(m.time) <= REMAINING_SLACK * width);
-  if (matching.length === 0 && expiredFirst) return null;
-  if (matching.length === 0) return `the ${r.call} of ${r.task} ended differently`;
-  if (kernel.out.time !== undefined) {
-    // The time an interrupted sleep had left: from 0 when only one model was interrupted (the other's
-    // sleep had ended).
-    const times = matching.map((m) => BigInt(m.time!));
-    if (matching.length === 1) times.push(0n);
-    if (!near(BigInt(kernel.out.time), times, REMAINING_SLACK * width)) return `the time left by the ${r.call} of ${r.task} is outside the bracket`;
-  }
-  if (kernel.out.value !== undefined && !near(BigInt(kernel.out.value), matching.map((m) => BigInt(m.value!)), COUNT_SLACK)) {
-    return `the expirations read by ${r.task} are outside the bracket`;
-  }
-  return null;
+  const same = outs.filter((o) => strip(o) === strip(k));
+  if (same.length === 0) return false;
+  if (k.time !== undefined && !inRange(BigInt(k.time), same.map((o) => BigInt(o.time!)))) return false;
+  if (k.value !== undefined && !inRange(BigInt(k.value), same.map((o) => BigInt(o.value!)))) return false;
+  return true;
 }
 
-/** Follows every blocking call through the run: where each side reports its end. */
+/** Follows every blocking call through the run: where each side and probe ends it. */
 class CallTracker {
-  /** Open calls, oldest first (a task may start a new call on one side before another side has
-   *  ended its previous one). Steps are counted among compared steps: refused ones happen nowhere. */
+  /** Calls some side has not ended yet, oldest first (a task may start a new call on one side before
+   *  another side has ended its previous one). */
   private open: CallRecord[] = [];
 
-  /** A step that may block: opens a record when some side blocked in it. */
-  started(index: number, step: TaskStep, k: Observation, before: Observation, after: Observation): void {
-    if (!mayBlock(step) || !(k.pending || before.pending || after.pending)) return;
-    if (k.blocked || before.blocked || after.blocked) return;
-    const relative = step.call === 'nanosleep' || step.call === 'read' || (step.call === 'clock_nanosleep' && !step.abs);
-    const r: CallRecord = { task: step.task, call: step.call, start: index, relative, ends: {} };
-    if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
-    if (!before.pending) r.ends.before = { step: index, out: outcomeOf(before) };
-    if (!after.pending) r.ends.after = { step: index, out: outcomeOf(after) };
-    this.open.push(r);
+  get busy(): boolean {
+    return this.open.length > 0;
   }
 
-  /** The completions each side reports in step `index`; a reason when one names no open call. */
-  ended(index: number, side: 'kernel' | 'before' | 'after', completions: Completion[] | undefined): string | null {
+  /** A step that may block: opens a record when some side or corner blocked in it, and returns it. */
+  started(index: number, step: TaskStep, k: Observation, c: Corners): CallRecord | undefined {
+    const all = cornerList(c);
+    if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return undefined;
+    if (k.blocked || all.some((o) => o.blocked)) return undefined;
+    const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, seen: [] };
+    if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
+    if (!c.eb.pending) r.ends.early = { step: index, out: outcomeOf(c.eb) };
+    if (!c.la.pending) r.ends.late = { step: index, out: outcomeOf(c.la) };
+    if (c.ea && !c.ea.pending) r.probed.ea.set(index, outcomeOf(c.ea));
+    if (c.lb && !c.lb.pending) r.probed.lb.set(index, outcomeOf(c.lb));
+    this.open.push(r);
+    return r;
+  }
+
+  private openOf(task: TaskHandle, side: Side): CallRecord | undefined {
+    return this.open.find((x) => x.task === task && !x.ends[side] && (side === 'kernel' || x.vanished[side] === undefined));
+  }
+
+  /** The completions a side reports in step `index`; a reason when one names no open call. */
+  ended(index: number, side: Side, completions: Completion[] | undefined): string | null {
     for (const c of completions ?? []) {
-      const r = this.open.find((x) => x.task === c.task && !x.ends[side]);
-      if (!r || r.call !== c.call) return `${side === 'kernel' ? 'the kernel' : `the model (${side})`} ended a ${c.call} of ${c.task} that no side started`;
+      const r = this.openOf(c.task, side);
+      if (!r || r.call !== c.call) return `${side === 'kernel' ? 'the kernel' : `the ${side} model`} ended a ${c.call} of ${c.task} that no side started`;
       r.ends[side] = { step: index, out: outcomeOf(c) };
     }
     return null;
   }
 
-  /** After step `index`: judges the calls every side has ended, and fails the ones a side has not
-   *  ended although another did so long ago that no window allows it. */
-  settle(index: number, width: (step: number) => bigint): string | null {
+  /** The completions a probe shows in step `index` (of calls its chain has not ended). */
+  probed(index: number, probe: 'ea' | 'lb', obs: Observation | undefined): void {
+    const side = probe === 'ea' ? 'early' : 'late';
+    for (const c of obs?.completions ?? []) {
+      const r = this.openOf(c.task, side);
+      if (r && r.call === c.call && !r.probed[probe].has(index)) r.probed[probe].set(index, outcomeOf(c));
+    }
+  }
+
+  /** After a chain's step: its calls whose task is no longer waiting, without an end, vanished. */
+  vanish(index: number, side: 'early' | 'late', state: AbstractState): void {
+    for (const r of this.open) {
+      if (!r.ends[side] && r.vanished[side] === undefined && !state.tasks[r.task]?.waiting) r.vanished[side] = index;
+    }
+  }
+
+  /** The task the chain's open read of `task` started in (for the timerfd reader choice). */
+  readStart(task: TaskHandle, side: 'early' | 'late'): number | undefined {
+    const r = this.openOf(task, side);
+    return r?.call === 'read' ? r.start : undefined;
+  }
+
+  /** After step `index`: judges every open call; closes the ones fully judged. */
+  settle(index: number): string | null {
     for (const r of [...this.open]) {
-      const task = r.task;
-      const ends = Object.values(r.ends);
-      if (ends.length === 3) {
-        this.open = this.open.filter((x) => x !== r);
-        const reason = judgeCall(r, width(r.ends.kernel!.step));
-        if (reason) return reason;
-        continue;
-      }
-      const { kernel, before, after } = r.ends;
-      if (before && after && !kernel && index > Math.max(before.step, after.step) + COMPLETION_WINDOW.late) {
-        return `the models ended the ${r.call} of ${task} in steps ${before.step} and ${after.step}, the kernel not by step ${index}`;
-      }
-      if (kernel && !before && index > kernel.step + COMPLETION_WINDOW.earlyRelative) {
-        return `the kernel ended the ${r.call} of ${task} in step ${kernel.step}, the model (before) not by step ${index}`;
-      }
+      if (r.seen && r.seen[r.seen.length - 1] !== index) r.seen.push(index);
+      const reason = judgeCall(r, index);
+      if (reason) return reason;
+      const done = (s: 'early' | 'late') => r.ends[s] || r.vanished[s] !== undefined;
+      if (r.ends.kernel && done('early') && done('late')) this.open = this.open.filter((x) => x !== r);
     }
     return null;
   }
 }
 
+// ---- The timerfd reader the kernel chose --------------------------------------------------------------
+
+/** Where the kernel ended each blocking call it made, keyed `task@start`: the step, the place among that
+ *  step's completions (-1: the call's own outcome), and whether it took a timerfd's expirations. */
+function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: number; pos: number; took: boolean }> {
+  const ends = new Map<string, { at: number; pos: number; took: boolean }>();
+  const open = new Map<TaskHandle, number[]>();
+  const took = (o: Observation | Completion) => o.ret === 8 || o.err === 'ECANCELED';
+  for (const [j, step] of program.steps.entries()) {
+    const obs = run.steps[j].obs;
+    if (isRefused(obs)) continue;
+    if (mayBlock(step) && obs.pending) open.set(step.task, [...(open.get(step.task) ?? []), j]);
+    else if (mayBlock(step) && !obs.blocked) ends.set(`${step.task}@${j}`, { at: j, pos: -1, took: took(obs) });
+    for (const [pos, c] of (obs.completions ?? []).entries()) {
+      const start = open.get(c.task)?.shift();
+      if (start !== undefined) ends.set(`${c.task}@${start}`, { at: j, pos, took: took(c) });
+    }
+  }
+  return ends;
+}
+
+// ---- Chains -----------------------------------------------------------------------------------------------
+
+/** One model run through the program at one end of every bracket. probe() tells what its next step would
+ *  show at other clocks: a fresh model replays the history (with the same reader choices) and makes it. */
+class Chain {
+  private history: { step: Step; host: HostClocks; picks: number }[] = [];
+  private picks: TaskHandle[] = [];
+  private backend: Backend;
+  labels = new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO);
+
+  constructor(
+    private readonly factory: BackendFactory,
+    private readonly env: Environment,
+    private readonly pick: (readers: TaskHandle[]) => TaskHandle,
+  ) {
+    this.backend = this.replay(true);
+  }
+
+  step(step: Step, host: HostClocks): Observation {
+    this.history.push({ step, host, picks: this.picks.length });
+    return this.labels.apply(this.backend.step(step, host));
+  }
+
+  probe(step: Step, host: HostClocks): Observation {
+    return this.labels.copy().apply(this.replay(false).step(step, host));
+  }
+
+  /** What this chain's last step would have ended had time run on to `host` within it (a call armed
+   *  at `before` may end before `after`): the completions of a zero advance there. */
+  settled(host: HostClocks): Observation {
+    return this.replay(false).step({ host: 'advance', ns: '0' }, host);
+  }
+
+  /** The kernel's outcome was not this chain's: the chain goes on from `from`'s history (itself or
+   *  the other chain) with its last step made at `host` instead, the corner whose outcome the kernel
+   *  showed. The chains stay the earliest and the latest execution consistent with the kernel. */
+  redo(from: Chain, host: HostClocks): void {
+    const last = from.history[from.history.length - 1];
+    this.history = [...from.history.slice(0, -1), { ...last, host }];
+    this.picks = from.picks.slice(0, last.picks);
+    this.labels = from.labels.copy();
+    this.backend = this.replay(true);
+  }
+
+  /** A fresh model that has made this chain's history (with the same reader choices); `live` keeps
+   *  recording the choices of later steps. */
+  private replay(live: boolean): Backend {
+    let n = 0;
+    const known = this.picks.length;
+    const b = this.factory(this.env, {
+      timerfdReader: (readers) => {
+        if (n < known) return this.picks[n++];
+        const p = this.pick(readers);
+        if (live) this.picks.push(p);
+        return p;
+      },
+    });
+    for (const h of this.history) b.step(h.step, h.host);
+    return b;
+  }
+
+  abstract(): AbstractState {
+    return this.backend.abstract();
+  }
+}
+
+/** Whether a corner's outcome is the kernel's, as far as the chains' course goes: the same shape, or
+ *  for a call that may block, the same task state (blocked, gone, or able to make the call). */
+function consistent(step: Step, k: Observation, o: Observation): boolean {
+  if (mayBlock(step)) return !!k.blocked === !!o.blocked && (k.err === 'ESRCH') === (o.err === 'ESRCH');
+  return shape(k, timeKind(step)) === shape(o, timeKind(step));
+}
+
 // ---- Running -----------------------------------------------------------------------------------------------
 
 export function compareRun(program: Program, run: KernelRun, factory: BackendFactory): Comparison {
-  const sides: Backend[] = [factory(run.env), factory(run.env)];
-  const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
-  const modelLabels = [new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO), new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO)];
-  const result: Comparison = { compared: 0, refused: [], trace: [] };
   const calls = new CallTracker();
-  /** Program step index of each compared step. */
-  const ordinals: number[] = [];
-  const widthOf = (ordinal: number) => {
-    const k = run.steps[ordinals[ordinal]];
-    return k.after.monotonic - k.before.monotonic;
+  const kernelEnds = kernelCallEnds(program, run);
+  // Of the readers woken together, the one whose read the kernel ended first with the expirations.
+  const picker = (side: 'early' | 'late') => (readers: TaskHandle[]): TaskHandle => {
+    let best: { task: TaskHandle; at: number; pos: number } | undefined;
+    for (const task of readers) {
+      const start = calls.readStart(task, side);
+      const e = start === undefined ? undefined : kernelEnds.get(`${task}@${start}`);
+      if (e?.took && (!best || e.at < best.at || (e.at === best.at && e.pos < best.pos))) best = { task, at: e.at, pos: e.pos };
+    }
+    return best?.task ?? readers[0];
   };
+  const early = new Chain(factory, run.env, picker('early'));
+  const late = new Chain(factory, run.env, picker('late'));
+  const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
+  const cpu = new CpuClocks();
+  const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime');
+  const result: Comparison = { compared: 0, refused: [], trace: [] };
+  let widest = 0n;
   for (const [index, step] of program.steps.entries()) {
-    const ks = run.steps[index];
+    const ks: KernelStep = run.steps[index];
     if (isRefused(ks.obs)) {
       result.refused.push(index);
       continue;
     }
+    const width = ks.after.monotonic - ks.before.monotonic;
+    if (width > widest) widest = width;
     const kernel = kernelLabels.apply(ks.obs);
-    const modelBefore = modelLabels[0].apply(sides[0].step(step, ks.before));
-    const modelAfter = modelLabels[1].apply(sides[1].step(step, ks.after));
+    const probe = historyMatters(step) || calls.busy;
+    // Probes replay the chains' history up to here, so they come before the chains' own step.
+    const ea = probe ? early.probe(step, ks.after) : undefined;
+    const lb = probe ? late.probe(step, ks.before) : undefined;
+    const c: Corners = { eb: early.step(step, ks.before), la: late.step(step, ks.after), ea, lb };
+    // A chain whose outcome the kernel did not show goes on from the nearest corner the kernel did.
+    let [eb, la] = [c.eb, c.la];
+    if (!consistent(step, kernel, c.eb) || !consistent(step, kernel, c.la)) {
+      c.ea ??= early.probe(step, ks.after);
+      c.lb ??= late.probe(step, ks.before);
+      const corner = (o: Observation | undefined) => o !== undefined && consistent(step, kernel, o);
+      const eOrder: [Observation, Chain, HostClocks][] = [[c.eb, early, ks.before], [c.ea, early, ks.after], [c.lb, late, ks.before], [c.la, late, ks.after]];
+      const eNext = eOrder.find(([o]) => corner(o));
+      const lNext = [...eOrder].reverse().find(([o]) => corner(o));
+      if (eNext && eNext[0] !== c.eb) {
+        early.redo(eNext[1], eNext[2]);
+        eb = eNext[0];
+      }
+      if (lNext && lNext[0] !== c.la) {
+        late.redo(lNext[1], lNext[2]);
+        la = lNext[0];
+      }
+    }
+    const probes = c.ea || c.lb ? { earlyAfter: c.ea, lateBefore: c.lb } : undefined;
     result.compared++;
-    result.trace.push({ index, step, kernel, modelBefore, modelAfter });
+    result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
-    const ordinal = result.compared - 1;
-    ordinals.push(index);
-    if (!isHostEvent(step)) calls.started(ordinal, step, kernel, modelBefore, modelAfter);
-    const reason = judgeStep(step, kernel, modelBefore, modelAfter, widthOf(ordinal))
-      ?? calls.ended(ordinal, 'kernel', kernel.completions)
-      ?? calls.ended(ordinal, 'before', modelBefore.completions)
-      ?? calls.ended(ordinal, 'after', modelAfter.completions)
-      ?? calls.settle(ordinal, widthOf);
+    // A call the early chain armed at `before` may end by `after` within this same step.
+    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, c);
+    if (opened && c.eb.pending) {
+      const done = early.settled(ks.after).completions?.find((x) => x.task === opened.task && x.call === opened.call);
+      if (done) opened.probed.ea.set(index, outcomeOf(done));
+    }
+    const lateState = cpuRead || calls.busy ? late.abstract() : undefined;
+    if (lateState && cpuRead) cpu.seen(threadCounts(lateState));
+    // Probes first: they end calls their chain has not ended before this step.
+    calls.probed(index, 'ea', c.ea);
+    calls.probed(index, 'lb', c.lb);
+    let reason = judgeStep(step, kernel, c, { spread: width + widest })
+      ?? judgeCpu(step, kernel, ks, cpu, lateState)
+      ?? calls.ended(index, 'kernel', kernel.completions)
+      ?? calls.ended(index, 'early', eb.completions)
+      ?? calls.ended(index, 'late', la.completions);
+    if (!reason) {
+      if (calls.busy) {
+        calls.vanish(index, 'early', early.abstract());
+        calls.vanish(index, 'late', lateState ?? late.abstract());
+      }
+      reason = calls.settle(index);
+    }
     if (reason) {
-      result.disagreement = { index, step, kernel, modelBefore, modelAfter, reason };
+      result.disagreement = { index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}), reason };
       return result;
     }
   }
   return result;
+}
+
+/** A CPU-time clock reading against the earlier readings of the same clock. */
+function judgeCpu(step: Step, k: Observation, ks: KernelStep, cpu: CpuClocks, state: AbstractState | undefined): string | null {
+  const clock = clockOf(step);
+  if (clock === undefined || !CPU_CLOCKS.has(clock) || k.ret !== 0 || k.time === undefined || isHostEvent(step)) return null;
+  const leader = state?.tasks[step.task]?.leader ?? step.task;
+  return cpu.judge(clock, step.task, leader, BigInt(k.time), ks.before.monotonic, ks.after.monotonic);
 }
 
 export async function compareOnKernel(program: Program, factory: BackendFactory, options: RunOptions = {}): Promise<Comparison & { run: KernelRun }> {
@@ -352,6 +642,8 @@ export function describeDisagreement(d: Disagreement): string {
     `  kernel:        ${JSON.stringify(d.kernel)}`,
     `  model(before): ${JSON.stringify(d.modelBefore)}`,
     `  model(after):  ${JSON.stringify(d.modelAfter)}`,
+    ...(d.probes?.earlyAfter ? [`  model(early history, step at after): ${JSON.stringify(d.probes.earlyAfter)}`] : []),
+    ...(d.probes?.lateBefore ? [`  model(late history, step at before): ${JSON.stringify(d.probes.lateBefore)}`] : []),
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
 // program step at a time. This file only dispatches; each call lives with its concern.
 import {
   CLOCKS, NSEC_PER_SEC, isHostEvent,
-  type Backend, type BackendFactory, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
+  type Backend, type BackendFactory, type Choices, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
 } from '../vocab/index.ts';
 import { abstractState } from './abstract.ts';
 import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
@@ -126,8 +126,8 @@ function view(s: ModelState): ModelView {
   };
 }
 
-export function createModelBackend(env: Environment): ModelBackend {
-  const s = initialState(env);
+export function createModelBackend(env: Environment, choices?: Choices): ModelBackend {
+  const s = initialState(env, choices);
   return {
     step(step: Step, host: HostClocks): Observation {
       s.completions = [];

@@ -2,7 +2,7 @@
 // and tasks, declared once, and the state a program starts in (docs/conventions.md, "The world a
 // program starts in"). Objects refer to each other directly; nothing is cached or counted: who
 // references what is always found by scanning (see lifetime.ts).
-import type { Completion } from '../vocab/index.ts';
+import type { Choices, Completion } from '../vocab/index.ts';
 import {
   INT_MAX, PROC_DYNAMIC_FIRST, PROC_TIME_INIT_INO, PROC_USER_INIT_INO,
   type CapName, type Environment, type FdHandle, type HostClocks, type TaskCall, type TaskHandle, type TimerHandle,
@@ -154,11 +154,12 @@ export interface ModelState {
   now: HostClocks | null;             // host clocks at the last step, realtime as last set
   nextArmSeq: number;                 // hrtimer (re)starts, for ties between equal expiries
   completions: Completion[];          // blocking calls finished during the current step
+  choices: Choices;                   // how outcomes Linux leaves to chance are picked
 }
 
 export const ZERO: Timespec = { sec: 0n, nsec: 0n };
 
-export function initialState(env: Environment): ModelState {
+export function initialState(env: Environment, choices: Choices = {}): ModelState {
   const initUserNs: UserNs = {
     inum: PROC_USER_INIT_INO, parent: null, level: 0, owner: 0, uidMap: null, gidMapped: false,
     setgroupsAllowed: true, parentCouldSetfcap: true, maxTimeNamespaces: env.maxTimeNamespaces, timeNamespaces: {},
@@ -187,7 +188,7 @@ export function initialState(env: Environment): ModelState {
     userNamespaces: startUserNs ? [initUserNs, startUserNs] : [initUserNs], timeNamespaces: [initTimeNs],
     tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [], sigqueue: [] }],
     handlePids: { t0: 1 }, nextPid: 2, nextMmId: 2,
-    timers: [], now: null, nextArmSeq: 1, completions: [],
+    timers: [], now: null, nextArmSeq: 1, completions: [], choices,
   };
 }
 

@@ -65,7 +65,7 @@ function timerfdForward(s: ModelState, ctx: TimerFd, host: HostClocks, restart: 
   return f.count;
 }
 
-// timerfd_triggered: count a tick and wake the reader that has waited longest.
+// timerfd_triggered: count a tick and wake the readers.
 export function timerfdFire(s: ModelState, ctx: TimerFd, host: HostClocks): void {
   ctx.active = false;
   ctx.expired = true;
@@ -73,13 +73,18 @@ export function timerfdFire(s: ModelState, ctx: TimerFd, host: HostClocks): void
   timerfdWake(s, ctx, host);
 }
 
-/** The task blocked longest in a read of ctx, if any. */
+/** The reader that takes what a wake-up brings. Readers wait non-exclusively
+ *  (wait_event_interruptible_locked_irq), so wake_up_locked wakes them all (__wake_up_common); the one
+ *  the scheduler runs first takes ctx->wqh.lock and everything, the others find no ticks and wait again.
+ *  Linux leaves the winner to chance: Choices.timerfdReader picks it, by default the longest waiting. */
 function reader(s: ModelState, ctx: TimerFd): Task | undefined {
-  const readers = s.tasks.filter((t) => t.wait?.timerfd === ctx);
-  return readers.sort((a, b) => a.wait!.armSeq - b.wait!.armSeq)[0];
+  const readers = s.tasks.filter((t) => t.wait?.timerfd === ctx).sort((a, b) => a.wait!.armSeq - b.wait!.armSeq);
+  if (readers.length < 2 || !s.choices.timerfdReader) return readers[0];
+  const pick = s.choices.timerfdReader(readers.map((t) => t.handle));
+  return readers.find((t) => t.handle === pick) ?? readers[0];
 }
 
-// wake_up_locked: the woken reader finishes its read now, if there is something to report.
+// wake_up_locked: the winning reader finishes its read now, if there is something to report.
 export function timerfdWake(s: ModelState, ctx: TimerFd, host: HostClocks): void {
   const t = reader(s, ctx);
   if (!t) return;

@@ -203,4 +203,14 @@ export interface Backend {
   /** The current state in the shared vocabulary. */
   abstract(): AbstractState;
 }
-export type BackendFactory = (env: Environment) => Backend;
+/**
+ * Where Linux leaves to chance an outcome a program can see, a side asks here; given nothing (or no
+ * answer), it takes the first candidate. The set of outcomes allowed is every answer (docs/conventions.md).
+ */
+export interface Choices {
+  /** A timerfd's expirations (or cancel) with several readers blocked on it: all of them wake and the
+   *  first one the scheduler runs takes everything (fs/timerfd.c). Given the readers in the order they
+   *  began to wait, the one that takes it. */
+  timerfdReader?(readers: TaskHandle[]): TaskHandle;
+}
+export type BackendFactory = (env: Environment, choices?: Choices) => Backend;

@@ -1,7 +1,7 @@
 // Timers, timerfds, sleeps, futex waits and signals on the real kernel: what the executor reports, and
-// the tolerances compare.ts applies to blocking calls (judgeCall).
+// how compare.ts judges them is tested without a kernel in judging.test.ts.
 import { describe, expect, it } from 'vitest';
-import { COMPLETION_WINDOW, compareOnKernel, describeDisagreement, judgeCall } from '../../kernel/compare.ts';
+import { compareOnKernel, describeDisagreement } from '../../kernel/compare.ts';
 import { runOnKernel, stepLine, HandleTable } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
 import type { Observation } from '../../vocab/index.ts';
@@ -92,24 +92,3 @@ describe('timers and blocking calls on the kernel', () => {
     expect(() => stepLine({ host: 'suspend', ns: '1' }, new HandleTable(program([])))).toThrow();
   });
 });
-
-describe('judging a blocking call as a whole', () => {
-  const rec = (relative: boolean, k: number, a: number, b: number, kout: Observation = { ret: 0 }) => ({
-    task: 't0', call: 'nanosleep' as const, start: 0, relative,
-    ends: { kernel: { step: k, out: kout }, before: { step: a, out: { ret: 0 } }, after: { step: b, out: { ret: 0 } } },
-  });
-  it(`allows the kernel up to ${COMPLETION_WINDOW.late} step after the later model, and no later`, () => {
-    expect(judgeCall(rec(false, 3, 3, 2), 0n)).toBeNull();
-    expect(judgeCall(rec(false, 4, 3, 2), 0n)).toBeNull();
-    expect(judgeCall(rec(false, 5, 3, 2), 0n)).not.toBeNull();
-  });
-  it('never before the after model for an absolute expiry; one step before the before model for a relative one', () => {
-    expect(judgeCall(rec(false, 1, 3, 2), 0n)).not.toBeNull();
-    expect(judgeCall(rec(true, 2, 3, 5), 0n)).toBeNull();
-    expect(judgeCall(rec(true, 1, 3, 5), 0n)).not.toBeNull();
-  });
-  it('requires an outcome one of the models gives', () => {
-    expect(judgeCall(rec(false, 3, 3, 3, { err: 'EINTR' }), 0n)).not.toBeNull();
-  });
-});
-

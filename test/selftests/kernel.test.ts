@@ -14,7 +14,6 @@ describe('the selftest catalogue on the kernel', () => {
     it(`${s.name} (${s.source})`, async () => {
       const r = await compareOnKernel(s.program, createModel, { timeoutMs: 10_000 });
       if (r.disagreement) expect.fail(describeDisagreement(r.disagreement));
-      expect(r.compared + r.refused.length).toBe(s.program.steps.length);
       expect(r.refused).toEqual([]);
     });
   }

@@ -1,0 +1,260 @@
+// The judge of kernel runs (kernel/compare.ts) on synthetic kernel observations: each rule at its
+// boundaries, without a kernel.
+import { describe, expect, it } from 'vitest';
+import { CpuClocks, compareRun, judgeCall, judgeStep } from '../../kernel/compare.ts';
+import type { CallRecord, Corners } from '../../kernel/compare.ts';
+import type { KernelRun } from '../../kernel/driver.ts';
+import { createModel } from '../../model/index.ts';
+import { CAP_NAMES, CLOCKS, PROC_TIME_INIT_INO, PROC_USER_INIT_INO } from '../../vocab/index.ts';
+import type { HostClocks, Observation, Program, Step } from '../../vocab/index.ts';
+
+const US = 1000n;
+const MS = 1_000_000n;
+
+describe('one step against its corners', () => {
+  const gettime: Step = { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true };
+  const at = (time: bigint): Observation => ({ ret: 0, time: String(time) });
+
+  it('a clock reading lies between the early and the late chain, ends included', () => {
+    const c: Corners = { eb: at(100n), la: at(200n) };
+    expect(judgeStep(gettime, at(100n), c)).toBeNull();
+    expect(judgeStep(gettime, at(200n), c)).toBeNull();
+    expect(judgeStep(gettime, at(99n), c)).toBe('clock value outside the bracket');
+    expect(judgeStep(gettime, at(201n), c)).toBe('clock value outside the bracket');
+    expect(judgeStep(gettime, { err: 'EINVAL' }, c)).toBe('outcome differs');
+  });
+
+  it('an outcome boundary inside the bracket allows either side of it, and nothing else', () => {
+    const write: Step = { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 1 0' };
+    const c: Corners = { eb: { ret: 13 }, la: { err: 'ERANGE' } };
+    expect(judgeStep(write, { err: 'ERANGE' }, c)).toBeNull();
+    expect(judgeStep(write, { ret: 13 }, c)).toBeNull();
+    expect(judgeStep(write, { err: 'EACCES' }, c)).toBe('outcome matches no corner');
+  });
+
+  it('both fields of /proc/uptime lie between the chains', () => {
+    const up: Step = { task: 't0', call: 'read_uptime' };
+    const text = (t: string): Observation => ({ ret: t.length, text: t });
+    const c: Corners = { eb: text('10.40 19.00\n'), la: text('10.60 21.00\n') };
+    expect(judgeStep(up, text('10.50 20.00\n'), c)).toBeNull();
+    expect(judgeStep(up, text('10.50 21.01\n'), c)).toBe('idle time outside the bracket');
+    expect(judgeStep(up, text('10.61 20.00\n'), c)).toBe('uptime outside the bracket');
+  });
+
+  const gettimer: Step = { task: 't0', call: 'timer_gettime', timer: 'k0' };
+  const itimer = (value: bigint, interval = 0n): Observation => ({ ret: 0, itimer: { value: String(value), interval: String(interval) } });
+
+  it('a remaining time lies from the ea corner (least left) to the lb corner (most left), no further', () => {
+    // Armed relative in a 40 µs bracket, read in a 30 µs one: 70 µs of uncertainty, all of it allowed.
+    const c: Corners = { eb: itimer(1000n * US - 40n * US), la: itimer(1000n * US - 30n * US), ea: itimer(1000n * US - 70n * US), lb: itimer(1000n * US) };
+    expect(judgeStep(gettimer, itimer(930n * US), c)).toBeNull();
+    expect(judgeStep(gettimer, itimer(1000n * US), c)).toBeNull();
+    expect(judgeStep(gettimer, itimer(930n * US - 1n), c)).toBe('remaining time outside the corners');
+    expect(judgeStep(gettimer, itimer(1000n * US + 1n), c)).toBe('remaining time outside the corners');
+    expect(judgeStep(gettimer, itimer(950n * US, 1n), c)).toBe('outcome differs'); // the interval is exact
+  });
+
+  it('a periodic remaining time wraps at its interval', () => {
+    const I = 5n * MS;
+    // ea has just passed an expiry (4.99 ms left), lb has not (20 µs left): the allowed range wraps.
+    const c: Corners = { eb: itimer(I - 5n * US, I), la: itimer(40n * US, I), ea: itimer(I - 10n * US, I), lb: itimer(20n * US, I) };
+    const ctx = { spread: 60n * US };
+    expect(judgeStep(gettimer, itimer(I - 10n * US, I), c, ctx)).toBeNull();
+    expect(judgeStep(gettimer, itimer(I, I), c, ctx)).toBeNull();
+    expect(judgeStep(gettimer, itimer(1n, I), c, ctx)).toBeNull();
+    expect(judgeStep(gettimer, itimer(20n * US, I), c, ctx)).toBeNull();
+    expect(judgeStep(gettimer, itimer(20n * US + 1n, I), c, ctx)).toBe('remaining time outside the corners');
+    expect(judgeStep(gettimer, itimer(I - 10n * US - 1n, I), c, ctx)).toBe('remaining time outside the corners');
+    expect(judgeStep(gettimer, itimer(0n, I), c, ctx)).toBe('remaining time outside the corners');
+    // Brackets together as wide as the interval: any value in (0, interval].
+    expect(judgeStep(gettimer, itimer(I / 2n, I), c, { spread: I })).toBeNull();
+    expect(judgeStep(gettimer, itimer(I + 1n, I), c, { spread: I })).toBe('remaining time outside the corners');
+  });
+
+  it('counts lie between the corners; off by one is caught', () => {
+    const sigwait: Step = { task: 't0', call: 'sigwait' };
+    const sig = (overrun: number): Observation => ({ ret: 34, handle: 'k0', overrun });
+    const c: Corners = { eb: sig(3), la: sig(3), ea: sig(4), lb: sig(3) };
+    expect(judgeStep(sigwait, sig(3), c)).toBeNull();
+    expect(judgeStep(sigwait, sig(4), c)).toBeNull();
+    expect(judgeStep(sigwait, sig(5), c)).toBe('overrun outside the corners');
+    expect(judgeStep(sigwait, sig(2), c)).toBe('overrun outside the corners');
+    // The signal came inside the bracket: counts go down to the boundary (0), not below, not above.
+    const straddle: Corners = { eb: { err: 'EAGAIN' }, la: sig(0), ea: sig(0), lb: { err: 'EAGAIN' } };
+    expect(judgeStep(sigwait, sig(0), straddle)).toBeNull();
+    expect(judgeStep(sigwait, sig(1), straddle)).toBe('overrun outside the corners');
+
+    const read: Step = { task: 't0', call: 'read', fd: 'f0' };
+    const ticks = (n: number): Observation => ({ ret: 8, value: String(n) });
+    const t: Corners = { eb: ticks(5), la: ticks(5), ea: ticks(5), lb: ticks(5) };
+    expect(judgeStep(read, ticks(5), t)).toBeNull();
+    expect(judgeStep(read, ticks(6), t)).toBe('expirations outside the corners');
+    expect(judgeStep(read, ticks(4), t)).toBe('expirations outside the corners');
+
+    const getoverrun: Step = { task: 't0', call: 'timer_getoverrun', timer: 'k0' };
+    expect(judgeStep(getoverrun, { ret: 2 }, { eb: { ret: 1 }, la: { ret: 1 }, ea: { ret: 1 }, lb: { ret: 1 } })).toBe('overrun outside the corners');
+  });
+
+  it('a call the kernel blocked in must block in some corner', () => {
+    const sleep: Step = { task: 't0', call: 'nanosleep', value: { sec: '0', nsec: 1000 } };
+    expect(judgeStep(sleep, { pending: true }, { eb: { ret: 0 }, la: { ret: 0 }, ea: { ret: 0 }, lb: { pending: true } })).toBeNull();
+    expect(judgeStep(sleep, { pending: true }, { eb: { ret: 0 }, la: { ret: 0 }, ea: { ret: 0 }, lb: { ret: 0 } }))
+      .toBe('the kernel blocked in a call that returns at once in every corner');
+  });
+});
+
+describe('CPU-time clocks against the brackets', () => {
+  const P = CLOCKS.CLOCK_PROCESS_CPUTIME_ID;
+  const T = CLOCKS.CLOCK_THREAD_CPUTIME_ID;
+  it('a reading is >= 0, never below the last, and grows by at most the wall time between the brackets', () => {
+    const cpu = new CpuClocks();
+    expect(cpu.judge(T, 't0', 't0', -1n, 0n, 10n)).toBe('a CPU clock read negative');
+    expect(cpu.judge(T, 't0', 't0', 500n, 1000n, 1100n)).toBeNull();
+    // Next reading bracketed by [2000, 2100]: at most 2100 - 1000 more.
+    expect(cpu.judge(T, 't0', 't0', 1600n, 2000n, 2100n)).toBeNull();
+    expect(cpu.judge(T, 't0', 't0', 1599n, 3000n, 3100n)).toMatch(/went back by 1 ns/);
+    const c2 = new CpuClocks();
+    c2.judge(T, 't0', 't0', 500n, 1000n, 1100n);
+    expect(c2.judge(T, 't0', 't0', 1601n, 2000n, 2100n)).toMatch(/grew by 1101 ns, more than 1100 ns/);
+  });
+  it('the process clock may grow by the wall time times the most threads the process had meanwhile', () => {
+    const cpu = new CpuClocks();
+    cpu.seen(new Map([['t0', 1]]));
+    expect(cpu.judge(P, 't0', 't0', 0n, 0n, 100n)).toBeNull();
+    cpu.seen(new Map([['t0', 3]]));
+    cpu.seen(new Map([['t0', 2]]));
+    expect(cpu.judge(P, 't1', 't0', 3000n, 900n, 1000n)).toBeNull(); // (1000 - 0) * 3
+    cpu.seen(new Map([['t0', 2]]));
+    expect(cpu.judge(P, 't0', 't0', 5201n, 1900n, 2000n)).toMatch(/grew by 2201 ns, more than 2200 ns/); // (2000 - 900) * 2
+  });
+});
+
+describe('a blocking call as a whole', () => {
+  const rec = (over: Partial<CallRecord>): CallRecord => ({
+    task: 't0', call: 'nanosleep', start: 0, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, ...over,
+  });
+  const ok = { ret: 0 };
+
+  it('an expiry inside step 5\'s bracket may be reported in step 5 or 6, not 4 or 7', () => {
+    // Early chain ends it in 6 (not reached at before[5]), late in 5; ea at 5 reaches it, lb at 5 does not.
+    const base = { ends: { early: { step: 6, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map([[5, ok]]), lb: new Map() } };
+    expect(judgeCall(rec({ ...base, ends: { ...base.ends, kernel: { step: 5, out: ok } } }), 6)).toBeNull();
+    expect(judgeCall(rec({ ...base, ends: { ...base.ends, kernel: { step: 6, out: ok } } }), 6)).toBeNull();
+    expect(judgeCall(rec({ ...base, ends: { ...base.ends, kernel: { step: 4, out: ok } } }), 6)).toMatch(/in step 4, the models not before step 5/);
+    expect(judgeCall(rec({ ...base, ends: { ...base.ends, kernel: { step: 7, out: ok } } }), 7)).toMatch(/in step 7, the models by step 6/);
+    // Not ended by the kernel: fine in step 5, a disagreement once step 6 is over.
+    expect(judgeCall(rec(base), 5)).toBeNull();
+    expect(judgeCall(rec(base), 6)).toMatch(/the models ended .* by step 6, the kernel not by step 6/);
+  });
+
+  it('when lb already reaches the expiry, the kernel may not report it a step after the late chain', () => {
+    const r = rec({ ends: { early: { step: 5, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map(), lb: new Map([[5, ok]]) } });
+    expect(judgeCall(r, 5)).toMatch(/by step 5, the kernel not by step 5/);
+  });
+
+  it('the kernel may not end a call the early chain cannot have ended yet', () => {
+    const r = rec({ ends: { kernel: { step: 3, out: ok } } });
+    expect(judgeCall(r, 3)).toMatch(/in step 3, the models not before step 4/);
+    r.probed.ea.set(3, ok);
+    expect(judgeCall(r, 3)).toBeNull();
+  });
+
+  it('an outcome must be one a chain or probe gives, with the time left within theirs', () => {
+    const intr = (time: bigint) => ({ err: 'EINTR' as const, time: String(time) });
+    const r = (k: ReturnType<typeof intr> | typeof ok) => rec({
+      ends: { kernel: { step: 4, out: k }, early: { step: 4, out: intr(150n) }, late: { step: 4, out: intr(250n) } },
+      probed: { ea: new Map([[4, intr(100n)]]), lb: new Map([[4, intr(300n)]]) },
+    });
+    expect(judgeCall(r(intr(100n)), 4)).toBeNull();
+    expect(judgeCall(r(intr(300n)), 4)).toBeNull();
+    expect(judgeCall(r(intr(99n)), 4)).toMatch(/ended differently/);
+    expect(judgeCall(r(intr(301n)), 4)).toMatch(/ended differently/);
+    expect(judgeCall(r(ok), 4)).toMatch(/ended differently/);
+  });
+});
+
+// ---- Whole runs, with made-up kernel observations --------------------------------------------------------
+
+const ENV = { caps: CAP_NAMES, uid: 0, rtc: true, maxTimeNamespaces: 1000, tickNs: 4_000_000n };
+const T0 = 1_000_000_000_000n;
+function clocks(t: bigint): HostClocks {
+  return {
+    realtime: 1_700_000_000_000_000_000n + t, monotonic: t, monotonicRaw: t, boottime: t, tai: 1_700_000_037_000_000_000n + t,
+    realtimeCoarse: 1_700_000_000_000_000_000n + t, monotonicCoarse: t, cputime: 0n, idle: 0n, bootRealtime: 1_700_000_000_000_000_000n,
+  };
+}
+/** A kernel run: step i bracketed by [T0 + i ms, + 30 µs], an `advance` by its length. */
+function kernelRun(program: Program, obs: Observation[]): KernelRun {
+  let t = T0;
+  const steps = program.steps.map((s, i) => {
+    const before = t;
+    const after = before + ('host' in s && s.host === 'advance' ? BigInt(s.ns) : 30n * US);
+    t = after + 1n * MS;
+    return { obs: obs[i], before: clocks(before), after: clocks(after) };
+  });
+  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, steps };
+}
+const prog = (steps: Step[]): Program => ({ format: 1, kernel: 'current', env: { seed: 'judging' }, steps });
+
+describe('readers woken together (seed 11): any one of them takes the expiration', () => {
+  const readers = (last: Step): Program => prog([
+    { task: 't0', call: 'thread', child: 't1' },
+    { task: 't1', call: 'timerfd_create', clock: 'CLOCK_BOOTTIME_ALARM', nonblock: false, fd: 'f0' },
+    { task: 't1', call: 'read', fd: 'f0' },
+    { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: true, value: { sec: '0', nsec: 8_000_000 }, interval: { sec: '0', nsec: 0 } },
+    { task: 't0', call: 'read', fd: 'f0' },
+    { host: 'advance', ns: '20000000' },
+    last,
+  ]);
+  const thread: Step = { task: 't0', call: 'thread', child: 't2' };
+  const head: Observation[] = [{ ret: 0, handle: 't1' }, { ret: 0, handle: 'f0' }, { pending: true }, { ret: 0, itimer: { value: '0', interval: '0' } }, { pending: true }];
+  const took = (...tasks: string[]): Observation => ({ ret: 0, completions: tasks.map((task) => ({ task, call: 'read' as const, ret: 8, value: '1' })) });
+
+  it('the second reader (what Linux did) and the first are both accepted', () => {
+    const p = readers(thread);
+    expect(compareRun(p, kernelRun(p, [...head, took('t0'), { ret: 0, handle: 't2' }]), createModel).disagreement).toBeUndefined();
+    const p1 = readers({ task: 't1', call: 'thread', child: 't2' });
+    expect(compareRun(p1, kernelRun(p1, [...head, took('t1'), { ret: 0, handle: 't2' }]), createModel).disagreement).toBeUndefined();
+  });
+
+  it('both readers taking it is rejected', () => {
+    const p = readers(thread);
+    const d = compareRun(p, kernelRun(p, [...head, took('t0', 't1'), { ret: 0, handle: 't2' }]), createModel).disagreement;
+    expect(d?.index).toBe(5);
+    expect(d?.reason).toMatch(/the kernel ended the read of t1 \(step 2\) in step 5, the models not before step 6/);
+  });
+
+  it('neither taking it is rejected once the window closes', () => {
+    const p = readers({ task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: false });
+    const run = kernelRun(p, [...head, { ret: 0 }, { blocked: true }]);
+    const d = compareRun(p, run, createModel).disagreement;
+    expect(d?.index).toBe(6);
+    expect(d?.reason).toMatch(/the models ended the read of t1 \(step 2\) by step 6, the kernel not by step 6/);
+  });
+});
+
+describe('calls at program end', () => {
+  const sleep = (ms: number): Step => ({ task: 't0', call: 'nanosleep', value: { sec: '0', nsec: ms * 1_000_000 } });
+  const gettime: Step = { task: 't1', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: false };
+
+  it('a sleep the models end but the kernel never does is a disagreement', () => {
+    const p = prog([{ task: 't0', call: 'thread', child: 't1' }, sleep(5), { host: 'advance', ns: '20000000' }, gettime]);
+    const at = (t: bigint) => ({ ret: 0, time: String(t) });
+    const run = kernelRun(p, [{ ret: 0, handle: 't1' }, { pending: true }, { ret: 0 }, at(0n)]);
+    run.steps[3].obs = at(run.steps[3].before.monotonic);
+    const d = compareRun(p, run, createModel).disagreement;
+    expect(d?.index).toBe(3);
+    expect(d?.reason).toMatch(/the models ended the nanosleep of t0 \(step 1\) by step 3, the kernel not by step 3/);
+    // Reported where the models allow it, it agrees.
+    run.steps[2].obs = { ret: 0, completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] };
+    expect(compareRun(p, run, createModel).disagreement).toBeUndefined();
+  });
+
+  it('a sleep the kernel ends although no model can is a disagreement, also in the last step', () => {
+    const p = prog([sleep(500), { host: 'advance', ns: '1000000' }]);
+    const run = kernelRun(p, [{ pending: true }, { ret: 0, completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] }]);
+    const d = compareRun(p, run, createModel).disagreement;
+    expect(d?.index).toBe(1);
+    expect(d?.reason).toMatch(/the kernel ended the nanosleep of t0 \(step 0\) in step 1, the models not before step 2/);
+  });
+});
