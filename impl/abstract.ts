@@ -4,6 +4,7 @@ import type { AbstractFd, AbstractProcess, AbstractState, AbstractTask, Abstract
 import { BASE_CPU } from './hrtimer.ts';
 import { posixTimerAbstract } from './posix_timers.ts';
 import { timerfdAbstract } from './timerfd.ts';
+import { isNamedFd } from './files.ts';
 import { capNames } from './cred.ts';
 import { handleNumber, type Kernel, type Task } from './sched.ts';
 import { timespecToNs } from './time_namespace.ts';
@@ -53,6 +54,7 @@ export function buildAbstract(k: Kernel): AbstractState {
     if (live === undefined) continue;
     const fds: Array<[string, AbstractFd]> = [];
     for (const [h, e] of live.files!.fds) {
+      if (!isNamedFd(h)) continue; // out of the program's reach, as in the model
       const f = e.file.f;
       if (f.kind === 'nsfs') fds.push([h, { kind: 'nsfs', ns: f.time !== null ? f.time.inum : f.user!.inum }]);
       else if (f.kind === 'pidfd') fds.push([h, { kind: 'pidfd', target: f.target }]);

@@ -26,6 +26,16 @@ export function fput(k: Kernel, file: File): void {
   putCred(k, file.cred);
 }
 
+/** Keys of fds the program did not name (an ioctl without `result`): no handle can take one, since
+ *  handles are f<N>, so such an fd holds its file as any fd does but cannot displace a named one. */
+const UNNAMED = '#';
+export const isNamedFd = (key: string): boolean => !key.startsWith(UNNAMED);
+
+/** fd_install() of an fd no handle names: it lives, is inherited and closed on exec like any other. */
+export function fdInstallUnnamed(k: Kernel, files: FilesStruct, file: File, cloexec: boolean): void {
+  fdInstall(k, files, `${UNNAMED}${k.unnamedFds++}`, file, cloexec);
+}
+
 /** fd_install(): bind handle to file. A handle already bound is rebound (its old file is released). */
 export function fdInstall(k: Kernel, files: FilesStruct, fd: FdHandle, file: File, cloexec: boolean): void {
   file.count++;

@@ -9,7 +9,7 @@ import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime
 import { capMask, type Cred } from './cred.ts';
 import { sysExecve } from './exec.ts';
 import { doExit, doGroupExit, sysWait } from './exit.ts';
-import { allocFile, closeFd, fdInstall } from './files.ts';
+import { allocFile, closeFd, fdInstall, fdInstallUnnamed } from './files.ts';
 import { copyProcess, THREAD_FLAGS } from './fork.ts';
 import { sysFutexWait } from './futex.ts';
 import { hrtimerCpuBase } from './hrtimer.ts';
@@ -55,7 +55,7 @@ function bootKernel(env: Environment): Kernel {
   const host = zeroHost();
   const k: Kernel = {
     env, ida: new Ida(), initUserNs: userNs, initTimeNs: timeNs, timeNamespaces: new Map(), userNamespaces: new Map(),
-    pidHash: new Map(), tasks: new Map(), lastPid: new Map(), nextPid: 1, host, vdsoData: createHostPage(env.tickNs),
+    pidHash: new Map(), tasks: new Map(), lastPid: new Map(), nextPid: 1, unnamedFds: 0, host, vdsoData: createHostPage(env.tickNs),
     hrtimers: hrtimerCpuBase(), started: false, completions: [], posixTimers: new Map(), timerfds: new Map(), cancelList: new Set(),
   };
   const caps = capMask(env.caps);
@@ -171,7 +171,11 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const r = nsIoctl(me, e.file, s.request);
       if (typeof r === 'string') return { err: r };
       if ('file' in r) {
-        fdInstall(k, me.files!, s.result ?? `f${k.nextPid}`, r.file, true);
+        if (s.result === undefined) {
+          fdInstallUnnamed(k, me.files!, r.file, true);
+          return { ret: 0 };
+        }
+        fdInstall(k, me.files!, s.result, r.file, true);
         return { ret: 0, handle: s.result };
       }
       if ('uid' in r) return { ret: 0, uid: r.uid };

@@ -113,6 +113,8 @@ export interface Kernel {
   /** Handle -> the last pid its task had, for paths naming a dead or vanished task. */
   lastPid: Map<TaskHandle, number>;
   nextPid: number;
+  /** How many unnamed fds have been installed, for their keys (files.ts fdInstallUnnamed). */
+  unnamedFds: number;
   /** The host clocks at the current step. */
   host: HostClocks;
   /** The host vDSO data page, written by the timekeeper. */

@@ -2,7 +2,7 @@
 // fast-check and returned as a counterexample. What ran is counted while the campaign generates; the
 // shrinking runs that follow a failure are not counted, since they replay variants of one program.
 import fc from 'fast-check';
-import type { BackendFactory, Program } from '../vocab/index.ts';
+import type { AbstractState, BackendFactory, Observation, Program, Step } from '../vocab/index.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { runDifferential } from '../harness/run.ts';
@@ -26,6 +26,9 @@ export interface CampaignOptions {
   /** Compare abstract states after every step (default) or only observations. */
   compareState?: boolean;
   onProgress?: (runs: number, steps: number) => void;
+  /** See each generated program, and each of its steps with the state after it (shrinking runs excluded). */
+  onProgram?: (p: Program) => void;
+  onStep?: (step: Step, obs: Observation, state: AbstractState) => void;
 }
 
 export interface CampaignResult {
@@ -46,12 +49,14 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
       observe: failing ? undefined : (e, state) => {
         countStep(stats, e.step, e.obs);
         if (state) countState(stats, state);
+        if (state) o.onStep?.(e.step, e.obs, state);
       },
     }).divergence;
   const property = fc.property(programs({ maxSteps: o.maxSteps }), (p) => {
     if (!failing) {
       runs++;
       stats.programs++;
+      o.onProgram?.(p);
       if (runs % 100 === 0) o.onProgress?.(runs, stats.steps);
     }
     const d = check(p);

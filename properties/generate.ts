@@ -11,11 +11,14 @@ import { Stepper } from '../harness/run.ts';
 import { gone, newSketch, rngOf, someTask, type GenOptions, type Maker, type Rng, type Sketch } from './sketch.ts';
 import { MAKERS } from './steps-namespaces.ts';
 import { TIMER_MAKERS } from './steps-timers.ts';
+import { nextPlanned, SEQUENCE_MAKERS, TIMER_SEQUENCE_MAKERS } from './steps-sequences.ts';
 
 export type { GenOptions } from './sketch.ts';
 
-function env(r: Rng): ProgramEnv {
+function env(r: Rng, o: GenOptions): ProgramEnv {
   const e: ProgramEnv = { seed: `s${r.int(0, 0x7fffffff).toString(36)}` };
+  // Kernel campaigns choose where programs start themselves (--unprivileged).
+  if (!o.kernelSafe && r.chance(0.05)) e.start = 'user-namespace';
   if (r.chance(0.12)) e.caps = CAP_NAMES.filter(() => r.chance(0.6));
   if (r.chance(0.1)) e.rtc = false;
   if (r.chance(0.08)) e.maxTimeNamespaces = r.int(0, 3);
@@ -25,10 +28,16 @@ function env(r: Rng): ProgramEnv {
 
 const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0);
 /** Kernel programs without kernelTimers leave out timers, sleeps, signals and clock sets. */
-const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS];
+const NO_TIMER_MAKERS = [...MAKERS, ...SEQUENCE_MAKERS];
+const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS, ...SEQUENCE_MAKERS, ...TIMER_SEQUENCE_MAKERS];
 
 function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
-  const makers = o.kernelSafe && !o.kernelTimers ? MAKERS : ALL_MAKERS;
+  // A sequence under way goes on, mostly at once, sometimes with other steps between.
+  if (s.plan.length > 0 && r.chance(0.8)) {
+    const planned = nextPlanned(r, s);
+    if (planned) return planned;
+  }
+  const makers = o.kernelSafe && !o.kernelTimers ? NO_TIMER_MAKERS : ALL_MAKERS;
   let x = r.int(0, weight(makers) - 1);
   for (const [w, make] of makers) {
     if (x < w) return make(r, s, someTask(r, s), o);
@@ -63,7 +72,7 @@ function learn(s: Sketch, step: Step, obs: Observation): void {
  */
 export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const r = rngOf(mrng);
-  const e = env(r);
+  const e = env(r, o);
   const model = new Stepper(e, createModel);
   const real = typeof o.kernelTimers === 'object' ? o.kernelTimers.now : undefined;
   const s = newSketch(() => model.side.abstract(), () => real?.() ?? model.clocks());

@@ -58,13 +58,15 @@ export interface Sketch {
   now: () => HostClocks;
   /** Timers for a real machine (GenOptions.kernelTimers): short times, no CPU-time sleeps. */
   kernelTimers?: boolean;
+  /** The rest of a sequence under way (steps-sequences.ts), each step made when its turn comes. */
+  plan: ((r: Rng, s: Sketch) => Step | undefined)[];
 }
 
 export function newSketch(peek: () => AbstractState, now: () => HostClocks): Sketch {
   return {
     tasks: ['t0'], group: new Map([['t0', 0]]), fdsOf: new Map([[0, new Set()]]), kind: new Map(),
     exited: new Set(), blockedBy: new Map(), nextTask: 1, nextFd: 0, nextGroup: 1,
-    timersOf: new Map([[0, new Set()]]), nextTimer: 0, sleeping: new Set(), peek, now,
+    timersOf: new Map([[0, new Set()]]), nextTimer: 0, sleeping: new Set(), peek, now, plan: [],
   };
 }
 

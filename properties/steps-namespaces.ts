@@ -3,8 +3,9 @@ import { CAP_NAMES, INT_MAX, KTIME_SEC_MAX, NS_IOCTLS } from '../vocab/index.ts'
 import type { CapName, CloneFlagName, NsIoctl, ProcFile, Step, TaskStep } from '../vocab/index.ts';
 import {
   ALL_CLOCKS, fdsOf, flags, gone, lastStanding, newFd, newTask, siblings, someClock, someFd, someTask,
-  type FdKind, type Maker, type Rng, type Sketch,
+  type FdKind, type GenOptions, type Maker, type Rng, type Sketch,
 } from './sketch.ts';
+import { OFFSET_NSEC_TEXTS, OFFSET_NSEC_TEXTS_SIMULATED, OFFSET_SEC_TEXTS } from './boundaries.ts';
 
 const HALF_RANGE = 4_611_686_018n; // KTIME_SEC_MAX / 2: the largest whole second a namespace clock may show
 
@@ -17,23 +18,27 @@ function offsetSeconds(r: Rng): string {
     case 4: return String(HALF_RANGE - BigInt(r.int(0, 100) * 86_400)); // near the upper edge
     case 5: return String(KTIME_SEC_MAX + BigInt(r.int(-1, 1)));
     case 6: return String(-KTIME_SEC_MAX - BigInt(r.int(-1, 1)));
+    case 7: return r.pick(Object.values(OFFSET_SEC_TEXTS)); // the range check's edges, and what the parser wraps
     default: return String(r.int(-100_000, 100_000));
   }
 }
 
-function offsetRecord(r: Rng): string {
+function offsetRecord(r: Rng, o: GenOptions): string {
   const clock = r.chance(0.94) ? r.pick(['monotonic', 'boottime', '1', '7', 'monotonic', 'boottime'])
     : r.pick(['realtime', '0', '4', 'MONOTONIC', 'Boottime', 'monotonic_raw']);
-  const nsec = r.chance(0.9) ? r.pick(['0', '0', '500000000', '999999999', '1'])
-    : r.pick(['1000000000', '-1', '']);
+  // Past 64 bits the parser wraps; a tv_nsec wrapped far below zero is left to the simulated sides, where
+  // the kernel would spend seconds normalising it.
+  const wrapped = [...Object.values(OFFSET_NSEC_TEXTS), ...(o.kernelSafe ? [] : Object.values(OFFSET_NSEC_TEXTS_SIMULATED))];
+  const nsec = r.chance(0.85) ? r.pick(['0', '0', '500000000', '999999999', '1'])
+    : r.chance(0.6) ? r.pick(wrapped) : r.pick(['1000000000', '-1', '']);
   const rec = `${clock} ${offsetSeconds(r)} ${nsec}`.trimEnd();
   return r.chance(0.03) ? clock : rec; // a missing field
 }
 
-function offsetText(r: Rng): string {
+function offsetText(r: Rng, o: GenOptions): string {
   if (r.chance(0.03)) return r.pick(['', '\n', 'monotonic 1 0\n\n']);
   const n = r.chance(0.65) ? 1 : r.chance(0.85) ? 2 : 3;
-  const recs = Array.from({ length: n }, () => offsetRecord(r));
+  const recs = Array.from({ length: n }, () => offsetRecord(r, o));
   return recs.join('\n') + (r.chance(0.5) ? '\n' : '');
 }
 
@@ -58,11 +63,11 @@ function openStep(r: Rng, s: Sketch, task: string, file: ProcFile, mode?: 'r' | 
 export const MAKERS: [number, Maker][] = [
   [10, (r, _s, task) => ({ task, call: 'unshare', flags: flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.8], ['CLONE_NEWUSER', 0.3], ['CLONE_THREAD', 0.04], ['CLONE_VM', 0.04], ['CLONE_VFORK', 0.03]]) })],
   [12, (r, s, task) => openStep(r, s, task, r.pick(['timens_offsets', 'timens_offsets', 'timens_offsets', 'ns/time', 'ns/time_for_children', 'ns/time_for_children', 'ns/user'] as const))],
-  [11, (r, s, task) => {
+  [11, (r, s, task, o) => {
     // A write wants an fd open for writing; a process holding none opens one first.
     const held = [...fdsOf(s, task)].filter((f) => s.kind.get(f) === 'offsets-w');
     if (held.length === 0 && r.chance(0.8)) return openStep(r, s, task, 'timens_offsets', 'w');
-    return { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r) };
+    return { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r, o) };
   }],
   [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['offsets', 'offsets-w']) })],
   [6, (_r, s, task) => ({ task, call: 'fork', child: newTask(s, task, 'process') })],

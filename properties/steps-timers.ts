@@ -1,8 +1,9 @@
 // Steps of timers and sleeps, each kind with its weight: absolute targets aimed at the arming task's
 // namespace present, relative ones across the scales that matter, signals mostly at blocked tasks.
-import { CLOCKS, KTIME_SEC_MAX, NSEC_PER_SEC } from '../vocab/index.ts';
+import { CLOCKS, KTIME_MAX, KTIME_SEC_MAX, NSEC_PER_SEC } from '../vocab/index.ts';
 import type { ClockRef, Timespec } from '../vocab/index.ts';
 import { ALL_CLOCKS, fdsOf, gone, newFd, siblings, someClock, someFd, someTask, type Maker, type Rng, type Sketch } from './sketch.ts';
+import { S64_MAX } from './boundaries.ts';
 
 // ---- Times for timers and sleeps -------------------------------------------------------------------
 const MS = 1_000_000n;
@@ -12,13 +13,13 @@ const DELTAS = [1_000n, MS, 20n * MS, 1_000n * MS, 3_600_000n * MS];
 const KERNEL_DELTAS = [3n * MS, 5n * MS, 8n * MS, 3_600_000n * MS];
 const deltas = (s: Sketch) => (s.kernelTimers ? KERNEL_DELTAS : DELTAS);
 
-function ts(ns: bigint): Timespec {
+export function ts(ns: bigint): Timespec {
   const sec = ns >= 0n ? ns / NSEC_PER_SEC : -((-ns + NSEC_PER_SEC - 1n) / NSEC_PER_SEC);
   return { sec: String(sec), nsec: Number(ns - sec * NSEC_PER_SEC) };
 }
 
 /** The task's present on a clock as its namespace shows it, and that namespace's offset for the clock. */
-function nsNow(s: Sketch, task: string, clock: ClockRef): { now: bigint; offset: bigint } {
+export function nsNow(s: Sketch, task: string, clock: ClockRef): { now: bigint; offset: bigint } {
   const h = s.now();
   const st = s.peek();
   const t = st.tasks[task];
@@ -32,30 +33,49 @@ function nsNow(s: Sketch, task: string, clock: ClockRef): { now: bigint; offset:
   }
 }
 
+/** Past every deadline a program can reach: KTIME_MAX itself, its whole seconds, and a tv_sec of 2^63-1
+ *  (timespec64_to_ktime saturates it). */
+const FAR: Timespec[] = [ts(KTIME_MAX), { sec: String(KTIME_SEC_MAX), nsec: 999_999_999 }, { sec: String(S64_MAX), nsec: 0 }];
+
+/**
+ * An absolute target earlier than the namespace's offset, which timens_ktime_to_host clamps to host 0
+ * (already expired): 1 ns, the offset less 1 ns or less a delta, half the offset. Where the offset is not
+ * positive no valid time is earlier: zero, which is past in a namespace with a negative offset.
+ */
+export function beforeOffset(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
+  const { offset } = nsNow(s, task, clock);
+  if (offset <= 1n) return ts(r.chance(0.8) ? 0n : 1n);
+  const candidates = [1n, offset - 1n, offset / 2n, offset - r.pick(deltas(s))].filter((v) => v > 0n);
+  return ts(r.pick(candidates));
+}
+
 /**
  * An absolute target: mostly just ahead of the task's namespace present, also just behind it, at the
- * namespace's offset itself (host time 0 after conversion) and one nanosecond either side, far beyond
- * anything (saturation), and now and then an invalid timespec.
+ * namespace's offset itself (host time 0 after conversion) and one nanosecond either side, before the
+ * offset, far beyond anything (saturation), and now and then an invalid timespec.
  */
-function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
+export function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
   if (r.chance(0.04)) return r.pick([{ sec: '-1', nsec: 0 }, { sec: '1', nsec: 1_000_000_000 }]);
   const { now, offset } = nsNow(s, task, clock);
-  switch (r.int(0, 9)) {
+  switch (r.int(0, 11)) {
     case 0: return ts(offset);
     case 1: return ts(offset - 1n);
     case 2: return ts(offset + 1n);
     case 3: return ts(now - r.pick(deltas(s)));
-    case 4: return { sec: String(KTIME_SEC_MAX), nsec: 999_999_999 };
+    case 4: return r.pick(FAR);
+    case 5: return beforeOffset(r, s, task, clock);
     default: return ts(now + r.pick(deltas(s)));
   }
 }
 
 function relTarget(r: Rng, s?: Sketch): Timespec {
   if (r.chance(0.04)) return r.pick([{ sec: '-1', nsec: 0 }, { sec: '0', nsec: 1_000_000_000 }]);
-  return r.chance(0.08) ? ts(0n) : ts(r.pick(s ? deltas(s) : DELTAS));
+  if (r.chance(0.06)) return r.pick(FAR);
+  return r.chance(0.08) ? ts(r.pick([0n, 1n])) : ts(r.pick(s ? deltas(s) : DELTAS));
 }
 
 function interval(r: Rng, s?: Sketch): Timespec {
+  if (r.chance(0.06)) return r.pick([ts(1n), ...FAR]);
   return r.chance(0.6) ? ts(0n) : ts(r.pick(s?.kernelTimers ? [5n * MS, 8n * MS] : [MS, 20n * MS, 1_000n * MS]));
 }
 
@@ -74,7 +94,10 @@ function someTimer(r: Rng, s: Sketch, task: string): string {
 function setting(r: Rng, s: Sketch, task: string, clock: ClockRef): { abs: boolean; value: Timespec; interval: Timespec } {
   const abs = r.chance(0.5);
   const value = r.chance(0.08) ? ts(0n) : abs ? absTarget(r, s, task, clock) : relTarget(r, s);
-  return { abs, value, interval: interval(r, s) };
+  const iv = interval(r, s);
+  // On a real machine a 1 ns period would tick uncountably often: it goes with a first expiry never reached.
+  if (s.kernelTimers && iv.sec === '0' && iv.nsec === 1) return { abs, value: r.pick(FAR), interval: iv };
+  return { abs, value, interval: iv };
 }
 
 /** The clock a timer or timerfd was made on, from the step that made it (any clock if unknown). */

@@ -7,6 +7,8 @@ import { createModel } from '../model/index.ts';
 import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
 import type { CampaignResult } from '../properties/campaign.ts';
 import { ERRNOS, HOST_EVENTS, TASK_CALLS } from '../vocab/index.ts';
+import { FeatureCounter, OPTIONAL_LISTS_COMPLETE, generationCoverage, requiredFeatures } from '../properties/coverage.ts';
+import { DEFAULT_KERNEL_CAMPAIGN } from '../properties/kernel-campaign.ts';
 
 /** Every errno name the model's source can return: `err: 'EX'`, `return 'EX'`, `? 'EX'`. */
 function modelErrnos(): string[] {
@@ -27,8 +29,13 @@ const DEEP_STATES = [
 
 describe('the default campaign', () => {
   let r: CampaignResult;
+  const features = new FeatureCounter();
   beforeAll(() => {
-    r = runCampaign({ ...DEFAULT_CAMPAIGN, left: createModel, right: createImpl });
+    r = runCampaign({
+      ...DEFAULT_CAMPAIGN, left: createModel, right: createImpl,
+      onProgram: (p) => features.program(p), onStep: (step, obs, state) => features.step(step, obs, state),
+    });
+    console.log(`generation features over ${r.runs} programs:\n${requiredFeatures(false).map((f) => `${String(features.counts[f] ?? 0).padStart(6)}  ${f}`).join('\n')}`);
   });
 
   it('passes', () => expect(r.ok).toBe(true));
@@ -63,4 +70,34 @@ describe('the default campaign', () => {
   it.each(DEEP_STATES)('reaches the state: %s', (feature) => {
     expect(r.stats.states[feature] ?? 0).toBeGreaterThan(0);
   });
+
+  // Inputs where bugs hid from every other test: each is generated (and ran) at least once. The list of
+  // optional fields comes from vocab/program.ts's types (OPTIONAL_LISTS_COMPLETE fails to compile otherwise).
+  it.each(requiredFeatures(false))('generation reaches: %s', (feature) => {
+    expect(OPTIONAL_LISTS_COMPLETE).toBe(true);
+    expect(features.counts[feature] ?? 0).toBeGreaterThan(0);
+  });
 });
+
+describe('kernel-safe generation', () => {
+  // Counted on the model over longer programs than the kernel property runs (sequences need room); the
+  // same generation the kernel campaigns use, with the simulated host's clocks standing in for the machine's.
+  const runs = 1000;
+  const maxSteps = 30;
+  let counts: Record<string, number>;
+  beforeAll(() => {
+    const c = generationCoverage({ seed: DEFAULT_KERNEL_CAMPAIGN.seed, runs, maxSteps, kernelSafe: true, kernelTimers: true });
+    counts = c.counts;
+    console.log(`kernel-safe generation features over ${c.programs} programs of up to ${maxSteps} steps:\n${requiredFeatures(true).map((f) => `${String(counts[f] ?? 0).padStart(6)}  ${f}`).join('\n')}`);
+  });
+
+  it.each(requiredFeatures(true))('reaches: %s', (feature) => {
+    expect(counts[feature] ?? 0).toBeGreaterThan(0);
+  });
+
+  it('never suspends the machine or sets its clock, nor writes nsec texts the kernel normalises for seconds', () => {
+    expect(counts['host:advance']).toBeGreaterThan(0);
+    expect(Object.keys(counts).filter((f) => f === 'host:suspend' || f === 'host:settime' || f.includes('2^63 (wraps to -2^63, accepted)'))).toEqual([]);
+  });
+});
+
