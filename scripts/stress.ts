@@ -1,7 +1,8 @@
 // `npm run test:stress [-- --runs N]`: runs the test suite (`npm test`) N times in a row (default 5) while
 // one busy loop per CPU keeps every core loaded, so that a test depending on scheduling within
 // milliseconds shows itself. Prints each run's counts, duration and failed tests, then
-// "stress: P/N runs passed"; exits 1 if any run failed.
+// "stress: P/N runs passed"; exits 1 if any run failed. A run that has not ended after --run-limit seconds
+// (default 3600: a hang, not a slow run) is killed and counted as failed.
 //
 // The busy loops are child processes that also watch their parent: if this process dies without a chance
 // to kill them (SIGKILL), they see their parent change and exit, so none is ever left spinning.
@@ -11,9 +12,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, createWriteStream } from
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function parseArgs(argv: string[]): { runs: number; loops: number } {
+function parseArgs(argv: string[]): { runs: number; loops: number; limitS: number } {
   let runs = 5;
   let loops = availableParallelism();
+  let limitS = 3600;
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = Number(argv[++i]);
@@ -22,14 +24,15 @@ function parseArgs(argv: string[]): { runs: number; loops: number } {
     };
     if (argv[i] === '--runs') runs = value();
     else if (argv[i] === '--loops') loops = value();
+    else if (argv[i] === '--run-limit') limitS = value();
     else usage(`unknown argument ${argv[i]}`);
   }
   if (runs < 1) usage('--runs must be at least 1');
-  return { runs, loops };
+  return { runs, loops, limitS };
 }
 
 function usage(why: string): never {
-  console.error(`stress: ${why}\nusage: npm run test:stress -- [--runs N] [--loops N (default: one per CPU)]`);
+  console.error(`stress: ${why}\nusage: npm run test:stress -- [--runs N] [--loops N (default: one per CPU)] [--run-limit SECONDS]`);
   process.exit(2);
 }
 
@@ -96,7 +99,7 @@ interface VitestJson {
   testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string }[] }[];
 }
 
-function runSuite(log: string, report: string): Promise<RunResult> {
+function runSuite(log: string, report: string, limitS: number): Promise<RunResult> {
   const start = process.hrtime.bigint();
   rmSync(report, { force: true });
   // `npm test` as the README gives it; the extra reporter only adds a machine-readable copy of the results.
@@ -106,9 +109,19 @@ function runSuite(log: string, report: string): Promise<RunResult> {
     suite = spawn('npm', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     suite.stdout!.pipe(out, { end: false });
     suite.stderr!.pipe(out, { end: false });
+    let hung = false;
+    const limit = setTimeout(() => {
+      hung = true;
+      killSuite();
+    }, limitS * 1000);
     suite.on('close', (code, signal) => {
+      clearTimeout(limit);
       out.end();
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (hung) {
+        resolve({ ok: false, passed: 0, failed: 0, skipped: 0, seconds, failures: [], note: `killed after ${limitS} s without ending; see ${log}` });
+        return;
+      }
       if (!existsSync(report)) {
         resolve({ ok: false, passed: 0, failed: 0, skipped: 0, seconds, failures: [],
           note: `no test results (exit ${code ?? signal}): the typecheck or vitest itself failed; see ${log}` });
@@ -132,13 +145,13 @@ function runSuite(log: string, report: string): Promise<RunResult> {
 }
 
 async function main(): Promise<void> {
-  const { runs, loops: nLoops } = parseArgs(process.argv.slice(2));
+  const { runs, loops: nLoops, limitS } = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'timens-stress-'));
   startLoops(nLoops);
   console.log(`stress: ${runs} runs of npm test, ${nLoops} busy loops; logs in ${dir}`);
   let passed = 0;
   for (let i = 1; i <= runs; i++) {
-    const r = await runSuite(join(dir, `run-${i}.log`), join(dir, `run-${i}.json`));
+    const r = await runSuite(join(dir, `run-${i}.log`), join(dir, `run-${i}.json`), limitS);
     if (r.ok) passed++;
     const counts = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
     console.log(`run ${i}/${runs}: ${r.ok ? 'PASS' : 'FAIL'}  ${counts}  ${r.seconds.toFixed(0)} s${r.note ? `  (${r.note})` : ''}`);
