@@ -13,13 +13,36 @@ function program(steps: Step[]): Program {
   return { format: 1, kernel: 'current', env: { seed: 'safety' }, steps };
 }
 
-/** realtime - monotonic moves only when someone sets the wall clock (NTP slewing is far below 5 ms). */
+/**
+ * realtime - monotonic moves only when someone sets the wall clock (NTP slewing is far below 5 ms). The
+ * executor reads REALTIME, then MONOTONIC, then TAI (REALTIME plus whole leap seconds), so each reading
+ * brackets that difference however long the executor was preempted between the reads:
+ * [realtime - monotonic, tai - leap - monotonic]. The clock was not set if the two brackets meet.
+ */
 function wallClockUnchanged(s: KernelStep): boolean {
-  const before = s.before.realtime - s.before.monotonic;
-  const after = s.after.realtime - s.after.monotonic;
-  const d = after - before;
-  return d < 5_000_000n && d > -5_000_000n;
+  const SEC = 1_000_000_000n;
+  const leap = ((s.before.tai - s.before.realtime) / SEC) * SEC;
+  const bracket = (c: KernelStep['before']) => [c.realtime - c.monotonic, c.tai - leap - c.monotonic];
+  const [b, a] = [bracket(s.before), bracket(s.after)];
+  const lo = b[0] > a[0] ? b[0] : a[0];
+  const hi = b[1] < a[1] ? b[1] : a[1];
+  return lo <= hi + 5_000_000n;
 }
+
+describe('telling a set wall clock from a preempted reader', () => {
+  const SEC = 1_000_000_000n;
+  const clocks = (realtime: bigint, monotonic: bigint, tai: bigint) => ({ realtime, monotonic, tai }) as KernelStep['before'];
+  const step = (before: KernelStep['before'], after: KernelStep['before']): KernelStep => ({ obs: { ret: 0 }, before, after });
+  it('a reader preempted for 50 ms between REALTIME and MONOTONIC: unchanged', () => {
+    const before = clocks(1000n * SEC, 10n * SEC + 50_000_000n, 1037n * SEC + 50_000_001n);
+    expect(wallClockUnchanged(step(before, clocks(1000n * SEC + 60_000_000n, 10n * SEC + 60_000_000n, 1037n * SEC + 60_000_001n)))).toBe(true);
+  });
+  it('a wall clock set an hour ahead, or 10 ms back: changed', () => {
+    const before = clocks(1000n * SEC, 10n * SEC + 1000n, 1037n * SEC + 2000n);
+    expect(wallClockUnchanged(step(before, clocks(4600n * SEC, 10n * SEC + 5000n, 4637n * SEC + 6000n)))).toBe(false);
+    expect(wallClockUnchanged(step(before, clocks(1000n * SEC - 6_000_000n, 10n * SEC + 5000n, 1037n * SEC - 6_000_000n + 6000n)))).toBe(false);
+  });
+});
 
 describe('the guard refuses', () => {
   gate(kernelGate);

@@ -3,13 +3,18 @@
 import { describe, expect, it } from 'vitest';
 import { compareOnKernel, describeDisagreement } from '../../kernel/compare.ts';
 import { runOnKernel, stepLine, HandleTable } from '../../kernel/driver.ts';
+import type { KernelRun } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
 import type { Observation } from '../../vocab/index.ts';
 import { program } from './programs.ts';
 import { gate, kernelGate } from './skip.ts';
 
 const ms = (n: number) => ({ sec: '0', nsec: n * 1_000_000 });
+const HOUR_NS = 3_600_000_000_000n;
+/** Real (monotonic) time from the start of step `from` to the end of step `to`. */
+const span = (run: KernelRun, from: number, to: number) => run.steps[to].after.monotonic - run.steps[from].before.monotonic;
 const zero = { sec: '0', nsec: 0 };
+const hour = { sec: '3600', nsec: 0 };
 
 export const TIMERS_AND_SLEEPS = program([
   { task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'signal', timer: 'k0' },
@@ -19,12 +24,16 @@ export const TIMERS_AND_SLEEPS = program([
   { task: 't0', call: 'sigwait' },
   { task: 't0', call: 'timer_getoverrun', timer: 'k0' },
   { task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: false, fd: 'f0' },
-  { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: ms(2), interval: zero },
+  // An hour ahead: however slowly the next steps run, the read finds nothing to read and blocks.
+  { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: hour, interval: zero },
   { task: 't0', call: 'thread', child: 't1' },
   { task: 't1', call: 'read', fd: 'f0' }, // blocks until the timerfd fires
   { task: 't1', call: 'read_uptime' }, // blocked
-  { host: 'advance', ns: '3000000' }, // the read ends here
-  { task: 't0', call: 'nanosleep', value: { sec: '3600', nsec: 0 } },
+  // Re-armed 1 ms ahead under the blocked reader: the timerfd fires, and the read ends here or in the
+  // advance (3 ms of real waiting, so by its end the timerfd has fired).
+  { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: ms(1), interval: zero },
+  { host: 'advance', ns: '3000000' },
+  { task: 't0', call: 'nanosleep', value: hour },
   { host: 'signal', task: 't0', handler: false }, // restarts the sleep: nothing ends
   { task: 't0', call: 'sysinfo' }, // still blocked
   { host: 'signal', task: 't0', handler: true }, // EINTR with almost an hour left
@@ -48,16 +57,23 @@ describe('timers and blocking calls on the kernel', () => {
     expect(obs[4].overrun).toBeGreaterThanOrEqual(2);
     expect(obs[9]).toEqual({ pending: true });
     expect(obs[10]).toEqual({ blocked: true });
-    const readEnd = [...(obs[10].completions ?? []), ...(obs[11].completions ?? [])];
+    // The old setting: the hour less at most the real time from the arming step's start to this step's end.
+    expect(BigInt(obs[11].itimer!.value)).toBeGreaterThanOrEqual(HOUR_NS - span(r.run, 7, 11));
+    expect(BigInt(obs[11].itimer!.value)).toBeLessThanOrEqual(HOUR_NS);
+    const readEnd = [...(obs[11].completions ?? []), ...(obs[12].completions ?? [])];
     expect(readEnd).toEqual([{ task: 't1', call: 'read', ret: 8, value: '1' }]);
-    expect(obs[12]).toEqual({ pending: true });
-    expect(obs[13]).toEqual({ ret: 0 });
-    expect(obs[14]).toEqual({ blocked: true });
-    expect(obs[15].completions?.[0]).toMatchObject({ task: 't0', call: 'nanosleep', err: 'EINTR' });
-    expect(BigInt(obs[15].completions![0].time!)).toBeGreaterThan(3_599_000_000_000n);
-    expect(obs[16]).toEqual({ err: 'ETIMEDOUT' });
-    expect(obs[18]).toEqual({ err: 'EINVAL' });
-    expect(obs[19]).toEqual({ err: 'EAGAIN' });
+    expect(obs[13]).toEqual({ pending: true });
+    expect(obs[14]).toEqual({ ret: 0 });
+    expect(obs[15]).toEqual({ blocked: true });
+    expect(obs[16].completions).toHaveLength(1);
+    expect(obs[16].completions![0]).toMatchObject({ task: 't0', call: 'nanosleep', err: 'EINTR' });
+    // Left: the hour less at most the real time from the start of the sleep's step to the end of the signal's.
+    const left = BigInt(obs[16].completions![0].time!);
+    expect(left).toBeGreaterThanOrEqual(HOUR_NS - span(r.run, 13, 16));
+    expect(left).toBeLessThanOrEqual(HOUR_NS);
+    expect(obs[17]).toEqual({ err: 'ETIMEDOUT' });
+    expect(obs[19]).toEqual({ err: 'EINVAL' });
+    expect(obs[20]).toEqual({ err: 'EAGAIN' });
   });
 
   it('a timer handle of another process names nothing in this one (EINVAL), though the ids coincide', async () => {
