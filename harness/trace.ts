@@ -43,6 +43,7 @@ export function formatSideBySide(r: DifferentialResult, names: [string, string])
     lines.push(`>${String(d.index).padStart(2)}  ${cut(describeStep(d.step), 54)} ${cut(describeObservation(d.left), 34)} ${describeObservation(d.right)}`);
     lines.push('');
     if (d.kind === 'state') lines.push(`first difference: step ${d.index}: the states differ after it, ${d.stateDiff}`);
+    else if (d.kind === 'check') lines.push(`first difference: step ${d.index}: the check after it failed: ${d.stateDiff}`);
     else if (d.kind === 'crash') lines.push(`first difference: step ${d.index}: a side crashed:\n${JSON.stringify(d.left)}\n${JSON.stringify(d.right)}`);
     else lines.push(`first difference: step ${d.index}: ${names[0]} observed ${JSON.stringify(d.left)}, ${names[1]} observed ${JSON.stringify(d.right)}`);
   }
