@@ -23,7 +23,7 @@ describe('same() is canonical JSON equality', () => {
       expect(same(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
       const c = structuredClone(a);
       expect(same(a, c)).toBe(true);
-    }), { numRuns: 3000 });
+    }), { numRuns: 1000 });
   });
 });
 
@@ -135,11 +135,11 @@ describe('a difference in any part of the abstract state is reported at its step
 describe('the comparison of writings', () => {
   it('compares every state of generated programs as written: both sides write in the same order', () => {
     const counts = { written: 0, built: 0 };
-    for (const p of fc.sample(programs({ maxSteps: 60 }), { seed: 7, numRuns: 150 })) {
+    for (const p of fc.sample(programs({ maxSteps: 60 }), { seed: 7, numRuns: 60 })) {
       expect(runDifferential(p, createModel, createImpl, { counts }).divergence).toBeUndefined();
     }
     expect(counts.built).toBe(0);
-    expect(counts.written).toBeGreaterThan(3000);
+    expect(counts.written).toBeGreaterThan(1000);
   });
 
   it('a state written in another order is the same state: the built states decide', () => {
