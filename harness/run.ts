@@ -3,7 +3,8 @@
 // applied to the host only after the sides have agreed on it.
 import { CAP_NAMES, CLOCKS, isHostEvent, NSEC_PER_SEC } from '../vocab/index.ts';
 import type { AbstractState, Backend, BackendFactory, Environment, HostClocks, Observation, Program, Step } from '../vocab/index.ts';
-import { canonicalJson, firstDifference } from './canonical.ts';
+import { firstDifference } from './canonical.ts';
+import { Checker, Recorder, same } from './compare.ts';
 import { hostAdvance, hostClocks, hostFromSeed, hostSetRealtime, hostSuspend, hostTick } from './host.ts';
 import type { HostState } from './host.ts';
 
@@ -92,16 +93,36 @@ export interface Divergence {
   /** Index of the first step at which the sides differ. */
   index: number;
   step: Step;
-  kind: 'observation' | 'state' | 'crash';
+  kind: 'observation' | 'state' | 'crash' | 'check';
   left: Observation | { crash: string };
   right: Observation | { crash: string };
-  /** For a state divergence: where the abstract states first differ. */
+  /** For a state divergence: where the abstract states first differ. For a check: what it said. */
   stateDiff?: string;
 }
 
 export interface DifferentialResult {
   trace: { index: number; step: Step; left: Observation; right: Observation }[];
   divergence?: Divergence;
+}
+
+/** How the states of a run were compared: written (streamed, the usual way) or built and compared as objects. */
+export interface CompareCounts {
+  written: number;
+  built: number;
+}
+
+export interface DifferentialOptions {
+  /** Compare abstract states after every step (default), or only observations. */
+  compareState?: boolean;
+  /** Sees each agreed step, with the left side's abstract state when states are compared. */
+  observe?: (entry: TraceEntry, state: AbstractState | undefined) => void;
+  /**
+   * A further check after each agreed step (after the state comparison), given both sides: a string
+   * stops the run there as a divergence of kind 'check' with that reason. Absent, it costs nothing.
+   */
+  check?: (entry: TraceEntry, left: Backend, right: Backend) => string | undefined;
+  /** Counts, across runs, how states were compared. */
+  counts?: CompareCounts;
 }
 
 function attempt(side: Backend, step: Step, clocks: ReturnType<typeof hostClocks>): Observation | { crash: string } {
@@ -114,19 +135,26 @@ function attempt(side: Backend, step: Step, clocks: ReturnType<typeof hostClocks
 
 /**
  * Run a program on two sides in lock-step. Stops at the first step whose observations differ, or, with
- * compareState, whose abstract states differ afterwards. `observe` sees each agreed step.
+ * compareState, whose abstract states differ afterwards. Observations are compared as canonical JSON
+ * would compare them (same()). States are compared as the sides write them (writeAbstract), token by
+ * token, without building them; only when the writings differ, or a side cannot write, are the built
+ * states compared, and a difference located.
  */
 export function runDifferential(
   program: Program,
   leftFactory: BackendFactory,
   rightFactory: BackendFactory,
-  options: { compareState?: boolean; observe?: (entry: TraceEntry, state: AbstractState | undefined) => void } = {},
+  options: DifferentialOptions = {},
 ): DifferentialResult {
   const compareState = options.compareState ?? true;
+  const { observe, check, counts } = options;
   const env = resolveEnv(program);
   const host = hostFromSeed(program.env.seed);
   const left = leftFactory(env);
   const right = rightFactory(env);
+  const written = left.writeAbstract !== undefined && right.writeAbstract !== undefined;
+  const record = new Recorder();
+  const checker = new Checker(record);
   const trace: DifferentialResult['trace'] = [];
   for (let index = 0; index < program.steps.length; index++) {
     const step = program.steps[index];
@@ -134,18 +162,38 @@ export function runDifferential(
     const l = attempt(left, step, clocks);
     const r = attempt(right, step, clocks);
     if ('crash' in l || 'crash' in r) return { trace, divergence: { index, step, kind: 'crash', left: l, right: r } };
-    if (canonicalJson(l) !== canonicalJson(r)) return { trace, divergence: { index, step, kind: 'observation', left: l, right: r } };
+    if (!same(l, r)) return { trace, divergence: { index, step, kind: 'observation', left: l, right: r } };
     trace.push({ index, step, left: l, right: r });
     settleHost(host, step, l);
     let state: AbstractState | undefined;
     if (compareState) {
-      state = left.abstract();
-      const rs = right.abstract();
-      if (canonicalJson(state) !== canonicalJson(rs)) {
-        return { trace, divergence: { index, step, kind: 'state', left: l, right: r, stateDiff: firstDifference(state, rs) } };
+      let agreed = false;
+      if (written) {
+        record.reset();
+        left.writeAbstract!(record);
+        checker.start();
+        right.writeAbstract!(checker);
+        agreed = checker.matched();
+      }
+      if (agreed) {
+        if (counts) counts.written++;
+      } else {
+        if (counts) counts.built++;
+        state = left.abstract();
+        const rs = right.abstract();
+        if (!same(state, rs)) {
+          return { trace, divergence: { index, step, kind: 'state', left: l, right: r, stateDiff: firstDifference(state, rs) } };
+        }
       }
     }
-    options.observe?.({ index, step, obs: l }, state);
+    if (observe !== undefined || check !== undefined) {
+      const entry = { index, step, obs: l };
+      if (observe !== undefined) observe(entry, compareState ? (state ??= left.abstract()) : undefined);
+      if (check !== undefined) {
+        const reason = check(entry, left, right);
+        if (reason !== undefined) return { trace, divergence: { index, step, kind: 'check', left: l, right: r, stateDiff: reason } };
+      }
+    }
   }
   return { trace };
 }

@@ -46,6 +46,7 @@ export function formatSideBySide(r: DifferentialResult, names: [string, string])
     lines.push(`>${String(d.index).padStart(2)}  ${cell(describeStep(d.step), 54)} ${cell(describeObservation(d.left), 34)} ${describeObservation(d.right)}`);
     lines.push('');
     if (d.kind === 'state') lines.push(`first difference: step ${d.index}: ${JSON.stringify(d.step)}: the same observation ${JSON.stringify(d.left)}, but the states differ after it, ${d.stateDiff}`);
+    else if (d.kind === 'check') lines.push(`first difference: step ${d.index}: ${JSON.stringify(d.step)}: the check after it failed: ${d.stateDiff}`);
     else if (d.kind === 'crash') lines.push(`first difference: step ${d.index}: ${JSON.stringify(d.step)}: a side crashed:\n${names[0]}: ${JSON.stringify(d.left)}\n${names[1]}: ${JSON.stringify(d.right)}`);
     else lines.push(`first difference: step ${d.index}: ${JSON.stringify(d.step)}\n  ${names[0]}: ${JSON.stringify(d.left)}\n  ${names[1]}: ${JSON.stringify(d.right)}`);
   }

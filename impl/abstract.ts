@@ -1,12 +1,20 @@
-// abstract(): the kernel objects seen through the shared vocabulary. Live objects only: reaped tasks
-// and freed namespaces are gone from the maps they would be read from.
-import type { AbstractFd, AbstractProcess, AbstractState, AbstractTask, AbstractTimeNs, AbstractTimer, AbstractUserNs } from '../vocab/index.ts';
+// abstract(): the kernel objects seen through the shared vocabulary, written in canonical order
+// (vocab AbstractWriter). Live objects only: reaped tasks and freed namespaces are gone from the maps
+// they would be read from. buildAbstract() builds the objects from the same writing.
+//
+// Optimisations, each against the cost it removes (this runs after every compared step):
+// - Written, not built: no record objects, entry arrays, Object.fromEntries or bigint-to-string per
+//   step; the comparison reads the values as they are written.
+// - Maps are walked in their own order (pid order, creation order) and sorted only when that order is
+//   not ascending, which a program that binds handles in order never needs: a sort per map per step.
+// - Capability names come from a table by mask, built once per mask: an array and a sort per task.
+import type { AbstractState, AbstractWriter, CapName } from '../vocab/index.ts';
 import { BASE_CPU } from './hrtimer.ts';
-import { posixTimerAbstract } from './posix_timers.ts';
-import { timerfdAbstract } from './timerfd.ts';
-import { isNamedFd } from './files.ts';
+import { posixTimerWrite, type KItimer } from './posix_timers.ts';
+import { timerfdWrite, type TimerfdCtx } from './timerfd.ts';
 import { capNames } from './cred.ts';
-import { handleNumber, type Kernel, type Task } from './sched.ts';
+import { isNamedFd } from './files.ts';
+import { handleNumber, type Kernel, type Task, type ThreadGroup } from './sched.ts';
 import { timespecToNs } from './time_namespace.ts';
 
 function vmOf(t: Task): string | null {
@@ -19,79 +27,127 @@ function vmOf(t: Task): string | null {
   return best;
 }
 
-function sortedRecord<T>(entries: Array<[string, T]>, byNumber: boolean): Record<string, T> {
-  entries.sort((a, b) => (byNumber ? Number(a[0].slice(1)) - Number(b[0].slice(1)) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return Object.fromEntries(entries);
+const capTable = new Map<number, readonly CapName[]>();
+function capsOf(mask: number): readonly CapName[] {
+  let names = capTable.get(mask);
+  if (names === undefined) capTable.set(mask, (names = capNames(mask)));
+  return names;
 }
 
+/** items in ascending key order: as they come when they already are (the usual case), else sorted. */
+function ascending<T>(items: T[], key: (x: T) => number): T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (key(items[i - 1]) > key(items[i])) return items.sort((a, b) => key(a) - key(b));
+  }
+  return items;
+}
+const byTask = (t: Task) => handleNumber(t.handle);
+const byLeader = (g: ThreadGroup) => handleNumber(g.leader.handle);
+const byNumber = (x: number) => x;
+
+function writeTask(t: Task, w: AbstractWriter): void {
+  const g = t.group;
+  const ns = t.nsproxy;
+  w.open(t.handle);
+  w.put('state', t.state);
+  w.put('leader', g.leader.handle);
+  w.put('parent', g.parent === null ? null : g.parent.leader.handle);
+  w.put('vm', vmOf(t));
+  w.put('timeNs', ns === null ? null : ns.timeNs.inum);
+  w.put('timeNsForChildren', ns === null ? null : ns.timeNsForChildren.inum);
+  w.put('userNs', t.cred.userNs.inum);
+  w.put('euid', t.cred.uid);
+  w.list('caps', capsOf(t.cred.effective));
+  const wt = t.waiting;
+  if (wt !== null) {
+    const s = wt.sleeper;
+    w.open('waiting');
+    w.put('call', wt.call);
+    w.put('clock', wt.clock);
+    w.put('expires', s === null || s.base === BASE_CPU ? null : s.expires);
+    w.close();
+  }
+  w.close();
+}
+
+function writeProcess(g: ThreadGroup, w: AbstractWriter): void {
+  let live: Task | undefined;
+  for (const m of g.threads) if (m.files !== null) { live = m; break; }
+  if (live === undefined) return;
+  w.open(g.leader.handle);
+  w.open('fds');
+  // fds no handle names (an ioctl without `result`) are out of the program's reach, as in the model.
+  const handles = ascending([...live.files!.fds.keys()].filter(isNamedFd), handleNumber);
+  for (const h of handles) {
+    const f = live.files!.fds.get(h)!.file.f;
+    w.open(h);
+    if (f.kind === 'nsfs') { w.put('kind', 'nsfs'); w.put('ns', f.time !== null ? f.time.inum : f.user!.inum); }
+    else if (f.kind === 'timerfd') { w.put('kind', 'timerfd'); w.put('timer', f.ctx.handle); }
+    else if (f.kind === 'offsets') { w.put('kind', 'offsets'); w.put('target', f.target); w.put('mode', f.read && f.write ? 'rw' : f.write ? 'w' : 'r'); }
+    else { w.put('kind', 'pidfd'); w.put('target', f.target); }
+    w.close();
+  }
+  w.close();
+  w.put('dumpable', live.mm!.dumpable);
+  w.close();
+}
+
+export function writeAbstract(k: Kernel, w: AbstractWriter): void {
+  const tasks = ascending([...k.pidHash.values()], byTask);
+  w.open('tasks');
+  for (const t of tasks) writeTask(t, w);
+  w.close();
+
+  // Timer handles of one letter by number: timerfds ("f...") before POSIX timers ("k...").
+  w.open('timers');
+  for (const ctx of ascending<TimerfdCtx>([...k.timerfds.values()], (c) => handleNumber(c.handle))) timerfdWrite(ctx, w);
+  for (const t of ascending<KItimer>([...k.posixTimers.values()], (x) => handleNumber(x.handle))) posixTimerWrite(t, w);
+  w.close();
+
+  w.open('processes');
+  const groups = new Set<ThreadGroup>();
+  for (const t of tasks) groups.add(t.group);
+  for (const g of ascending([...groups], byLeader)) writeProcess(g, w);
+  w.close();
+
+  w.open('timeNamespaces');
+  for (const ns of [k.initTimeNs, ...k.timeNamespaces.values()].sort((a, b) => a.inum - b.inum)) {
+    w.open(String(ns.inum));
+    w.put('owner', ns.owner.inum);
+    w.put('monotonic', timespecToNs(ns.monotonic));
+    w.put('boottime', timespecToNs(ns.boottime));
+    w.put('frozen', ns.frozenOffsets);
+    w.close();
+  }
+  w.close();
+
+  w.open('userNamespaces');
+  for (const ns of [k.initUserNs, ...k.userNamespaces.values()].sort((a, b) => a.inum - b.inum)) {
+    w.open(String(ns.inum));
+    w.put('parent', ns.parent === null ? null : ns.parent.inum);
+    w.put('owner', ns.owner);
+    w.put('mapped', ns.uidMap !== null && ns.gidMap !== null);
+    w.put('maxTimeNamespaces', ns.maxTimeNamespaces);
+    w.open('timeNamespaces');
+    for (const uid of ascending([...ns.timeCounts.keys()], byNumber)) {
+      const n = ns.timeCounts.get(uid)!;
+      if (n > 0) w.put(String(uid), n);
+    }
+    w.close();
+    w.close();
+  }
+  w.close();
+}
+
+/** The plain objects of AbstractState, built from what writeAbstract writes (Nanos as decimal strings). */
 export function buildAbstract(k: Kernel): AbstractState {
-  const tasks: Array<[string, AbstractTask]> = [];
-  const processes: Array<[string, AbstractProcess]> = [];
-  const seenGroups = new Set<object>();
-  for (const t of k.pidHash.values()) {
-    const g = t.group;
-    const w = t.waiting;
-    const task: AbstractTask = {
-      state: t.state,
-      leader: g.leader.handle,
-      parent: g.parent === null ? null : g.parent.leader.handle,
-      vm: vmOf(t),
-      timeNs: t.nsproxy === null ? null : t.nsproxy.timeNs.inum,
-      timeNsForChildren: t.nsproxy === null ? null : t.nsproxy.timeNsForChildren.inum,
-      userNs: t.cred.userNs.inum,
-      euid: t.cred.uid,
-      caps: capNames(t.cred.effective),
-    };
-    if (w !== null) {
-      const s = w.sleeper;
-      task.waiting = { call: w.call, clock: w.clock, expires: s === null || s.base === BASE_CPU ? null : s.expires.toString() };
-    }
-    tasks.push([t.handle, task]);
-    if (seenGroups.has(g)) continue;
-    seenGroups.add(g);
-    let live: Task | undefined;
-    for (const m of g.threads) if (m.files !== null) { live = m; break; }
-    if (live === undefined) continue;
-    const fds: Array<[string, AbstractFd]> = [];
-    for (const [h, e] of live.files!.fds) {
-      if (!isNamedFd(h)) continue; // out of the program's reach, as in the model
-      const f = e.file.f;
-      if (f.kind === 'nsfs') fds.push([h, { kind: 'nsfs', ns: f.time !== null ? f.time.inum : f.user!.inum }]);
-      else if (f.kind === 'pidfd') fds.push([h, { kind: 'pidfd', target: f.target }]);
-      else if (f.kind === 'timerfd') fds.push([h, { kind: 'timerfd', timer: f.ctx.handle }]);
-      else fds.push([h, { kind: 'offsets', target: f.target, mode: f.read && f.write ? 'rw' : f.write ? 'w' : 'r' }]);
-    }
-    processes.push([g.leader.handle, { fds: sortedRecord(fds, true), dumpable: live.mm!.dumpable }]);
-  }
-  const timeNamespaces: Array<[string, AbstractTimeNs]> = [];
-  for (const ns of [k.initTimeNs, ...k.timeNamespaces.values()]) {
-    timeNamespaces.push([String(ns.inum), {
-      owner: ns.owner.inum,
-      monotonic: timespecToNs(ns.monotonic).toString(),
-      boottime: timespecToNs(ns.boottime).toString(),
-      frozen: ns.frozenOffsets,
-    }]);
-  }
-  const userNamespaces: Array<[string, AbstractUserNs]> = [];
-  for (const ns of [k.initUserNs, ...k.userNamespaces.values()]) {
-    const counts: Array<[string, number]> = [];
-    for (const [uid, n] of ns.timeCounts) if (n > 0) counts.push([String(uid), n]);
-    userNamespaces.push([String(ns.inum), {
-      parent: ns.parent === null ? null : ns.parent.inum,
-      owner: ns.owner,
-      mapped: ns.uidMap !== null && ns.gidMap !== null,
-      maxTimeNamespaces: ns.maxTimeNamespaces,
-      timeNamespaces: sortedRecord(counts, false),
-    }]);
-  }
-  const timers: Array<[string, AbstractTimer]> = [];
-  for (const [h, t] of k.posixTimers) timers.push([h, posixTimerAbstract(t)]);
-  for (const [h, ctx] of k.timerfds) timers.push([h, timerfdAbstract(ctx)]);
-  return {
-    tasks: sortedRecord(tasks, true),
-    timers: sortedRecord(timers, false),
-    processes: sortedRecord(processes, true),
-    timeNamespaces: sortedRecord(timeNamespaces, false),
-    userNamespaces: sortedRecord(userNamespaces, false),
-  };
+  const root: Record<string, unknown> = {};
+  const open: Record<string, unknown>[] = [root];
+  writeAbstract(k, {
+    open(key) { const o = {}; open[open.length - 1][key] = o; open.push(o); },
+    close() { open.pop(); },
+    put(key, value) { open[open.length - 1][key] = typeof value === 'bigint' ? String(value) : value; },
+    list(key, values) { open[open.length - 1][key] = [...values]; },
+  });
+  return root as unknown as AbstractState;
 }

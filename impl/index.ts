@@ -4,7 +4,7 @@ import {
   CLONE_FLAGS, INT_MAX, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
 } from '../vocab/index.ts';
-import { buildAbstract } from './abstract.ts';
+import { buildAbstract, writeAbstract } from './abstract.ts';
 import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime, sysinfoUptime } from './clocks.ts';
 import { capMask, type Cred } from './cred.ts';
 import { sysExecve } from './exec.ts';
@@ -262,6 +262,9 @@ export const createImpl: BackendFactory = (env: Environment): ImplBackend => {
     },
     abstract() {
       return buildAbstract(k);
+    },
+    writeAbstract(w) {
+      writeAbstract(k, w);
     },
     vdsoClockGettime(task: TaskHandle, clk: number, out: Float64Array): number {
       const me = k.tasks.get(task);

@@ -2,7 +2,7 @@
 // stubs of posix-cpu-timers.c) and the dequeue of their signals. A SIGEV_SIGNAL timer queues SIGRTMIN
 // to its process when it expires; a periodic one is re-armed only when that signal is taken, and the
 // intervals it missed become the overrun. A SIGEV_NONE timer is never started: its expiry is only read.
-import { INT_MAX, type AbstractTimer, type Errno, type Observation, type TimerHandle, type Timespec } from '../vocab/index.ts';
+import { INT_MAX, type AbstractWriter, type Errno, type Observation, type TimerHandle, type Timespec } from '../vocab/index.ts';
 import { capBit, capCapable } from './cred.ts';
 import { hrtimerCancel, hrtimerForward, hrtimerInit, hrtimerRestart, hrtimerStart, ktimeAddSafe, type HrTimer } from './hrtimer.ts';
 import type { Kernel, Task, ThreadGroup } from './sched.ts';
@@ -184,13 +184,17 @@ export function sysSigwait(k: Kernel, me: Task): Observation {
   return { err: 'EAGAIN' };
 }
 
-export function posixTimerAbstract(t: KItimer): AbstractTimer {
+export function posixTimerWrite(t: KItimer, w: AbstractWriter): void {
   const live = t.notify === 'none' ? t.set : t.status === 'armed';
-  return {
-    kind: 'posix', owner: t.group.leader.handle, clock: t.clock,
-    expires: live ? t.tmr.expires.toString() : null,
-    interval: t.interval.toString(), notify: t.notify,
-    signalQueued: t.group.sigQueue.has(t) && !t.stale, overrun: overrunToInt(t.overrunLast),
-  };
+  w.open(t.handle);
+  w.put('kind', 'posix');
+  w.put('owner', t.group.leader.handle);
+  w.put('clock', t.clock);
+  w.put('expires', live ? t.tmr.expires : null);
+  w.put('interval', t.interval);
+  w.put('notify', t.notify);
+  w.put('signalQueued', t.group.sigQueue.has(t) && !t.stale);
+  w.put('overrun', overrunToInt(t.overrunLast));
+  w.close();
 }
 

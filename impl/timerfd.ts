@@ -1,7 +1,7 @@
 // timerfd (fs/timerfd.c): a timer read through a file. It lives while an fd (or a read in progress)
 // holds its file. Its hrtimer does not restart itself: a periodic timerfd that expired is forwarded
 // and re-armed by the next read or gettime, which count the intervals it missed into the ticks.
-import type { AbstractTimer, Errno, FdHandle, Observation, Timespec } from '../vocab/index.ts';
+import type { AbstractWriter, Errno, FdHandle, Observation, Timespec } from '../vocab/index.ts';
 import { capBit, capCapable } from './cred.ts';
 import { allocFile, fdInstall } from './files.ts';
 import { hrtimerCancel, hrtimerForwardNow, hrtimerInit, hrtimerRemaining, hrtimerRestart, hrtimerStart, ktimeAddSafe, type HrTimer } from './hrtimer.ts';
@@ -190,10 +190,15 @@ export function timerfdClockWasSet(k: Kernel): Array<{ seq: number; wake: () => 
   return out;
 }
 
-export function timerfdAbstract(ctx: TimerfdCtx): AbstractTimer {
-  return {
-    kind: 'timerfd', owner: null, clock: ctx.clockid,
-    expires: ctx.tmr.index >= 0 ? ctx.tmr.expires.toString() : null,
-    interval: ctx.tintv.toString(), ticks: ctx.ticks.toString(), cancelOnSet: ctx.mightCancel, canceled: ctx.canceled,
-  };
+export function timerfdWrite(ctx: TimerfdCtx, w: AbstractWriter): void {
+  w.open(ctx.handle);
+  w.put('kind', 'timerfd');
+  w.put('owner', null);
+  w.put('clock', ctx.clockid);
+  w.put('expires', ctx.tmr.index >= 0 ? ctx.tmr.expires : null);
+  w.put('interval', ctx.tintv);
+  w.put('ticks', ctx.ticks);
+  w.put('cancelOnSet', ctx.mightCancel);
+  w.put('canceled', ctx.canceled);
+  w.close();
 }

@@ -108,43 +108,37 @@ export function vdsoJoinTimens(k: Kernel, task: Task, ns: TimeNamespace): void {
   if (task.mm !== null) vvarMapFor(k, task.mm, ns);
 }
 
-/** do_hres_timens / do_coarse_timens: stable read of the real page, then the offset, once. */
-function doTimens(vdns: VdsoTimeData, real: VdsoTimeData, clk: number, out: Float64Array): number {
-  let seq: number;
-  let sec: number;
-  let ns: number;
-  do {
-    seq = real.seq;
-    sec = real.baseSec[clk];
-    ns = real.baseNsec[clk];
-  } while ((seq & 1) !== 0 || seq !== real.seq);
-  // Add the namespace offset after the stable read.
-  sec += vdns.offSec[clk];
-  ns += vdns.offNsec[clk];
-  while (ns >= NSEC) { ns -= NSEC; sec += 1; }
-  out[0] = sec;
-  out[1] = ns;
-  return 0;
-}
-
 /** __cvdso_clock_gettime_common: 1 when the clock has no vDSO path (the caller falls back to the
- *  syscall), else 0 with out = [sec, nsec]. */
+ *  syscall), else 0 with out = [sec, nsec].
+ *  The mm's [vvar] is a direct reference to the page it maps (mm.vvar, mm.timensSlot, set when it
+ *  faults in), so a namespaced read looks nothing up: it is the host read of the real page plus one add
+ *  of the namespace's offset. do_hres_timens is open-coded here; the offsets are normalised, so one
+ *  carry is enough: a loop and a call per namespaced read. */
 export function cvdsoClockGettime(mm: MmStruct, clk: number, out: Float64Array): number {
   if (clk < 0 || clk >= MAX_CLOCKS) return 1;
   const msk = 1 << clk;
   if ((msk & (VDSO_HRES | VDSO_COARSE | VDSO_RAW)) === 0) return 1;
-  const vd = mm.vvar;
+  let vd = mm.vvar;
+  let timens: VdsoTimeData | null = null;
+  // vdso_read_begin: an odd seq with clock_mode TIMENS is a namespace page (odd forever), not an update.
+  if ((vd.seq & 1) !== 0 && vd.clockMode === VDSO_CLOCKMODE_TIMENS) {
+    timens = vd;
+    vd = mm.timensSlot!;
+  }
   let seq: number;
   let sec: number;
   let ns: number;
   do {
-    // Open-coded vdso_read_begin: an odd seq with clock_mode TIMENS is a namespace page, not an update.
-    while (((seq = vd.seq) & 1) !== 0) {
-      if (vd.clockMode === VDSO_CLOCKMODE_TIMENS) return doTimens(vd, mm.timensSlot!, clk, out);
-    }
+    while (((seq = vd.seq) & 1) !== 0);
     sec = vd.baseSec[clk];
     ns = vd.baseNsec[clk];
   } while (seq !== vd.seq);
+  if (timens !== null) {
+    // Add the namespace offset after the stable read.
+    sec += timens.offSec[clk];
+    ns += timens.offNsec[clk];
+    if (ns >= NSEC) { ns -= NSEC; sec += 1; }
+  }
   out[0] = sec;
   out[1] = ns;
   return 0;

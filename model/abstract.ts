@@ -1,14 +1,17 @@
-// The model's state in the shared vocabulary (vocab/observation.ts, AbstractState): only live
-// objects, namespaces keyed by inode number, record keys in ascending order, lists sorted.
+// The model's state in the shared vocabulary (vocab/observation.ts, AbstractState), written piece by
+// piece in canonical order (AbstractWriter): only live objects, namespaces keyed by inode number,
+// entries in ascending order, lists sorted. abstractState() builds the objects from the same writing,
+// so what is compared and what is shown are one thing.
 import {
   INT_MAX,
-  type AbstractFd, type AbstractProcess, type AbstractState, type AbstractTask, type AbstractTimeNs,
-  type AbstractTimer, type AbstractUserNs, type FdHandle, type TaskHandle,
+  type AbstractState, type AbstractWriter, type TaskHandle,
 } from '../vocab/index.ts';
 import { nsToNanos, taskByPid, type File, type ModelState, type Process, type Task, type Timer } from './state.ts';
 
 const handleNumber = (h: string) => Number(h.slice(1));
 const byHandle = (a: string, b: string) => handleNumber(a) - handleNumber(b);
+// Timer handles of one letter by number; POSIX timers and timerfds ("f...") apart.
+const byTimerHandle = (a: string, b: string) => (a[0] === b[0] ? byHandle(a, b) : a < b ? -1 : 1);
 
 function leaderHandle(s: ModelState, tgid: number): TaskHandle {
   const leader = taskByPid(s, tgid);
@@ -16,93 +19,140 @@ function leaderHandle(s: ModelState, tgid: number): TaskHandle {
   return leader.handle;
 }
 
-function abstractTask(s: ModelState, t: Task): AbstractTask {
+function writeTask(s: ModelState, t: Task, w: AbstractWriter): void {
   const p = s.processes.find((x) => x.tgid === t.tgid)!;
-  const vmUsers = t.mm ? s.tasks.filter((o) => o.state !== 'exited' && o.mm === t.mm).map((o) => o.handle) : [];
-  return {
-    state: t.state,
-    leader: leaderHandle(s, t.tgid),
-    parent: p.parent === null ? null : leaderHandle(s, p.parent),
-    vm: vmUsers.length ? vmUsers.sort(byHandle)[0] : null,
-    timeNs: t.timeNs?.inum ?? null,
-    timeNsForChildren: t.timeNsForChildren?.inum ?? null,
-    userNs: t.creds.userNs.inum,
-    euid: t.creds.euid,
-    caps: [...t.creds.effective].sort(),
-    ...(t.wait ? { waiting: { call: t.wait.call, clock: t.wait.clock, expires: t.wait.expires === null ? null : String(t.wait.expires) } } : {}),
-  };
+  // vm: the smallest handle of the live tasks sharing the mm.
+  let vm: TaskHandle | null = null;
+  if (t.mm) {
+    for (const o of s.tasks) {
+      if (o.state !== 'exited' && o.mm === t.mm && (vm === null || handleNumber(o.handle) < handleNumber(vm))) vm = o.handle;
+    }
+  }
+  w.open(t.handle);
+  w.put('state', t.state);
+  w.put('leader', leaderHandle(s, t.tgid));
+  w.put('parent', p.parent === null ? null : leaderHandle(s, p.parent));
+  w.put('vm', vm);
+  w.put('timeNs', t.timeNs?.inum ?? null);
+  w.put('timeNsForChildren', t.timeNsForChildren?.inum ?? null);
+  w.put('userNs', t.creds.userNs.inum);
+  w.put('euid', t.creds.euid);
+  w.list('caps', [...t.creds.effective].sort());
+  if (t.wait) {
+    w.open('waiting');
+    w.put('call', t.wait.call);
+    w.put('clock', t.wait.clock);
+    w.put('expires', t.wait.expires);
+    w.close();
+  }
+  w.close();
 }
 
 // A POSIX timer shows an expiry while its hrtimer is queued (SIGEV_NONE ones: once armed with a value,
 // as their hrtimer keeps it); a timerfd while its hrtimer is queued.
-function abstractTimer(s: ModelState, k: Timer): AbstractTimer {
+function writeTimer(s: ModelState, k: Timer, w: AbstractWriter): void {
+  w.open(k.handle);
   if (k.kind === 'timerfd') {
-    return {
-      kind: 'timerfd', owner: null, clock: k.clock, expires: k.active ? String(k.hrExpires) : null,
-      interval: String(k.interval), ticks: String(k.ticks), cancelOnSet: k.mightCancel, canceled: k.canceled,
-    };
+    w.put('kind', 'timerfd');
+    w.put('owner', null);
+    w.put('clock', k.clock);
+    w.put('expires', k.active ? k.hrExpires : null);
+    w.put('interval', k.interval);
+    w.put('ticks', k.ticks);
+    w.put('cancelOnSet', k.mightCancel);
+    w.put('canceled', k.canceled);
+  } else {
+    const shown = k.notify === 'none' ? k.noneArmed : k.status === 'armed';
+    const p = s.processes.find((x) => x.tgid === k.tgid);
+    w.put('kind', 'posix');
+    w.put('owner', leaderHandle(s, k.tgid));
+    w.put('clock', k.clock);
+    w.put('expires', shown ? k.hrExpires : null);
+    w.put('interval', k.interval);
+    w.put('notify', k.notify);
+    w.put('signalQueued', (p?.sigqueue.includes(k) ?? false) && k.signalSeq === k.sigqueueSeq);
+    w.put('overrun', k.overrunLast > BigInt(INT_MAX) ? INT_MAX : Number(k.overrunLast));
   }
-  const shown = k.notify === 'none' ? k.noneArmed : k.status === 'armed';
-  const p = s.processes.find((x) => x.tgid === k.tgid);
-  return {
-    kind: 'posix', owner: leaderHandle(s, k.tgid), clock: k.clock, expires: shown ? String(k.hrExpires) : null,
-    interval: String(k.interval), notify: k.notify, signalQueued: (p?.sigqueue.includes(k) ?? false) && k.signalSeq === k.sigqueueSeq,
-    overrun: k.overrunLast > BigInt(INT_MAX) ? INT_MAX : Number(k.overrunLast),
-  };
+  w.close();
 }
 
-function abstractFd(f: File): AbstractFd {
+function writeFd(handle: string, f: File, w: AbstractWriter): void {
+  w.open(handle);
   switch (f.kind) {
-    case 'timens': return { kind: 'nsfs', ns: f.ns.inum };
-    case 'userns': return { kind: 'nsfs', ns: f.ns.inum };
-    case 'offsets': return { kind: 'offsets', target: f.target, mode: f.mode };
-    case 'pidfd': return { kind: 'pidfd', target: f.target };
-    case 'timerfd': return { kind: 'timerfd', timer: f.ctx.handle };
+    case 'timens': w.put('kind', 'nsfs'); w.put('ns', f.ns.inum); break;
+    case 'userns': w.put('kind', 'nsfs'); w.put('ns', f.ns.inum); break;
+    case 'timerfd': w.put('kind', 'timerfd'); w.put('timer', f.ctx.handle); break;
+    case 'offsets': w.put('kind', 'offsets'); w.put('target', f.target); w.put('mode', f.mode); break;
+    case 'pidfd': w.put('kind', 'pidfd'); w.put('target', f.target); break;
   }
+  w.close();
 }
 
-function abstractProcess(s: ModelState, p: Process): AbstractProcess {
-  const fds: Record<FdHandle, AbstractFd> = {};
-  const named = p.fds!.filter((e) => e.handle !== null);
+function writeProcess(s: ModelState, handle: TaskHandle, p: Process, w: AbstractWriter): void {
   // A rebound handle names its last fd, as fdLookup resolves it.
-  const last = new Map(named.map((e) => [e.handle!, e.file] as const));
-  for (const h of [...last.keys()].sort(byHandle)) fds[h] = abstractFd(last.get(h)!);
+  const last = new Map<string, File>();
+  for (const e of p.fds!) if (e.handle !== null) last.set(e.handle, e.file);
   const live = s.tasks.find((t) => t.tgid === p.tgid && t.mm !== null);
-  return { fds, dumpable: live?.mm?.dumpable ?? false };
+  w.open(handle);
+  w.open('fds');
+  for (const h of [...last.keys()].sort(byHandle)) writeFd(h, last.get(h)!, w);
+  w.close();
+  w.put('dumpable', live?.mm?.dumpable ?? false);
+  w.close();
 }
 
-export function abstractState(s: ModelState): AbstractState {
-  const tasks: Record<TaskHandle, AbstractTask> = {};
-  for (const t of [...s.tasks].sort((a, b) => byHandle(a.handle, b.handle))) tasks[t.handle] = abstractTask(s, t);
-  const processes: Record<TaskHandle, AbstractProcess> = {};
+export function writeAbstract(s: ModelState, w: AbstractWriter): void {
+  w.open('tasks');
+  for (const t of [...s.tasks].sort((a, b) => byHandle(a.handle, b.handle))) writeTask(s, t, w);
+  w.close();
+
+  w.open('timers');
+  for (const k of [...s.timers].sort((a, b) => byTimerHandle(a.handle, b.handle))) writeTimer(s, k, w);
+  w.close();
+
+  w.open('processes');
   const withFds = s.processes.filter((p) => p.fds !== null).map((p) => [leaderHandle(s, p.tgid), p] as const);
-  for (const [h, p] of withFds.sort((a, b) => byHandle(a[0], b[0]))) processes[h] = abstractProcess(s, p);
-  const timeNamespaces: Record<string, AbstractTimeNs> = {};
+  for (const [h, p] of withFds.sort((a, b) => byHandle(a[0], b[0]))) writeProcess(s, h, p, w);
+  w.close();
+
+  w.open('timeNamespaces');
   for (const ns of [...s.timeNamespaces].sort((a, b) => a.inum - b.inum)) {
-    timeNamespaces[String(ns.inum)] = {
-      owner: ns.owner.inum,
-      monotonic: String(nsToNanos(ns.monotonic)),
-      boottime: String(nsToNanos(ns.boottime)),
-      frozen: ns.frozen,
-    };
+    w.open(String(ns.inum));
+    w.put('owner', ns.owner.inum);
+    w.put('monotonic', nsToNanos(ns.monotonic));
+    w.put('boottime', nsToNanos(ns.boottime));
+    w.put('frozen', ns.frozen);
+    w.close();
   }
-  const userNamespaces: Record<string, AbstractUserNs> = {};
+  w.close();
+
+  w.open('userNamespaces');
   for (const ns of [...s.userNamespaces].sort((a, b) => a.inum - b.inum)) {
-    const counts: Record<string, number> = {};
+    w.open(String(ns.inum));
+    w.put('parent', ns.parent?.inum ?? null);
+    w.put('owner', ns.owner);
+    // init_user_ns has its identity maps from boot.
+    w.put('mapped', ns.parent === null || (ns.uidMap !== null && ns.gidMapped));
+    w.put('maxTimeNamespaces', ns.maxTimeNamespaces);
+    w.open('timeNamespaces');
     for (const k of Object.keys(ns.timeNamespaces).sort((a, b) => Number(a) - Number(b))) {
-      if (ns.timeNamespaces[k] !== 0) counts[k] = ns.timeNamespaces[k];
+      if (ns.timeNamespaces[k] !== 0) w.put(k, ns.timeNamespaces[k]);
     }
-    userNamespaces[String(ns.inum)] = {
-      parent: ns.parent?.inum ?? null,
-      owner: ns.owner,
-      // init_user_ns has its identity maps from boot.
-      mapped: ns.parent === null || (ns.uidMap !== null && ns.gidMapped),
-      maxTimeNamespaces: ns.maxTimeNamespaces,
-      timeNamespaces: counts,
-    };
+    w.close();
+    w.close();
   }
-  const timers: AbstractState['timers'] = {};
-  const timerOrder = (a: Timer, b: Timer) => a.handle[0] === b.handle[0] ? byHandle(a.handle, b.handle) : a.handle < b.handle ? -1 : 1;
-  for (const k of [...s.timers].sort(timerOrder)) timers[k.handle] = abstractTimer(s, k);
-  return { tasks, timers, processes, timeNamespaces, userNamespaces };
+  w.close();
+}
+
+/** The plain objects of AbstractState, built from what writeAbstract writes (Nanos as decimal strings). */
+export function abstractState(s: ModelState): AbstractState {
+  const root: Record<string, unknown> = {};
+  const open: Record<string, unknown>[] = [root];
+  writeAbstract(s, {
+    open(key) { const o = {}; open[open.length - 1][key] = o; open.push(o); },
+    close() { open.pop(); },
+    put(key, value) { open[open.length - 1][key] = typeof value === 'bigint' ? String(value) : value; },
+    list(key, values) { open[open.length - 1][key] = [...values]; },
+  });
+  return root as unknown as AbstractState;
 }

@@ -4,7 +4,7 @@ import {
   CLOCKS, NSEC_PER_SEC, isHostEvent,
   type Backend, type BackendFactory, type Choices, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
 } from '../vocab/index.ts';
-import { abstractState } from './abstract.ts';
+import { abstractState, writeAbstract } from './abstract.ts';
 import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
 import { sysClose, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
 import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
@@ -137,6 +137,7 @@ export function createModelBackend(env: Environment, choices?: Choices): ModelBa
       return s.completions.length > 0 ? { ...obs, completions: s.completions } : obs;
     },
     abstract: () => abstractState(s),
+    writeAbstract: (w) => writeAbstract(s, w),
     checkInvariants: () => checkInvariants(s),
     inspect: () => view(s),
   };

@@ -6,7 +6,7 @@ import type { AbstractState, BackendFactory, Observation, Program, Step } from '
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { runDifferential } from '../harness/run.ts';
-import type { Divergence } from '../harness/run.ts';
+import type { DifferentialOptions, Divergence } from '../harness/run.ts';
 import { countState, countStep, newStats } from '../harness/stats.ts';
 import type { Stats } from '../harness/stats.ts';
 import { programs } from './generate.ts';
@@ -25,6 +25,8 @@ export interface CampaignOptions {
   property?: string;
   /** Compare abstract states after every step (default) or only observations. */
   compareState?: boolean;
+  /** A further check after every agreed step (runDifferential's `check`): a string fails the program. */
+  check?: DifferentialOptions['check'];
   onProgress?: (runs: number, steps: number) => void;
   /** See each generated program, and each of its steps with the state after it (shrinking runs excluded). */
   onProgram?: (p: Program) => void;
@@ -46,6 +48,7 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
   const check = (p: Program): Divergence | undefined =>
     runDifferential(p, o.left, o.right, {
       compareState: o.compareState ?? true,
+      check: o.check,
       observe: failing ? undefined : (e, state) => {
         countStep(stats, e.step, e.obs);
         if (state) countState(stats, state);

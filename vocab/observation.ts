@@ -196,12 +196,35 @@ export interface AbstractState {
   userNamespaces: Record<string, AbstractUserNs>;
 }
 
+/** A leaf of the abstract state as written: a Nanos field may be written as a bigint (it reads as its digits). */
+export type AbstractScalar = string | number | boolean | bigint | null;
+
+/**
+ * Receives an abstract state piece by piece, in canonical order, so two sides can be compared without
+ * building it: the maps in the order of AbstractState's fields (tasks, timers, processes,
+ * timeNamespaces, userNamespaces), their entries by ascending handle number (tasks, processes, fds) or
+ * in string order (timers, namespaces, ucount kuids), each record's fields in the order of its
+ * interface above; an absent optional field is not written. Writing the same state in another order
+ * only costs speed: the comparison then falls back to the built objects.
+ */
+export interface AbstractWriter {
+  /** Enter a map or record under `key`. */
+  open(key: string): void;
+  close(): void;
+  put(key: string, value: AbstractScalar): void;
+  /** A list of names (caps), already sorted. */
+  list(key: string, values: readonly string[]): void;
+}
+
 /** One side of a differential run. Both model/ and impl/ export a factory of this shape. */
 export interface Backend {
   /** Make one step with the host clocks at that instant; return what the program observes. */
   step(step: Step, host: HostClocks): Observation;
   /** The current state in the shared vocabulary. */
   abstract(): AbstractState;
+  /** The same state, written to `w` without being built; abstract() is what this writes. Optional:
+   *  a side without it is compared through abstract(). */
+  writeAbstract?(w: AbstractWriter): void;
 }
 /**
  * Where Linux leaves to chance an outcome a program can see, a side asks here; given nothing (or no
