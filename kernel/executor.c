@@ -1294,6 +1294,9 @@ failed:
 /* Once per executor process: its own process group (so a timeout can kill every task at once), the
  * subreaper, the descriptor limit, its own namespaces, and the seccomp wall, which every task of
  * every program inherits. */
+/* "serve <cpu>": the CPU to pin to, so that executors running side by side take one CPU each. */
+static int pin_cpu = -1;
+
 static void start_executor(void)
 {
 	self_pid = getpid();
@@ -1319,7 +1322,7 @@ static void start_executor(void)
 	/* E and every task (they inherit it) on the CPU E runs on: a step is a hand-off from E to one
 	 * task and back, and a wake-up on the same CPU is several times cheaper than one on an idle
 	 * other CPU. Nothing a program observes depends on the CPU; if this fails, nothing is lost. */
-	int cpu = sched_getcpu();
+	int cpu = pin_cpu >= 0 ? pin_cpu : sched_getcpu();
 	if (cpu >= 0) {
 		cpu_set_t one;
 		CPU_ZERO(&one);
@@ -1448,8 +1451,11 @@ int main(int argc, char **argv)
 		run_program(task_count(argv[2]), atoi(argv[3]));
 		return 0;
 	}
-	if (argc >= 2 && !strcmp(argv[1], "serve"))
+	if (argc >= 2 && !strcmp(argv[1], "serve")) {
+		if (argc >= 3)
+			pin_cpu = atoi(argv[2]);
 		return serve();
+	}
 	/* Whether a program could start here: as root, always; otherwise only in a user namespace of
 	 * its own, so try to make one (this process then just exits). */
 	if (argc >= 2 && !strcmp(argv[1], "probe")) {
@@ -1457,6 +1463,6 @@ int main(int argc, char **argv)
 		printf("%s%s\n", why ? "no " : "ok", why ? why : "");
 		return why ? 1 : 0;
 	}
-	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve\n", argv[0], argv[0]);
+	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve [cpu]\n", argv[0], argv[0]);
 	return 2;
 }
