@@ -5,11 +5,14 @@ import fc from 'fast-check';
 import { createModel } from '../model/index.ts';
 import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
 import { hostClocksEstimate, isRefused, kernelAvailable, runOnKernel } from '../kernel/driver.ts';
+import { defaultExecutors, KernelPool } from '../kernel/pool.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { countStep, newStats } from '../harness/stats.ts';
 import type { Stats } from '../harness/stats.ts';
 import type { Program } from '../vocab/index.ts';
+import { inShard } from './campaign.ts';
+import type { Shard } from './campaign.ts';
 import { programs } from './generate.ts';
 
 /** What `timens campaign --against kernel` runs when given no other options. */
@@ -25,6 +28,11 @@ export interface KernelCampaignOptions {
   /** Run the executor as nobody (kernel/driver.ts NOBODY when this process is root): every program
    *  starts in the user namespace it makes, and the model starts there too. Default: false. */
   unprivileged?: boolean;
+  /** Run only this part of the campaign (properties/campaign.ts Shard). */
+  shard?: Shard;
+  /** Executors running programs side by side (kernel/pool.ts; default two per CPU); 1 runs one
+   *  program at a time on the shared executor. */
+  executors?: number;
   onProgress?: (runs: number, steps: number) => void;
 }
 
@@ -37,6 +45,8 @@ export interface KernelCampaignResult {
   stats: Stats;
   /** Steps the executor's guard refused (never made on the kernel, nor by the model). */
   refused: number;
+  /** The position in the campaign (from 0) of the program whose disagreement was shrunk. */
+  failedProgram?: number;
   counterexample?: Counterexample;
 }
 
@@ -45,8 +55,6 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   const mode = { unprivileged: o.unprivileged ?? false };
   const available = kernelAvailable(mode);
   if (!available.ok) return { skipped: available.reason, ok: true, runs: 0, interrupted: false, stats, refused: 0 };
-  let failing = false;
-  let firstSeen = '';
   let runs = 0;
   let refused = 0;
   const timers = o.timers ?? true;
@@ -55,35 +63,63 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   // An unprivileged campaign's programs say so themselves, so that a stored one replays the same way.
   const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false })
     .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
+  const executors = o.executors ?? defaultExecutors();
+  const pool = executors > 1 ? new KernelPool({ executors }) : undefined;
+  const compare = (p: Program) => (pool ? pool.compare(p, createModel, { timeoutMs: 10_000, ...mode }) : compareOnKernel(p, createModel, { timeoutMs: 10_000, ...mode }));
+  // The earliest program (by position) the kernel disagreed on.
+  let found: { position: number; program: Program; firstSeen: string } | undefined;
+  let error: unknown;
+  const inFlight = new Set<Promise<void>>();
+  let generated = 0;
+  // fast-check generates the campaign's programs one after another; each is handed to a free executor
+  // and judged when its run ends, while the next ones run. A program is generated only once an
+  // executor is free, so its absolute timer targets are aimed at the moment it starts.
   const property = fc.asyncProperty(gen, async (p: Program) => {
-    const r = await compareOnKernel(p, createModel, { timeoutMs: 10_000, ...mode });
-    if (!failing) {
+    const position = generated++;
+    if (!inShard(o.shard, position) || found || error !== undefined) return true;
+    const job: Promise<void> = compare(p).then((r) => {
       runs++;
       stats.programs++;
       refused += r.refused.length;
       for (const [i, s] of r.run.steps.entries()) if (!isRefused(s.obs)) countStep(stats, p.steps[i], s.obs);
       if (runs % 50 === 0) o.onProgress?.(runs, stats.steps);
-    }
-    if (r.disagreement && !failing) firstSeen = `${JSON.stringify(p)}\n${describeDisagreement(r.disagreement)}`;
-    if (r.disagreement) failing = true;
-    return r.disagreement === undefined;
+      if (r.disagreement && (!found || position < found.position)) {
+        found = { position, program: p, firstSeen: `${JSON.stringify(p)}\n${describeDisagreement(r.disagreement)}` };
+      }
+    }, (e) => { error ??= e; }).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    while (inFlight.size >= (pool?.size ?? 1)) await Promise.race(inFlight);
+    return true;
   });
-  const details = await fc.check(property, {
-    seed: o.seed, numRuns: o.runs, interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false,
-  });
-  const result: KernelCampaignResult = { ok: !details.failed, runs, interrupted: details.interrupted, stats, refused };
-  if (details.failed && details.counterexample) {
-    const program = details.counterexample[0];
-    const d = (await compareOnKernel(program, createModel, { timeoutMs: 10_000, ...mode })).disagreement;
-    if (d) {
-      result.counterexample = makeCounterexample('kernel', ['model', 'kernel'], program,
-        { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel },
-        { seed: details.seed, path: details.counterexamplePath ?? undefined, runs: o.runs, maxSteps: o.maxSteps });
-      result.counterexample.divergence.reason = d.reason;
-    } else {
-      // Timing decides some outcomes: the shrunk program no longer disagrees when run again.
-      throw new Error(`a kernel disagreement did not reproduce on replay; first seen:\n${firstSeen}`);
+  let interrupted = false;
+  try {
+    const details = await fc.check(property, {
+      seed: o.seed, numRuns: o.runs, interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false,
+    });
+    interrupted = details.interrupted;
+    await Promise.all(inFlight);
+  } finally {
+    await pool?.close();
+  }
+  if (error !== undefined) throw error;
+  const result: KernelCampaignResult = { ok: !found, runs, interrupted, stats, refused };
+  if (found) {
+    // Shrunk one candidate at a time on the shared executor, starting from the program that disagreed.
+    const shrink = fc.asyncProperty(gen, async (p: Program) => (await compareOnKernel(p, createModel, { timeoutMs: 10_000, ...mode })).disagreement === undefined);
+    const details = await fc.check(shrink, { seed: o.seed, examples: [[found.program]], numRuns: 1 });
+    const program = details.counterexample?.[0];
+    const d = program && (await compareOnKernel(program, createModel, { timeoutMs: 10_000, ...mode })).disagreement;
+    if (!program || !d) {
+      // Timing decides some outcomes: the program no longer disagrees when run again.
+      throw new Error(`a kernel disagreement did not reproduce on replay; first seen:\n${found.firstSeen}`);
     }
+    // The path of the shrunk program in the campaign itself: its position, then the shrink steps.
+    const path = `${found.position}${(details.counterexamplePath ?? '0').replace(/^\d+/, '')}`;
+    result.failedProgram = found.position;
+    result.counterexample = makeCounterexample('kernel', ['model', 'kernel'], program,
+      { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel },
+      { seed: o.seed, path, runs: o.runs, maxSteps: o.maxSteps });
+    result.counterexample.divergence.reason = d.reason;
   }
   return result;
 }
