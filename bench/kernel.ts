@@ -4,7 +4,8 @@
 //           compareRun);
 //   pool:   kernel/pool.ts, several executors (two per CPU), judging overlapping the runs.
 // For each it prints where the time went: executor wall time (dispatch to last reply, summed over
-// programs; runs overlap in the pool) and judging time (in this process).
+// programs; runs overlap in the pool), judging time, and this process's CPU time (parsing, judging, the
+// event loop), each per program.
 //   npx tsx bench/kernel.ts [programs] [--rounds R] [--executors E] [--only serial|pool]
 import { compareRun } from '../kernel/compare.ts';
 import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
@@ -34,6 +35,13 @@ interface Measured {
   seconds: number;
   executorWall: number;
   judging: number;
+  /** CPU time of this process (parsing, judging, the event loop). */
+  cpu: number;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 const now = () => process.hrtime.bigint();
@@ -45,6 +53,7 @@ function check(p: Program, r: ReturnType<typeof compareRun>): void {
 
 async function serial(n: number): Promise<Measured> {
   let executorWall = 0, judging = 0;
+  const cpu = cpuSeconds();
   const start = now();
   for (let i = 0; i < n; i++) {
     const p = tenSteps(i);
@@ -56,21 +65,23 @@ async function serial(n: number): Promise<Measured> {
     judging += secondsSince(t1);
   }
   const seconds = secondsSince(start);
-  return { rate: n / seconds, seconds, executorWall, judging };
+  return { rate: n / seconds, seconds, executorWall, judging, cpu: cpuSeconds() - cpu };
 }
 
 async function pooled(n: number, pool: KernelPool): Promise<Measured> {
-  const before = { ...pool.times };
+  const before = pool.times;
+  const cpu = cpuSeconds();
   const start = now();
   const programs = Array.from({ length: n }, (_, i) => tenSteps(i));
   await pipeline(programs, 2 * pool.size, (p) => pool.compare(p, createModel), (r, p) => check(p, r));
   const seconds = secondsSince(start);
-  return { rate: n / seconds, seconds, executorWall: pool.times.executorWall - before.executorWall, judging: pool.times.judging - before.judging };
+  return { rate: n / seconds, seconds, executorWall: pool.times.executorWall - before.executorWall, judging: pool.times.judging - before.judging, cpu: cpuSeconds() - cpu };
 }
 
 function line(name: string, n: number, m: Measured): string {
   return `  ${name.padEnd(7)} ${n} programs in ${m.seconds.toFixed(2)} s: ${m.rate.toFixed(1).padStart(7)} programs/s   `
-    + `executor wall ${(m.executorWall * 1000 / n).toFixed(3)} ms/program, judging ${(m.judging * 1000 / n).toFixed(3)} ms/program`;
+    + `executor wall ${(m.executorWall * 1000 / n).toFixed(3)}, judging ${(m.judging * 1000 / n).toFixed(3)}, `
+    + `node CPU ${(m.cpu * 1000 / n).toFixed(3)} ms/program`;
 }
 
 function spread(xs: number[]): string {

@@ -152,6 +152,16 @@ static long long centis_to_ns(const char *s)
 	return whole * 1000000000LL + frac * 10000000LL;
 }
 
+/* /proc/uptime, read twice a step: kept open and read from offset 0 (which makes procfs render it
+ * afresh), an open and a close less each time. Opened on first use, O_CLOEXEC. */
+static ssize_t read_uptime(char *buf, size_t cap)
+{
+	static int fd = -1;
+	if (fd < 0)
+		fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? pread(fd, buf, cap, 0) : -1;
+}
+
 static void host_read(struct host *h)
 {
 	static const clockid_t ids[7] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME,
@@ -162,10 +172,7 @@ static void host_read(struct host *h)
 		h->v[i] = ts_ns(&t);
 	}
 	char buf[128];
-	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
+	ssize_t n = read_uptime(buf, sizeof buf - 1);
 	h->v[7] = 0;
 	if (n > 0) {
 		buf[n] = 0;
