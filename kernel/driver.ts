@@ -139,6 +139,11 @@ export class ExecutorSession {
     return !this.closed && !this.timedOut;
   }
 
+  /** The executor's pid, which is also its process group's id (every task of its programs is in it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   private push(line: string | null): void {
     if (line !== null) this.lines.push(line);
     if (this.waiting && (this.lines.length > 0 || this.closed)) {

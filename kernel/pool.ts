@@ -71,6 +71,16 @@ export class KernelPool {
     return { ...comparison, run };
   }
 
+  /** The process groups of the pool's executors that are running now (one per executor). */
+  processGroups(): number[] {
+    return this.lanes.flatMap((l) => [...l.lane.sessions.values()].filter((s) => s.alive).map((s) => s.pid!));
+  }
+
+  /** How many executors have run a program so far. */
+  get executorsUsed(): number {
+    return this.lanes.filter((l) => l.lane.busySeconds > 0).length;
+  }
+
   /** Programs the pool's executors hold at the moment (queued or running). */
   get inFlight(): number {
     return this.lanes.reduce((n, l) => n + l.queued, 0);
