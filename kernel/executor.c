@@ -153,13 +153,19 @@ static long long centis_to_ns(const char *s)
 }
 
 /* /proc/uptime, read twice a step: kept open and read from offset 0 (which makes procfs render it
- * afresh), an open and a close less each time. Opened on first use, O_CLOEXEC. */
+ * afresh), an open and a close less each time. Opened by start_executor, before the first program,
+ * so that every program's tasks inherit the same descriptors (O_CLOEXEC: none after an exec). */
+static int uptime_fd = -1;
+
 static ssize_t read_uptime(char *buf, size_t cap)
 {
-	static int fd = -1;
-	if (fd < 0)
-		fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? pread(fd, buf, cap, 0) : -1;
+	if (uptime_fd >= 0)
+		return pread(uptime_fd, buf, cap, 0);
+	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, cap) : -1;
+	if (fd >= 0)
+		close(fd);
+	return n;
 }
 
 static void host_read(struct host *h)
@@ -1336,6 +1342,7 @@ static void start_executor(void)
 		CPU_SET(cpu, &one);
 		sched_setaffinity(0, sizeof one, &one);
 	}
+	uptime_fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
 	int have_admin = (status_hex("CapEff:") >> CAP_SYS_ADMIN_BIT) & 1;
 	int r = seccomp_wall_install(have_admin);
 	if (r < 0)
