@@ -1,7 +1,16 @@
-// Throughput of the kernel backend: programs per second for 10-step programs run on this machine's
-// kernel (through runOnKernel, which keeps one executor process for all of them).
-//   npx tsx bench/kernel.ts [programs]
+// Throughput of the kernel backend: ten-step programs per second, each run on this machine's kernel and
+// judged by the model (kernel/compare.ts), as a kernel campaign does. Two ways, side by side in rounds:
+//   serial: one executor, each program run and then judged before the next starts (runOnKernel, then
+//           compareRun);
+//   pool:   kernel/pool.ts, several executors (two per CPU), judging overlapping the runs.
+// For each it prints where the time went: executor wall time (dispatch to last reply, summed over
+// programs; runs overlap in the pool), judging time, and this process's CPU time (parsing, judging, the
+// event loop), each per program.
+//   npx tsx bench/kernel.ts [programs] [--rounds R] [--executors E] [--only serial|pool]
+import { compareRun } from '../kernel/compare.ts';
 import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
+import { KernelPool, pipeline } from '../kernel/pool.ts';
+import { createModel } from '../model/index.ts';
 import type { Program, Step } from '../vocab/index.ts';
 
 /** Ten steps touching every moving part: fork, unshare, offsets, clocks, procfs, exec, exit, wait. */
@@ -21,18 +30,105 @@ function tenSteps(i: number): Program {
   return { format: 1, kernel: 'current', env: { seed: `bench-${i}` }, steps };
 }
 
+interface Measured {
+  rate: number;
+  seconds: number;
+  executorWall: number;
+  judging: number;
+  /** CPU time of this process (parsing, judging, the event loop). */
+  cpu: number;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+const now = () => process.hrtime.bigint();
+const secondsSince = (t: bigint) => Number(now() - t) / 1e9;
+
+function check(p: Program, r: ReturnType<typeof compareRun>): void {
+  if (r.disagreement) throw new Error(`the model disallowed a kernel observation in ${p.env.seed}: ${r.disagreement.reason}`);
+}
+
+async function serial(n: number): Promise<Measured> {
+  let executorWall = 0, judging = 0;
+  const cpu = cpuSeconds();
+  const start = now();
+  for (let i = 0; i < n; i++) {
+    const p = tenSteps(i);
+    const t0 = now();
+    const run = await runOnKernel(p);
+    const t1 = now();
+    check(p, compareRun(p, run, createModel));
+    executorWall += Number(t1 - t0) / 1e9;
+    judging += secondsSince(t1);
+  }
+  const seconds = secondsSince(start);
+  return { rate: n / seconds, seconds, executorWall, judging, cpu: cpuSeconds() - cpu };
+}
+
+async function pooled(n: number, pool: KernelPool): Promise<Measured> {
+  const before = pool.times;
+  const cpu = cpuSeconds();
+  const start = now();
+  const programs = Array.from({ length: n }, (_, i) => tenSteps(i));
+  await pipeline(programs, 2 * pool.size, (p) => pool.compare(p, createModel), (r, p) => check(p, r));
+  const seconds = secondsSince(start);
+  return { rate: n / seconds, seconds, executorWall: pool.times.executorWall - before.executorWall, judging: pool.times.judging - before.judging, cpu: cpuSeconds() - cpu };
+}
+
+function line(name: string, n: number, m: Measured): string {
+  return `  ${name.padEnd(7)} ${n} programs in ${m.seconds.toFixed(2)} s: ${m.rate.toFixed(1).padStart(7)} programs/s   `
+    + `executor wall ${(m.executorWall * 1000 / n).toFixed(3)}, judging ${(m.judging * 1000 / n).toFixed(3)}, `
+    + `node CPU ${(m.cpu * 1000 / n).toFixed(3)} ms/program`;
+}
+
+function spread(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `min ${s[0].toFixed(1)}, median ${s[Math.floor(s.length / 2)].toFixed(1)}, max ${s[s.length - 1].toFixed(1)}`;
+}
+
 async function main(): Promise<void> {
   const available = kernelAvailable();
   if (!available.ok) {
     console.log(`kernel benchmark skipped: ${available.reason}`);
     return;
   }
-  const n = Number(process.argv[2] ?? 200);
-  await runOnKernel(tenSteps(0)); // warm-up: build, page cache
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await runOnKernel(tenSteps(i));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.log(`kernel backend: ${n} programs of 10 steps in ${seconds.toFixed(2)} s: ${(n / seconds).toFixed(1)} programs/s`);
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const rounds = Number(flag('rounds') ?? 3);
+  const executors = flag('executors');
+  const only = flag('only');
+  const n = Number(args[0] ?? 300);
+  const pool = new KernelPool({ executors: executors ? Number(executors) : undefined });
+  // Warm-up: build, page cache, every executor started.
+  await runOnKernel(tenSteps(0));
+  await pooled(pool.size * 2, pool);
+  console.log(`kernel backend: ten-step programs, run on this machine's kernel and judged by the model; ${rounds} rounds of ${n}`);
+  console.log(`  (pool: ${pool.size} executors)`);
+  const rates: Record<'serial' | 'pool', number[]> = { serial: [], pool: [] };
+  for (let r = 0; r < rounds; r++) {
+    if (only !== 'pool') {
+      const m = await serial(n);
+      rates.serial.push(m.rate);
+      console.log(line('serial', n, m));
+    }
+    if (only !== 'serial') {
+      const m = await pooled(n, pool);
+      rates.pool.push(m.rate);
+      console.log(line('pool', n, m));
+    }
+  }
+  await pool.close();
+  for (const k of ['serial', 'pool'] as const) if (rates[k].length) console.log(`${k.padEnd(7)} programs/s: ${spread(rates[k])}`);
+  if (rates.serial.length && rates.pool.length) {
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`pool / serial (medians): ${(med(rates.pool) / med(rates.serial)).toFixed(2)}x`);
+  }
 }
 
 main().catch((e) => {

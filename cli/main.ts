@@ -16,14 +16,26 @@ import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import type { Program } from '../vocab/index.ts';
 import { SIDES, sideFactory } from './sides.ts';
+import { collectCounterexample, describeCampaign, mergeShards, parseShard, ShardError, writeShardResult } from './shards.ts';
+import type { ShardResult } from './shards.ts';
+import type { Shard } from '../properties/campaign.ts';
+import { basename } from 'node:path';
 
 const USAGE = `usage:
   timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR] [--unprivileged yes]
+                  [--shard K/N] [--executors N]
       Generate programs, run them on the model and impl in lock-step, compare every observation and the
       abstract state after every step; shrink and store the first divergence. Prints statistics.
       --against kernel runs kernel-safe programs on this machine's Linux and requires the model to
       allow every observation (default ${DEFAULT_KERNEL_CAMPAIGN.runs} programs of up to ${DEFAULT_KERNEL_CAMPAIGN.maxSteps} steps);
-      --unprivileged yes runs them as nobody, from a user namespace the executor makes.
+      --unprivileged yes runs them as nobody, from a user namespace the executor makes;
+      --executors N runs that many programs side by side on the kernel (default two per CPU).
+      --shard K/N runs part K of N of the campaign (program i goes to part i mod N + 1) and writes
+      DIR/result.json (default DIR: campaign-shard-K-of-N) beside its counterexamples, for merge.
+  timens merge DIR...
+      Check that the results are the N parts of one campaign, each once, and print the campaign's
+      statistics and summary; copy their counterexamples to --out DIR (default counterexamples).
+      Exit 1 if any part found a divergence, 2 if the parts do not make one campaign.
   timens replay FILE...
       Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
       Exit 1 while any still differs, 0 once all agree.
@@ -51,7 +63,10 @@ function parseFlags(args: string[], known: Record<string, 'number' | 'string'>):
 }
 
 async function campaign(args: string[]): Promise<number> {
-  const { flags, rest } = parseFlags(args, { against: 'string', seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string', unprivileged: 'string' });
+  const { flags, rest } = parseFlags(args, {
+    against: 'string', seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string', unprivileged: 'string',
+    shard: 'string', executors: 'number',
+  });
   if (flags.unprivileged !== undefined && flags.unprivileged !== 'yes') throw new UsageError(`--unprivileged takes "yes", got ${JSON.stringify(flags.unprivileged)}`);
   if (flags.unprivileged && flags.against !== 'kernel') throw new UsageError('--unprivileged goes with --against kernel');
   if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -62,15 +77,30 @@ async function campaign(args: string[]): Promise<number> {
   const runs = Number(flags.runs ?? defaults.runs);
   const maxSteps = Number(flags.steps ?? defaults.maxSteps);
   const timeLimit = flags['time-limit'] ? Number(flags['time-limit']) : undefined;
-  const out = flags.out ?? 'counterexamples';
   if (runs < 1 || maxSteps < 1) throw new UsageError('--runs and --steps must be at least 1');
-  if (against === 'kernel') return kernelCampaign(seed, runs, maxSteps, timeLimit, out, flags.unprivileged === 'yes');
-  console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+  let shard: Shard | undefined;
+  if (flags.shard !== undefined) {
+    const parsed = parseShard(flags.shard);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    // Every part must generate the same stream of programs.
+    if (flags.seed === 'random') throw new UsageError('--shard needs the same --seed N in every part, not --seed random');
+    shard = parsed;
+  }
+  if (flags.executors !== undefined && against !== 'kernel') throw new UsageError('--executors goes with --against kernel');
+  if (flags.executors !== undefined && Number(flags.executors) < 1) throw new UsageError('--executors must be at least 1');
+  const out = flags.out ?? (shard ? `campaign-shard-${shard.index}-of-${shard.count}` : 'counterexamples');
+  const part = shard ? `, shard ${shard.index}/${shard.count}` : '';
+  const base = { against: against as 'impl' | 'kernel', unprivileged: flags.unprivileged === 'yes', seed, runs, maxSteps };
+  if (against === 'kernel') {
+    return kernelCampaign(seed, runs, maxSteps, timeLimit, out, flags.unprivileged === 'yes', shard,
+      flags.executors === undefined ? undefined : Number(flags.executors), base);
+  }
+  console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${part}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const result = runCampaign({
     seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined,
-    left: sideFactory('model'), right: sideFactory('impl'), sides: ['model', 'impl'],
+    left: sideFactory('model'), right: sideFactory('impl'), sides: ['model', 'impl'], shard,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} steps, ${elapsed().toFixed(1)}s\n`),
   });
   console.log('');
@@ -78,12 +108,19 @@ async function campaign(args: string[]): Promise<number> {
   console.log('');
   const secs = elapsed();
   const rate = Math.round(result.stats.steps / secs);
+  const record = (divergences: ShardResult['divergences']) => {
+    if (!shard) return;
+    const at = writeShardResult(out, { campaignShard: 1, ...base, shard, ran: result.runs, interrupted: result.interrupted, seconds: secs, stats: result.stats, divergences });
+    console.log(`result of shard ${shard.index}/${shard.count} in ${at}`);
+  };
   if (result.ok) {
+    record([]);
     console.log(`summary: ${result.runs} programs, ${result.stats.steps} steps checked, no divergence${result.interrupted ? ' (stopped at the time limit)' : ''}; ${secs.toFixed(1)}s, ${rate} checked steps/s`);
     return 0;
   }
   const c = result.counterexample!;
   const path = writeCounterexample(out, c);
+  record([{ program: result.failedProgram ?? -1, file: basename(path), steps: c.program.steps.length, step: c.divergence.index }]);
   const replay = runDifferential(c.program, sideFactory('model'), sideFactory('impl'));
   console.log(formatSideBySide(replay, ['model', 'impl']));
   console.log('');
@@ -92,14 +129,17 @@ async function campaign(args: string[]): Promise<number> {
   return 1;
 }
 
-async function kernelCampaign(seed: number, runs: number, maxSteps: number, timeLimit: number | undefined, out: string, unprivileged: boolean): Promise<number> {
-  console.log(`campaign: model against this machine's Linux${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+async function kernelCampaign(
+  seed: number, runs: number, maxSteps: number, timeLimit: number | undefined, out: string, unprivileged: boolean,
+  shard: Shard | undefined, executors: number | undefined, base: Omit<ShardResult, 'campaignShard' | 'shard' | 'ran' | 'interrupted' | 'seconds' | 'stats' | 'divergences'>,
+): Promise<number> {
+  console.log(`campaign: model against this machine's Linux${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${shard ? `, shard ${shard.index}/${shard.count}` : ''}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   // Findings are printed and stored as they are made, so a campaign cut short still leaves them.
   const stored = new Map<KernelFinding, string>();
   const r = await runKernelCampaign({
-    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged,
+    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged, shard, executors,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
     onFinding: (f) => {
       console.log(`\n${describeFinding(f)}`);
@@ -116,7 +156,18 @@ async function kernelCampaign(seed: number, runs: number, maxSteps: number, time
   console.log('');
   console.log(formatStats(r.stats));
   console.log('');
-  const head = `${r.runs} programs, ${r.stats.steps} kernel steps, ${r.refused} steps refused by the guard${r.interrupted ? ' (stopped at the time limit)' : ''}; ${elapsed().toFixed(1)}s`;
+  const secs = elapsed();
+  const head = `${r.runs} programs, ${r.stats.steps} kernel steps, ${r.refused} steps refused by the guard${r.interrupted ? ' (stopped at the time limit)' : ''}; ${secs.toFixed(1)}s`;
+  if (shard) {
+    // A shard's findings travel with its result; crashes have no counterexample and are counted apart.
+    const divergences: ShardResult['divergences'] = [...r.reproduced, ...r.notReproduced].map((f) => ({
+      program: f.position, file: join(f.kind === 'reproduced' ? '' : 'unreproduced', basename(stored.get(f)!)),
+      steps: f.counterexample.program.steps.length, step: f.counterexample.divergence.index,
+      reason: `${f.kind === 'reproduced' ? '' : 'not reproduced: '}${f.first.reason}`,
+    }));
+    const at = writeShardResult(out, { campaignShard: 1, ...base, shard, ran: r.runs, interrupted: r.interrupted, seconds: secs, refused: r.refused, stats: r.stats, divergences });
+    console.log(`result of shard ${shard.index}/${shard.count} in ${at}`);
+  }
   if (r.ok) {
     console.log(`summary: ${head}; the model allowed every observation`);
     return 0;
@@ -200,6 +251,47 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Combines the results of a campaign's shards into the summary the whole campaign prints. */
+function merge(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { out: 'string' });
+  const m = mergeShards(rest);
+  const first = m.shards[0];
+  console.log(`merge: ${m.shards.length} shard(s) of the campaign: ${describeCampaign(first)}`);
+  for (const r of m.shards) {
+    console.log(`  shard ${r.shard.index}/${r.shard.count}: ${r.ran} programs, ${r.stats.steps} steps, ${r.seconds.toFixed(1)}s${r.interrupted ? ' (stopped at the time limit)' : ''}, ${r.divergences.length ? 'DIVERGENCE' : 'no divergence'}  (${r.path})`);
+  }
+  console.log('');
+  console.log(formatStats(m.stats));
+  console.log('');
+  const stopped = m.interrupted.length ? ` (stopped at the time limit in shard ${m.interrupted.map((s) => `${s.index}/${s.count}`).join(', ')})` : '';
+  const time = `${m.shards.length} shards, ${m.seconds.toFixed(1)}s of runs in all`;
+  if (m.divergences.length === 0) {
+    const what = first.against === 'kernel'
+      ? `${m.ran} programs, ${m.stats.steps} kernel steps, the model allowed every observation; ${m.refused} steps refused by the guard`
+      : `${m.ran} programs, ${m.stats.steps} steps checked, no divergence`;
+    console.log(`summary: ${what}${stopped}; ${time}`);
+    return 0;
+  }
+  const out = flags.out ?? 'counterexamples';
+  console.log(`divergences, earliest program first:`);
+  const paths = m.divergences.map((d) => {
+    const path = collectCounterexample(d, out);
+    console.log(`  program ${d.program} (shard ${d.shard.index}/${d.shard.count}): shrunk to ${d.steps} steps, first difference at step ${d.step}${d.reason ? `: ${d.reason}` : ''}; ${path}`);
+    return path;
+  });
+  const d = m.divergences[0];
+  const c = readCounterexample(paths[0]);
+  if (first.against === 'impl') {
+    console.log('');
+    console.log(formatSideBySide(runDifferential(c.program, sideFactory('model'), sideFactory('impl')), ['model', 'impl']));
+  }
+  console.log('');
+  const kind = first.against === 'kernel' ? 'DISAGREEMENT with Linux' : 'DIVERGENCE';
+  console.log(`summary: ${kind} at program ${d.program} (${m.divergences.length} in all), shrunk to ${d.steps} steps, ${first.against === 'kernel' ? 'at' : 'first difference at'} step ${d.step}; stored in ${paths[0]}; ${time}`);
+  console.log(`replay with: npm run replay -- ${paths[0]}`);
+  return 1;
+}
+
 function check(args: string[]): number {
   if (args.length === 0) throw new UsageError('check needs at least one file');
   for (const file of args) {
@@ -217,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
       case 'replay': return await replay(args);
       case 'run': return await run(args);
       case 'check': return check(args);
+      case 'merge': return merge(args);
       case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
     }
@@ -231,6 +324,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof KernelUnavailable) {
       console.error(`kernel side unavailable here: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof ShardError) {
+      console.error(`merge refused: ${e.message}`);
       return 2;
     }
     if (e instanceof UsageError) {

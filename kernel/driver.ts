@@ -50,6 +50,9 @@ export interface ExecutorMode {
   /** Run the executor as NOBODY (when this process is root; otherwise it is unprivileged anyway): it
    *  then starts every program in a user namespace of its own (Environment.userNamespace). */
   unprivileged?: boolean;
+  /** Pin the executor (and so every task) to this CPU rather than the one it starts on: executors
+   *  that run side by side (kernel/pool.ts) then do not share one CPU. */
+  cpu?: number;
 }
 
 /** Whether kernel checks can run here; when not, why, and whether the executor itself is broken (a
@@ -111,7 +114,7 @@ export class ExecutorSession {
     const built = buildExecutor();
     if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
     // detached: the executor leads its own process group, so a timeout can kill every task at once.
-    this.child = spawn(built.path, ['serve'], {
+    this.child = spawn(built.path, ['serve', ...(mode.cpu !== undefined ? [String(mode.cpu)] : [])], {
       detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...spawnIds(mode.unprivileged === true),
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.push(line));
@@ -138,6 +141,11 @@ export class ExecutorSession {
 
   get alive(): boolean {
     return !this.closed && !this.timedOut;
+  }
+
+  /** The executor's pid, which is also its process group's id (every task of its programs is in it). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   private push(line: string | null): void {
@@ -540,29 +548,59 @@ function parseCompletions(text: string | undefined, h: HandleTable, pendingCall:
 
 export interface RunOptions extends ExecutorMode {
   timeoutMs?: number;
+  /** The executors to run on (default: the one shared lane, one program at a time). */
+  lane?: ExecutorLane;
 }
 
-/** The executors kept between programs (one as this process is, one as NOBODY); each replaced when
- * it died, timed out or a run failed. */
-const shared = new Map<boolean, ExecutorSession>();
-/** Programs run one at a time on the shared executor. */
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * Where programs run: the executors kept between programs (one as this process is, one as NOBODY),
+ * each replaced when it died, timed out or a run failed, and the queue that runs programs one at a
+ * time on them. Every run uses the default lane unless given another (RunOptions.lane); programs on
+ * different lanes run at the same time on different executors (kernel/pool.ts).
+ */
+export class ExecutorLane {
+  readonly sessions = new Map<boolean, ExecutorSession>();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Seconds this lane spent running programs (from sending one to its last reply). */
+  busySeconds = 0;
+  /** cpu: where this lane's executors are pinned (ExecutorMode.cpu); by default where each starts. */
+  constructor(readonly cpu?: number) {}
 
-function serialized<T>(f: () => Promise<T>): Promise<T> {
-  const next = queue.then(f, f);
-  queue = next.catch(() => {});
-  return next;
+  serialized<T>(f: () => Promise<T>): Promise<T> {
+    const timed = async () => {
+      const started = process.hrtime.bigint();
+      try {
+        return await f();
+      } finally {
+        this.busySeconds += Number(process.hrtime.bigint() - started) / 1e9;
+      }
+    };
+    const next = this.queue.then(timed, timed);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Kills this lane's executors (after the programs queued on it). */
+  close(): Promise<void> {
+    return this.serialized(async () => {
+      for (const s of this.sessions.values()) await s.close();
+      this.sessions.clear();
+    });
+  }
 }
+
+const defaultLane = new ExecutorLane();
 
 /** Runs f on a program of taskCount tasks on the shared executor; on any failure the executor
  * and every task are killed, and the next program starts a new one. */
 function withProgram<T>(
   taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>, steps?: string[],
-  mode: ExecutorMode = {},
+  mode: ExecutorMode = {}, lane: ExecutorLane = defaultLane,
 ): Promise<T> {
   const key = mode.unprivileged === true;
-  return serialized(async () => {
-    if (!shared.get(key)?.alive) shared.set(key, new ExecutorSession(mode));
+  const shared = lane.sessions;
+  return lane.serialized(async () => {
+    if (!shared.get(key)?.alive) shared.set(key, new ExecutorSession({ ...mode, cpu: lane.cpu ?? mode.cpu }));
     const session = shared.get(key)!;
     try {
       const report = await session.begin(taskCount, timeoutMs, steps ? [...steps, 'end'] : []);
@@ -651,7 +689,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
     }
     sameSleep(steps);
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
-  }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' });
+  }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' }, options.lane);
 }
 
 /**

@@ -152,6 +152,22 @@ static long long centis_to_ns(const char *s)
 	return whole * 1000000000LL + frac * 10000000LL;
 }
 
+/* /proc/uptime, read twice a step: kept open and read from offset 0 (which makes procfs render it
+ * afresh), an open and a close less each time. Opened by start_executor, before the first program,
+ * so that every program's tasks inherit the same descriptors (O_CLOEXEC: none after an exec). */
+static int uptime_fd = -1;
+
+static ssize_t read_uptime(char *buf, size_t cap)
+{
+	if (uptime_fd >= 0)
+		return pread(uptime_fd, buf, cap, 0);
+	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, cap) : -1;
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
 static void host_read(struct host *h)
 {
 	static const clockid_t ids[7] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME,
@@ -162,10 +178,7 @@ static void host_read(struct host *h)
 		h->v[i] = ts_ns(&t);
 	}
 	char buf[128];
-	int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
+	ssize_t n = read_uptime(buf, sizeof buf - 1);
 	h->v[7] = 0;
 	if (n > 0) {
 		buf[n] = 0;
@@ -1294,6 +1307,9 @@ failed:
 /* Once per executor process: its own process group (so a timeout can kill every task at once), the
  * subreaper, the descriptor limit, its own namespaces, and the seccomp wall, which every task of
  * every program inherits. */
+/* "serve <cpu>": the CPU to pin to, so that executors running side by side take one CPU each. */
+static int pin_cpu = -1;
+
 static void start_executor(void)
 {
 	self_pid = getpid();
@@ -1319,13 +1335,14 @@ static void start_executor(void)
 	/* E and every task (they inherit it) on the CPU E runs on: a step is a hand-off from E to one
 	 * task and back, and a wake-up on the same CPU is several times cheaper than one on an idle
 	 * other CPU. Nothing a program observes depends on the CPU; if this fails, nothing is lost. */
-	int cpu = sched_getcpu();
+	int cpu = pin_cpu >= 0 ? pin_cpu : sched_getcpu();
 	if (cpu >= 0) {
 		cpu_set_t one;
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
 		sched_setaffinity(0, sizeof one, &one);
 	}
+	uptime_fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
 	int have_admin = (status_hex("CapEff:") >> CAP_SYS_ADMIN_BIT) & 1;
 	int r = seccomp_wall_install(have_admin);
 	if (r < 0)
@@ -1448,8 +1465,11 @@ int main(int argc, char **argv)
 		run_program(task_count(argv[2]), atoi(argv[3]));
 		return 0;
 	}
-	if (argc >= 2 && !strcmp(argv[1], "serve"))
+	if (argc >= 2 && !strcmp(argv[1], "serve")) {
+		if (argc >= 3)
+			pin_cpu = atoi(argv[2]);
 		return serve();
+	}
 	/* Whether a program could start here: as root, always; otherwise only in a user namespace of
 	 * its own, so try to make one (this process then just exits). */
 	if (argc >= 2 && !strcmp(argv[1], "probe")) {
@@ -1457,6 +1477,6 @@ int main(int argc, char **argv)
 		printf("%s%s\n", why ? "no " : "ok", why ? why : "");
 		return why ? 1 : 0;
 	}
-	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve\n", argv[0], argv[0]);
+	fprintf(stderr, "usage: %s run <tasks> <timeout-seconds> | %s serve [cpu]\n", argv[0], argv[0]);
 	return 2;
 }

@@ -27,15 +27,35 @@ export interface CampaignOptions {
   compareState?: boolean;
   /** A further check after every agreed step (runDifferential's `check`): a string fails the program. */
   check?: DifferentialOptions['check'];
+  /** Run only this part of the campaign (see Shard). */
+  shard?: Shard;
   onProgress?: (runs: number, steps: number) => void;
   /** See each generated program, and each of its steps with the state after it (shrinking runs excluded). */
   onProgram?: (p: Program) => void;
   onStep?: (step: Step, obs: Observation, state: AbstractState) => void;
 }
 
+/**
+ * Part `index` (1..count) of a campaign split `count` ways: program i of the campaign (counting from 0)
+ * belongs to part i mod count + 1. Every part generates the campaign's whole stream of programs (program
+ * i depends only on the seed and i) and runs its own, so the parts are disjoint, each is reproducible on
+ * its own, and together they run exactly the programs of the whole campaign.
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export function inShard(shard: Shard | undefined, program: number): boolean {
+  return shard === undefined || program % shard.count === shard.index - 1;
+}
+
 export interface CampaignResult {
   ok: boolean;
+  /** Programs run (in a shard, only its own). */
   runs: number;
+  /** The position in the campaign (from 0) of the program whose failure was shrunk. */
+  failedProgram?: number;
   interrupted: boolean;
   stats: Stats;
   counterexample?: Counterexample;
@@ -45,6 +65,8 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
   const stats = newStats();
   let failing = false;
   let runs = 0;
+  let generated = 0;
+  let failedProgram: number | undefined;
   const check = (p: Program): Divergence | undefined =>
     runDifferential(p, o.left, o.right, {
       compareState: o.compareState ?? true,
@@ -56,13 +78,17 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
       },
     }).divergence;
   const property = fc.property(programs({ maxSteps: o.maxSteps }), (p) => {
-    if (!failing) {
+    // Before the first failure every call is a new program of the campaign; after it, a shrink candidate.
+    const position = failing ? undefined : generated++;
+    if (position !== undefined) {
+      if (!inShard(o.shard, position)) return true;
       runs++;
       stats.programs++;
       o.onProgram?.(p);
       if (runs % 100 === 0) o.onProgress?.(runs, stats.steps);
     }
     const d = check(p);
+    if (d && !failing) failedProgram = position;
     if (d) failing = true;
     return d === undefined;
   });
@@ -72,7 +98,7 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
     interruptAfterTimeLimit: o.timeLimitMs,
     markInterruptAsFailure: false,
   });
-  const result: CampaignResult = { ok: !details.failed, runs, interrupted: details.interrupted, stats };
+  const result: CampaignResult = { ok: !details.failed, runs, interrupted: details.interrupted, stats, failedProgram };
   if (details.failed && details.counterexample) {
     const program = details.counterexample[0];
     const d = check(program);

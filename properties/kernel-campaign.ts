@@ -9,11 +9,14 @@ import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
 import type { Comparison, Disagreement } from '../kernel/compare.ts';
 import { hostClocksEstimate, isRefused, kernelAvailable, runOnKernel } from '../kernel/driver.ts';
 import type { KernelRun } from '../kernel/driver.ts';
+import { defaultExecutors, KernelPool } from '../kernel/pool.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { countStep, newStats } from '../harness/stats.ts';
 import type { Stats } from '../harness/stats.ts';
 import type { BackendFactory, Program } from '../vocab/index.ts';
+import { inShard } from './campaign.ts';
+import type { Shard } from './campaign.ts';
 import { programs } from './generate.ts';
 import { shrinkProgram } from './shrink.ts';
 
@@ -40,6 +43,11 @@ export interface KernelCampaignOptions {
   unprivileged?: boolean;
   /** The side the kernel is judged against. Default: the model. */
   model?: BackendFactory;
+  /** Run only this part of the campaign (properties/campaign.ts Shard). */
+  shard?: Shard;
+  /** Executors running programs side by side (kernel/pool.ts; default two per CPU); 1 runs one
+   *  program at a time on the shared executor. */
+  executors?: number;
   onProgress?: (runs: number, steps: number) => void;
   /** Called with each finding as it is made (a disagreement after its replays, or a crash). */
   onFinding?: (f: KernelFinding) => void;
@@ -48,6 +56,8 @@ export interface KernelCampaignOptions {
 /** A disagreement, with how often it came back when the same program ran again. */
 export interface KernelDisagreement {
   kind: 'reproduced' | 'not reproduced';
+  /** The program's position in the campaign (from 0). */
+  position: number;
   /** The program as generated, and what the kernel and the models showed at the step they parted. */
   program: Program;
   first: Disagreement;
@@ -61,6 +71,8 @@ export interface KernelDisagreement {
 /** A check that could not complete: the program, and the underlying error (message and stack). */
 export interface KernelCrash {
   kind: 'crash';
+  /** The program's position in the campaign (from 0). */
+  position: number;
   program: Program;
   error: string;
 }
@@ -97,9 +109,12 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   };
   const available = kernelAvailable(mode);
   if (!available.ok) return { ...result, skipped: available.reason };
+  const executors = o.executors ?? defaultExecutors();
+  const pool = executors > 1 ? new KernelPool({ executors }) : undefined;
   const check = async (p: Program): Promise<Checked> => {
     try {
-      return { comparison: await compareOnKernel(p, model, { timeoutMs: 10_000, ...mode }) };
+      const options = { timeoutMs: 10_000, ...mode };
+      return { comparison: await (pool ? pool.compare(p, model, options) : compareOnKernel(p, model, options)) };
     } catch (e) {
       return { error: errorText(e) };
     }
@@ -111,33 +126,54 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false })
     .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
   const found = (path: number) => ({ seed: o.seed, path: String(path), runs: o.runs, maxSteps: o.maxSteps });
-  const property = fc.asyncProperty(gen, async (p: Program) => {
-    const index = result.runs++;
+  // fast-check generates the campaign's programs one after another (program i depends only on the seed
+  // and i, so a shard runs its own and skips the rest); each is handed to a free executor and judged when
+  // its run ends, while the next ones run. A program is generated only once an executor is free, so its
+  // absolute timer targets are aimed at the moment it starts.
+  let generated = 0;
+  const inFlight = new Set<Promise<void>>();
+  const judge = async (p: Program, position: number): Promise<void> => {
+    result.runs++;
     stats.programs++;
     const c = await check(p);
     if ('error' in c) {
-      const crash: KernelCrash = { kind: 'crash', program: p, error: c.error };
+      const crash: KernelCrash = { kind: 'crash', program: p, error: c.error, position };
       result.crashes.push(crash);
       o.onFinding?.(crash);
     } else {
       result.refused += c.comparison.refused.length;
       for (const [i, s] of c.comparison.run.steps.entries()) if (!isRefused(s.obs)) countStep(stats, p.steps[i], s.obs);
       if (c.comparison.disagreement) {
-        const d = await classify(p, c.comparison.disagreement, check, found(index), result.reproduced.length < SHRINK_AT_MOST);
+        const d = await classify(p, c.comparison.disagreement, check, found(position), result.reproduced.length < SHRINK_AT_MOST);
+        d.position = position;
         (d.kind === 'reproduced' ? result.reproduced : result.notReproduced).push(d);
         o.onFinding?.(d);
       }
     }
     if (result.runs % 50 === 0) o.onProgress?.(result.runs, stats.steps);
+  };
+  const property = fc.asyncProperty(gen, async (p: Program) => {
+    const position = generated++;
+    if (!inShard(o.shard, position)) return true;
+    const job: Promise<void> = judge(p, position).finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    while (inFlight.size >= (pool?.size ?? 1)) await Promise.race(inFlight);
     // Never a failure for fast-check: findings are collected, and the campaign goes on.
     return true;
   });
-  const details = await fc.check(property, {
-    seed: o.seed, numRuns: o.runs, interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false,
-  });
-  // The property never fails: an error here is fast-check's own, and is shown as such.
-  if (details.failed) throw new Error(`the kernel campaign itself failed: ${errorText(details.errorInstance)}`);
-  result.interrupted = details.interrupted;
+  try {
+    const details = await fc.check(property, {
+      seed: o.seed, numRuns: o.runs, interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false,
+    });
+    await Promise.all(inFlight);
+    // The property never fails: an error here is fast-check's own, and is shown as such.
+    if (details.failed) throw new Error(`the kernel campaign itself failed: ${errorText(details.errorInstance)}`);
+    result.interrupted = details.interrupted;
+  } finally {
+    await pool?.close();
+  }
+  // Findings in campaign order, whatever order the executors finished in.
+  for (const list of [result.reproduced, result.notReproduced, result.crashes]) list.sort((x, y) => x.position - y.position);
   result.ok = result.reproduced.length === 0 && result.notReproduced.length === 0 && result.crashes.length === 0;
   return result;
 }
@@ -172,9 +208,9 @@ async function classify(
 ): Promise<KernelDisagreement> {
   const replays = await replay(p, first, check);
   if (replays.reproduced === 0) {
-    return { kind: 'not reproduced', program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel-unreproduced', replays) };
+    return { kind: 'not reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel-unreproduced', replays) };
   }
-  const done: KernelDisagreement = { kind: 'reproduced', program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel', replays) };
+  const done: KernelDisagreement = { kind: 'reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel', replays) };
   if (!shrink) return done;
   const shrunk = await shrinkOnKernel(p, first, check);
   if (shrunk.program === p) return done;
