@@ -11,20 +11,23 @@ import { gate, kernelGate } from './skip.ts';
 /** No kernel call returns this. */
 const WRONG: Observation = { ret: -12345 };
 
-/** The model, whose first observation in each run is WRONG (or which throws there) when `planted`
- *  says so for that run (runs are counted by pairs of backends: compare.ts makes two per run). */
+/** The model, whose observation of each run's first step is WRONG (or which throws there) when `planted`
+ *  says so for that run. Runs are told apart by their environment: compare.ts makes every backend of one
+ *  kernel run (as many as its judging needs, at every corner) from that run's own `env` object, and
+ *  hands each the program's own step objects, so every corner of the first step shows the plant. */
 function planted(planted: (run: number) => 'wrong' | 'throw' | false): BackendFactory {
-  let made = 0;
-  return (env) => {
-    const run = Math.floor(made++ / 2);
-    const inner: Backend = createModel(env);
-    let first = true;
+  const runs = new WeakMap<object, { run: number; first?: unknown }>();
+  let seen = 0;
+  return (env, choices) => {
+    if (!runs.has(env)) runs.set(env, { run: seen++ });
+    const r = runs.get(env)!;
+    const inner: Backend = createModel(env, choices);
     return {
       step(step, host) {
         const o = inner.step(step, host);
-        if (!first) return o;
-        first = false;
-        const how = planted(run);
+        r.first ??= step;
+        if (step !== r.first) return o;
+        const how = planted(r.run);
         if (how === 'throw') throw new Error('planted crash in the model');
         return how === 'wrong' ? WRONG : o;
       },
