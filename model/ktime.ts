@@ -68,11 +68,14 @@ export function ktimeToHost(id: number, t: bigint, ns: TimeNs): bigint {
   return host > KTIME_MAX ? KTIME_MAX : host;
 }
 
-/** hrtimer_forward: how many intervals to move an expiry past now (0 if it is still ahead). */
+/**
+ * hrtimer_forward: how many intervals to move an expiry past now (0 if it is still ahead). The last
+ * interval is added with ktime_add_safe, so an expiry pushed past KTIME_MAX stays at KTIME_MAX.
+ */
 export function hrtimerForward(expires: bigint, now: bigint, interval: bigint): { count: bigint; expires: bigint } {
   if (now < expires) return { count: 0n, expires };
   const count = (now - expires) / interval + 1n;
-  return { count, expires: expires + count * interval };
+  return { count, expires: ktimeAddSafe(expires, count * interval) };
 }
 
 /** The next number in arming order: equal expiries fire in the order their timers were started. */

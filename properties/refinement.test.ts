@@ -1,8 +1,10 @@
 // Refinement: on generated multi-task programs, impl and the model give identical observations at every
-// step, and impl's state, abstracted, equals the model's after every step.
+// step, impl's state, abstracted, equals the model's after every step, and the model's named invariants
+// hold after every step.
 import { expect, it } from 'vitest';
 import { createImpl } from '../impl/index.ts';
 import { createModel } from '../model/index.ts';
+import type { ModelBackend } from '../model/index.ts';
 import { formatStats } from '../harness/stats.ts';
 import { formatSideBySide } from '../harness/trace.ts';
 import { runDifferential } from '../harness/run.ts';
@@ -11,7 +13,15 @@ import { runCampaign } from './campaign.ts';
 const REQUIRED_STEPS = 200_000;
 
 it(`impl refines the model over at least ${REQUIRED_STEPS} generated steps`, () => {
-  const r = runCampaign({ seed: 20261129, runs: 5200, maxSteps: 60, left: createModel, right: createImpl });
+  let checked = 0;
+  const r = runCampaign({
+    seed: 20261129, runs: 5200, maxSteps: 60, left: createModel, right: createImpl,
+    check: (_entry, model) => {
+      checked++;
+      const broken = (model as ModelBackend).checkInvariants();
+      return broken.length > 0 ? `model invariants: ${broken.join('; ')}` : undefined;
+    },
+  });
   if (!r.ok) {
     const c = r.counterexample!;
     const replay = runDifferential(c.program, createModel, createImpl);
@@ -19,4 +29,6 @@ it(`impl refines the model over at least ${REQUIRED_STEPS} generated steps`, () 
   }
   console.log(formatStats(r.stats));
   expect(r.stats.steps).toBeGreaterThanOrEqual(REQUIRED_STEPS);
+  // Every agreed step had its invariants checked (shrinking runs add more).
+  expect(checked).toBeGreaterThanOrEqual(r.stats.steps);
 });

@@ -1,10 +1,12 @@
 // Checking one law of the model on its own: generated programs run on the model, and the law sees each
 // step with the abstract state before and after it. A law also counts how often its premise held, so a
-// law that generation never exercises fails instead of passing vacuously.
+// law that generation never exercises fails instead of passing vacuously. The model's named invariants
+// are checked after every step as well.
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { AbstractState, HostClocks, Observation, Program, Step, TaskStep } from '../../vocab/index.ts';
-import { createModel } from '../../model/index.ts';
+import { createModelBackend } from '../../model/index.ts';
+import type { ModelBackend } from '../../model/index.ts';
 import { resolveEnv, runProgram } from '../../harness/run.ts';
 import { programs } from '../generate.ts';
 
@@ -19,12 +21,28 @@ export interface LawStep {
 /** What a law says of one step: undefined when its premise does not apply, else a violation or "". */
 export type Law = (s: LawStep) => string | undefined;
 
-export function checkLaw(law: Law, options: { runs?: number; maxSteps?: number; minApplied: number; seed?: number; fresh?: () => void }): void {
+export interface LawOptions {
+  /** Names the law in the printed count. */
+  name?: string;
+  runs?: number;
+  maxSteps?: number;
+  /** How many steps must meet the premise (where the law could fail) for the run to mean something. */
+  minApplied: number;
+  seed?: number;
+  fresh?: () => void;
+}
+
+/** Check a law on generated programs; returns how many steps met its premise. */
+export function checkLaw(law: Law, options: LawOptions): number {
   let applied = 0;
+  let steps = 0;
   const property = fc.property(programs({ maxSteps: options.maxSteps ?? 50 }), (p: Program) => {
     options.fresh?.(); // a law that remembers earlier steps starts each program afresh
-    let before = createModel(resolveEnv(p)).abstract();
-    runProgram(p, createModel, (e, side, clocks) => {
+    let before = createModelBackend(resolveEnv(p)).abstract();
+    runProgram(p, createModelBackend, (e, side, clocks) => {
+      steps++;
+      const broken = (side as ModelBackend).checkInvariants();
+      if (broken.length > 0) throw new Error(`step ${e.index} (${JSON.stringify(e.step)}): model invariants: ${broken.join('; ')}`);
       const after = side.abstract();
       const verdict = law({ step: e.step, obs: e.obs, before, after, clocks });
       if (verdict !== undefined) applied++;
@@ -33,7 +51,9 @@ export function checkLaw(law: Law, options: { runs?: number; maxSteps?: number; 
     });
   });
   fc.assert(property, { seed: options.seed ?? 7, numRuns: options.runs ?? 2000 });
+  console.log(`law ${options.name ?? expect.getState().currentTestName}: premise met at ${applied} of ${steps} steps (minimum ${options.minApplied})`);
   expect(applied).toBeGreaterThanOrEqual(options.minApplied);
+  return applied;
 }
 
 export function isCall<C extends TaskStep['call']>(s: Step, call: C): s is Extract<TaskStep, { call: C }> {

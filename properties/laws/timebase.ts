@@ -19,3 +19,10 @@ export function baseNow(clock: number, abs: boolean, h: HostClocks): bigint | un
 }
 
 export const nanosOf = (t: { sec: string; nsec: number }): bigint => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
+
+const KTIME_MAX = (1n << 63n) - 1n;
+const KTIME_SEC_MAX = KTIME_MAX / 1_000_000_000n;
+
+/** timespec64_to_ktime: a time of KTIME_SEC_MAX seconds or more is KTIME_MAX. */
+export const ktimeOf = (t: { sec: string; nsec: number }): bigint =>
+  BigInt(t.sec) >= KTIME_SEC_MAX ? KTIME_MAX : nanosOf(t);
