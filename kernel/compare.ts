@@ -38,7 +38,9 @@
 // (the latest E is in (after[mL-1], after[mL]]); so the kernel may end it from mE-1 (if the ea probe at
 // mE-1 ended it) or mE, to mL (if the lb probe at mL ended it) or mL+1. Its outcome must be one the
 // chains or probes give for the call, times within theirs. A call the kernel has not ended when that
-// window closes, or ended although the early chain cannot have, is a disagreement, also at program end.
+// window closes, or ended although the early chain cannot have, is a disagreement, also at program end;
+// unless the early chain's task was killed in the call first (its call vanished): then the kernel's kill
+// may have come first too, and the call may never end.
 //
 // Linux leaves one observable choice to chance (docs/conventions.md): which of several readers blocked
 // on a timerfd takes its expirations. Every model here is given the kernel's choice (Choices.timerfdReader
@@ -343,7 +345,12 @@ export function judgeCall(r: CallRecord, now: number): string | null {
   const { kernel, early, late } = r.ends;
   const { lo, hi } = window(r, now);
   const name = `the ${r.call} of ${r.task} (step ${r.start})`;
-  if (!kernel) return hi <= now ? `the models ended ${name} by step ${hi}, the kernel not by step ${now}` : null;
+  if (!kernel) {
+    // The early chain's task was killed in the call (a sibling's exec, exit_group): the kill may come
+    // before the end on the kernel too, and then the call never ends.
+    if (r.vanished.early !== undefined && r.vanished.early <= now) return null;
+    return hi <= now ? `the models ended ${name} by step ${hi}, the kernel not by step ${now}` : null;
+  }
   if (kernel.step < lo) return `the kernel ended ${name} in step ${kernel.step}, the models not before step ${lo}`;
   if (kernel.step > hi) return `the kernel ended ${name} in step ${kernel.step}, the models by step ${hi}`;
   const done = (s: 'early' | 'late') => r.ends[s] !== undefined || r.vanished[s] !== undefined;

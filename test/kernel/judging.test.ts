@@ -147,6 +147,18 @@ describe('a blocking call as a whole', () => {
     expect(judgeCall(rec(base), 6)).toMatch(/the models ended .* by step 6, the kernel not by step 6/);
   });
 
+  it('a call whose task the early chain saw killed may never end on the kernel; before the kill it must', () => {
+    // Late chain: the sleep ended in step 8, before the exec of step 8 killed its task; early chain: the
+    // exec killed it first (vanished at 8). The kernel never reported an end.
+    const base = { ends: { late: { step: 8, out: ok } }, probed: { ea: new Map(), lb: new Map() } };
+    expect(judgeCall(rec({ ...base, vanished: { early: 8 } }), 9)).toBeNull();
+    expect(judgeCall(rec({ ...base, vanished: { early: 8 } }), 12)).toBeNull();
+    // Without the kill in the early chain, the window closes at step 9.
+    expect(judgeCall(rec({ ...base, ends: { ...base.ends, early: { step: 8, out: ok } } }), 9)).toMatch(/by step 9, the kernel not by step 9/);
+    // A kill the early chain sees later does not excuse a call the late chain ended long before.
+    expect(judgeCall(rec({ ...base, vanished: { early: 11 } }), 10)).toMatch(/by step 9, the kernel not by step 10/);
+  });
+
   it('when lb already reaches the expiry, the kernel may not report it a step after the late chain', () => {
     const r = rec({ ends: { early: { step: 5, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map(), lb: new Map([[5, ok]]) } });
     expect(judgeCall(r, 5)).toMatch(/by step 5, the kernel not by step 5/);
