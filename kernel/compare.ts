@@ -26,6 +26,11 @@
 // Steps the executor refused never ran on the kernel; neither model makes them either. Where the kernel
 // showed an outcome a chain did not (an expiry fell inside the bracket), that chain goes on from the
 // nearest corner the kernel did show (Chain.redo), so both stay executions consistent with the kernel.
+// Where the early chain would have to take the late chain's history (a sleep armed early in a wide
+// bracket ended in the early chain, while the kernel still showed it asleep), it goes on instead from
+// the history delayed by the least uniform delay that shows the kernel's task states (Chain.delay), so
+// that it stays as early as the kernel allows. A step the executor refused never ran; time went by
+// while it was taken and other tasks' calls may have ended then, so for the chains it is a zero advance.
 // Known limit: a count that depends on three steps' times (ticks read from a periodic timerfd after an
 // earlier read; timer_getoverrun reporting an earlier sigwait's overrun) is judged at the corners of the
 // arming-and-reading histories only; a period boundary falling inside the middle step's bracket can make
@@ -322,6 +327,9 @@ export interface CallRecord {
   probed: { ea: Map<number, CallOutcome>; lb: Map<number, CallOutcome> };
   /** The steps compared since the start (refused ones are skipped); absent: every step. */
   seen?: number[];
+  /** The early chain went on from the late chain's history: the earliest end it showed is lost, and the
+   *  kernel may end the call in any step (its own reports say when it was last seen asleep). */
+  earlyLost?: boolean;
 }
 
 /** The steps in which the kernel may end the call, as far as the chains have gone (up to step `now`). */
@@ -329,7 +337,8 @@ function window(r: CallRecord, now: number): { lo: number; hi: number } {
   const { early, late } = r.ends;
   const at = (k: number, d: number) => (r.seen ? r.seen[r.seen.indexOf(k) + d] ?? (d > 0 ? Infinity : -Infinity) : k + d);
   let lo: number;
-  if (early) lo = r.probed.ea.has(at(early.step, -1)) ? at(early.step, -1) : early.step;
+  if (r.earlyLost) lo = r.start;
+  else if (early) lo = r.probed.ea.has(at(early.step, -1)) ? at(early.step, -1) : early.step;
   else if (r.vanished.early !== undefined) lo = r.start;
   else lo = r.probed.ea.has(now) ? now : now + 1; // not before the early chain can end it
   let hi: number;
@@ -420,6 +429,36 @@ class CallTracker {
     }
   }
 
+  /** A chain went on from the other chain's history (Chain.redo): where that history ended or lost
+   *  each open call is now where this chain did. An end this chain showed earlier is undone: the kernel
+   *  showed that the call had not ended then. The late history ends calls later than the earliest
+   *  execution consistent with the kernel may, so an early chain that adopts it bounds nothing below. */
+  adopt(side: 'early' | 'late', from: 'early' | 'late'): void {
+    for (const r of this.open) {
+      if (side === 'early') r.earlyLost = true;
+      const end = r.ends[from];
+      if (end) r.ends[side] = end;
+      else delete r.ends[side];
+      const gone = r.vanished[from];
+      if (gone !== undefined) r.vanished[side] = gone;
+      else delete r.vanished[side];
+    }
+  }
+
+  /** The early chain went on from a delayed history (Chain.delay), which ended calls where `ends` says
+   *  (completions of this step excluded: they are taken as usual). Where it ended or lost each open
+   *  call is where that history did; the earliest end is lost (earlyLost). */
+  rebase(now: number, ends: { index: number; c: Completion }[], state: AbstractState): void {
+    for (const r of this.open) {
+      r.earlyLost = true;
+      delete r.ends.early;
+      delete r.vanished.early;
+      const e = ends.find((x) => x.index >= r.start && x.c.task === r.task && x.c.call === r.call);
+      if (e && e.index < now) r.ends.early = { step: e.index, out: outcomeOf(e.c) };
+      else if (!e && !state.tasks[r.task]?.waiting) r.vanished.early = r.start;
+    }
+  }
+
   /** After a chain's step: its calls whose task is no longer waiting, without an end, vanished. */
   vanish(index: number, side: 'early' | 'late', state: AbstractState): void {
     for (const r of this.open) {
@@ -456,7 +495,13 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
   const took = (o: Observation | Completion) => o.ret === 8 || o.err === 'ECANCELED';
   for (const [j, step] of program.steps.entries()) {
     const obs = run.steps[j].obs;
-    if (isRefused(obs)) continue;
+    if (isRefused(obs)) {
+      for (const [pos, c] of (obs.completions ?? []).entries()) {
+        const start = open.get(c.task)?.shift();
+        if (start !== undefined) ends.set(`${c.task}@${start}`, { at: j, pos, took: took(c) });
+      }
+      continue;
+    }
     if (mayBlock(step) && obs.pending) open.set(step.task, [...(open.get(step.task) ?? []), j]);
     else if (mayBlock(step) && !obs.blocked) ends.set(`${step.task}@${j}`, { at: j, pos: -1, took: took(obs) });
     for (const [pos, c] of (obs.completions ?? []).entries()) {
@@ -472,7 +517,7 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
 /** One model run through the program at one end of every bracket. probe() tells what its next step would
  *  show at other clocks: a fresh model replays the history (with the same reader choices) and makes it. */
 class Chain {
-  private history: { step: Step; host: HostClocks; picks: number }[] = [];
+  private history: { step: Step; host: HostClocks; picks: number; index: number }[] = [];
   private picks: TaskHandle[] = [];
   private backend: Backend;
   labels = new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO);
@@ -485,8 +530,8 @@ class Chain {
     this.backend = this.replay(true);
   }
 
-  step(step: Step, host: HostClocks): Observation {
-    this.history.push({ step, host, picks: this.picks.length });
+  step(step: Step, host: HostClocks, index: number): Observation {
+    this.history.push({ step, host, picks: this.picks.length, index });
     return this.labels.apply(this.backend.step(step, host));
   }
 
@@ -511,6 +556,55 @@ class Chain {
     this.backend = this.replay(true);
   }
 
+  /**
+   * The kernel's outcome was not this (early) chain's, and the late history shows it: rather than
+   * jump to the latest execution, find the smallest delay d such that the history made with every step
+   * at min(before + d, after) of its bracket, and this last step at its `before`, shows the kernel's
+   * task states in every step and the kernel's outcome in this one (a binary search over d, as a sleep
+   * armed later ends later). The chain goes on from there: still an execution consistent with the
+   * kernel, and as early as a uniform delay allows. False (the chain unchanged) when no delay up to
+   * the widest bracket does.
+   */
+  delay(run: KernelRun, ok: (o: Observation) => boolean): { last: Observation; ends: { index: number; c: Completion }[] } | null {
+    const last = this.history[this.history.length - 1];
+    const widest = this.history.reduce((w, h) => {
+      const d = run.steps[h.index].after.monotonic - run.steps[h.index].before.monotonic;
+      return d > w ? d : w;
+    }, 0n);
+    const attempt = (d: bigint) => {
+      const history = this.history.map((h, j) => ({ ...h, host: j === this.history.length - 1 ? h.host : delayed(run.steps[h.index], d) }));
+      let n = 0;
+      const b = this.factory(this.env, { timerfdReader: (readers) => (n < this.picks.length ? this.picks[n++] : this.pick(readers)) });
+      const labels = this.labels.copy();
+      const ends: { index: number; c: Completion }[] = [];
+      let fits = true;
+      let last: Observation = {};
+      for (const [j, h] of history.entries()) {
+        const o = b.step(h.step, h.host);
+        for (const c of o.completions ?? []) ends.push({ index: h.index, c });
+        const k = run.steps[h.index].obs;
+        if (j === history.length - 1) {
+          last = labels.apply(o);
+          fits &&= ok(last);
+        } else if (!isRefused(k) && !!k.blocked !== !!o.blocked) fits = false;
+      }
+      return { history, fits, ends, last };
+    };
+    if (widest === 0n || !attempt(widest).fits) return null;
+    let lo = 0n; // does not fit
+    let hi = widest; // fits
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (attempt(mid).fits) hi = mid;
+      else lo = mid;
+    }
+    const found = attempt(hi);
+    this.history = found.history;
+    this.picks = this.picks.slice(0, last.picks);
+    this.backend = this.replay(true);
+    return { last: found.last, ends: found.ends };
+  }
+
   /** A fresh model that has made this chain's history (with the same reader choices); `live` keeps
    *  recording the choices of later steps. */
   private replay(live: boolean): Backend {
@@ -531,6 +625,16 @@ class Chain {
   abstract(): AbstractState {
     return this.backend.abstract();
   }
+}
+
+/** A step's clocks d after its bracket's `before`, each no later than its `after`. */
+function delayed(ks: KernelStep, d: bigint): HostClocks {
+  const out = { ...ks.before };
+  for (const key of Object.keys(out) as (keyof HostClocks)[]) {
+    const room = ks.after[key] - ks.before[key];
+    out[key] = ks.before[key] + (room <= 0n ? 0n : d < room ? d : room);
+  }
+  return out;
 }
 
 /** Whether a corner's outcome is the kernel's, as far as the chains' course goes: the same shape, or
@@ -562,20 +666,23 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
   const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime');
   const result: Comparison = { compared: 0, refused: [], trace: [] };
   let widest = 0n;
-  for (const [index, step] of program.steps.entries()) {
+  for (const [index, programStep] of program.steps.entries()) {
     const ks: KernelStep = run.steps[index];
-    if (isRefused(ks.obs)) {
-      result.refused.push(index);
-      continue;
-    }
+    // A step the executor refused never ran, but time went by while it was taken, and calls of other
+    // tasks may have ended then: for the chains it is a zero advance at its bracket.
+    const refused = isRefused(ks.obs);
+    if (refused) result.refused.push(index);
+    const step: Step = refused ? { host: 'advance', ns: '0' } : programStep;
     const width = ks.after.monotonic - ks.before.monotonic;
     if (width > widest) widest = width;
-    const kernel = kernelLabels.apply(ks.obs);
+    const kernel = isRefused(ks.obs)
+      ? { ret: 0, ...(ks.obs.completions ? { completions: ks.obs.completions } : {}) }
+      : kernelLabels.apply(ks.obs);
     const probe = historyMatters(step) || calls.busy;
     // Probes replay the chains' history up to here, so they come before the chains' own step.
     const ea = probe ? early.probe(step, ks.after) : undefined;
     const lb = probe ? late.probe(step, ks.before) : undefined;
-    const c: Corners = { eb: early.step(step, ks.before), la: late.step(step, ks.after), ea, lb };
+    const c: Corners = { eb: early.step(step, ks.before, index), la: late.step(step, ks.after, index), ea, lb };
     // A chain whose outcome the kernel did not show goes on from the nearest corner the kernel did.
     let [eb, la] = [c.eb, c.la];
     if (!consistent(step, kernel, c.eb) || !consistent(step, kernel, c.la)) {
@@ -586,17 +693,28 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
       const eNext = eOrder.find(([o]) => corner(o));
       const lNext = [...eOrder].reverse().find(([o]) => corner(o));
       if (eNext && eNext[0] !== c.eb) {
-        early.redo(eNext[1], eNext[2]);
-        eb = eNext[0];
+        const moved = eNext[1] === late ? early.delay(run, corner) : null;
+        if (moved) {
+          // The early chain went on from a delayed history; its last step is at `before` again.
+          eb = moved.last;
+          calls.rebase(index, moved.ends, early.abstract());
+        } else {
+          early.redo(eNext[1], eNext[2]);
+          if (eNext[1] === late) calls.adopt('early', 'late');
+          eb = eNext[0];
+        }
       }
       if (lNext && lNext[0] !== c.la) {
         late.redo(lNext[1], lNext[2]);
+        if (lNext[1] === early) calls.adopt('late', 'early');
         la = lNext[0];
       }
     }
     const probes = c.ea || c.lb ? { earlyAfter: c.ea, lateBefore: c.lb } : undefined;
-    result.compared++;
-    result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
+    if (!refused) {
+      result.compared++;
+      result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
+    }
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
     // A call the early chain armed at `before` may end by `after` within this same step.
     const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, c);
@@ -622,7 +740,7 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
       reason = calls.settle(index);
     }
     if (reason) {
-      result.disagreement = { index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}), reason };
+      result.disagreement = { index, step: programStep, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}), reason };
       return result;
     }
   }

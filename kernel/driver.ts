@@ -16,6 +16,8 @@ import { buildExecutor } from './build.ts';
 
 export interface Refused {
   refused: string;
+  /** Calls of other tasks that ended while the executor took the refused step (it never ran). */
+  completions?: Completion[];
 }
 export interface KernelStep {
   obs: Observation | Refused;
@@ -683,7 +685,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       if (raw.kind === 'pending' && !isHostEvent(step)) pendingCall.set(handles.task(step.task), step);
       const completions = parseCompletions(done, handles, pendingCall);
       const obs = observation(step, raw, handles);
-      const withCompletions = completions.length > 0 && !isRefused(obs) ? { ...obs, completions } : obs;
+      const withCompletions = completions.length > 0 ? { ...obs, completions } : obs;
       steps.push({ obs: withCompletions, before: parseClocks(before), after: parseClocks(after) });
       noteHostClocks(steps[steps.length - 1].after);
     }

@@ -270,3 +270,64 @@ describe('calls at program end', () => {
     expect(d?.reason).toMatch(/the kernel ended the nanosleep of t0 \(step 0\) in step 1, the models not before step 2/);
   });
 });
+
+// ---- Wide brackets under load: the early chain delayed, completions in refused steps --------------------
+
+/** A kernel run with explicit brackets, in µs from T0. */
+function bracketed(program: Program, rows: [Observation, number, number][]): KernelRun {
+  const steps = program.steps.map((_, i) => ({
+    obs: rows[i][0], before: clocks(T0 + BigInt(rows[i][1]) * US), after: clocks(T0 + BigInt(rows[i][2]) * US),
+  }));
+  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, steps };
+}
+
+describe('a sleep armed inside a wide bracket', () => {
+  // A 5 ms sleep whose arming step took 10 ms (the task was slow to be seen asleep): it ends somewhere
+  // in [5, 15] ms. The kernel then saw it asleep at 11 ms, and ended it in a step at 12-13 ms.
+  const sleep: Step = { task: 't0', call: 'nanosleep', value: { sec: '0', nsec: 5_000_000 } };
+  const gettime: Step = { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true };
+  const p = prog([sleep, { host: 'advance', ns: '1000000' }, gettime, gettime, gettime]);
+  const done: Observation = { ret: 0, completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] };
+
+  it('may end after the early chain\'s end, once the kernel showed it still asleep', () => {
+    const run = bracketed(p, [[{ pending: true }, 0, 10_000], [{ ret: 0 }, 10_010, 11_000], [{ blocked: true }, 11_010, 11_050],
+      [{ ...done, completions: undefined, ret: 0, time: String(T0 + 12_010n * US) }, 12_010, 12_050], [{ ret: 0, time: String(T0 + 13_010n * US) }, 13_010, 13_050]]);
+    // The end is reported in step 3, with the task's own read of the clock: the kernel ran step 3.
+    run.steps[3].obs = { ret: 0, time: String(T0 + 12_020n * US), completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] };
+    expect(compareRun(p, run, createModel).disagreement).toBeUndefined();
+  });
+
+  it('may not end before the kernel last saw it asleep could allow', () => {
+    // Seen asleep at 11 ms, then ended and the task ran its step with the clock at 10.5 ms: impossible.
+    const run = bracketed(p, [[{ pending: true }, 0, 10_000], [{ ret: 0 }, 10_010, 10_020], [{ blocked: true }, 10_030, 10_040],
+      [{ ret: 0, time: String(T0 + 3_000n * US), completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] }, 10_050, 10_060],
+      [{ ret: 0, time: String(T0 + 10_070n * US) }, 10_070, 10_080]]);
+    const d = compareRun(p, run, createModel).disagreement;
+    expect(d?.index).toBe(3);
+    expect(d?.reason).toBe('clock value outside the bracket');
+  });
+});
+
+describe('a step the executor refused', () => {
+  const sleep: Step = { task: 't1', call: 'nanosleep', value: { sec: '0', nsec: 2_000_000 } };
+  const p = prog([
+    { task: 't0', call: 'thread', child: 't1' }, sleep,
+    { task: 't0', call: 'sysctl_write', value: 5 },
+    { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  ]);
+  const end = [{ task: 't1', call: 'nanosleep' as const, ret: 0 }];
+  const rows = (refusedEnds: boolean): [Observation, number, number][] => [
+    [{ ret: 0, handle: 't1' }, 0, 30], [{ pending: true }, 1_000, 1_030],
+    [{ refused: 'sysctl write in the initial user namespace', ...(refusedEnds ? { completions: end } : {}) } as unknown as Observation, 4_000, 4_030],
+    [{ ret: 0, time: String(T0 + 5_010n * US) }, 5_000, 5_030],
+  ];
+
+  it('still reports the calls that ended while it was taken', () => {
+    expect(compareRun(p, bracketed(p, rows(true)), createModel).disagreement).toBeUndefined();
+  });
+
+  it('and without that report the sleep never ended on the kernel: a disagreement', () => {
+    const d = compareRun(p, bracketed(p, rows(false)), createModel).disagreement;
+    expect(d?.reason).toMatch(/the models ended the nanosleep of t1 \(step 1\) by step 2, the kernel not by step 2/);
+  });
+});
