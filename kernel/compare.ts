@@ -182,6 +182,11 @@ function inRange(v: bigint, values: bigint[], floor?: bigint): boolean {
 export interface StepContext {
   /** An upper bound, in ns, on the arming step's and this step's brackets together (periodic wrap). */
   spread: bigint;
+  /** This step's own bracket, in ns. */
+  width?: bigint;
+  /** Set by judgeStep for a timerfd's gettime or settime: Linux forwards an expired periodic timerfd
+   *  at one reading of its clock and takes the time left at a later one, never below 0. */
+  rereads?: boolean;
 }
 
 /** A periodic remaining time: from `least` up to `most`, wrapping at the interval when `least` is the
@@ -206,8 +211,12 @@ function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Co
       const least = c.ea ?? c.eb;
       const most = c.lb ?? c.la;
       if (interval !== 0n && same.includes(least) && same.includes(most)) {
-        return periodicWithin(v, BigInt(least.itimer!.value), BigInt(most.itimer!.value), interval, ctx.spread)
-          ? null : 'remaining time outside the corners';
+        const [lo, hi] = [BigInt(least.itimer!.value), BigInt(most.itimer!.value)];
+        // Forwarded at t1, read at t2 within this step: 0 once t2 - t1 reaches the time left at t1
+        // (at least the least corner's, or anything above 0 where the range wraps).
+        const width = ctx.width ?? 0n;
+        if (v === 0n && ctx.rereads && width > 0n && (lo > hi || width >= lo)) return null;
+        return periodicWithin(v, lo, hi, interval, ctx.spread) ? null : 'remaining time outside the corners';
       }
       return inRange(v, big((o) => o.itimer!.value)) ? null : 'remaining time outside the corners';
     }
@@ -249,7 +258,8 @@ export function judgeStep(step: Step, k: Observation, c: Corners, ctx: StepConte
   const shapes = all.map((o) => shape(o, kind));
   const same = all.filter((_, i) => shapes[i] === ks);
   if (same.length === 0) return new Set(shapes).size === 1 ? 'outcome differs' : 'outcome matches no corner';
-  return valuesWithin(kind, k, same, c, same.length < all.length, ctx);
+  const rereads = !isHostEvent(step) && (step.call === 'timerfd_gettime' || step.call === 'timerfd_settime');
+  return valuesWithin(kind, k, same, c, same.length < all.length, { ...ctx, rereads });
 }
 
 // ---- CPU-time clocks -----------------------------------------------------------------------------------
@@ -727,7 +737,7 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     // Probes first: they end calls their chain has not ended before this step.
     calls.probed(index, 'ea', c.ea);
     calls.probed(index, 'lb', c.lb);
-    let reason = judgeStep(step, kernel, c, { spread: width + widest })
+    let reason = judgeStep(step, kernel, c, { spread: width + widest, width })
       ?? judgeCpu(step, kernel, ks, cpu, lateState)
       ?? calls.ended(index, 'kernel', kernel.completions)
       ?? calls.ended(index, 'early', eb.completions)

@@ -71,6 +71,16 @@ describe('one step against its corners', () => {
     expect(judgeStep(gettimer, itimer(I + 1n, I), c, { spread: I })).toBe('remaining time outside the corners');
   });
 
+  it('a timerfd forwarded and then read within one step may show 0 left, a POSIX timer never', () => {
+    const I = 5n * MS;
+    const tfd: Step = { task: 't0', call: 'timerfd_gettime', fd: 'f0' };
+    // 30 µs to 50 µs left at the corners: 0 needs the step's own bracket to be at least 30 µs wide.
+    const c: Corners = { eb: itimer(40n * US, I), la: itimer(45n * US, I), ea: itimer(30n * US, I), lb: itimer(50n * US, I) };
+    expect(judgeStep(tfd, itimer(0n, I), c, { spread: 60n * US, width: 30n * US })).toBeNull();
+    expect(judgeStep(tfd, itimer(0n, I), c, { spread: 60n * US, width: 29n * US })).toBe('remaining time outside the corners');
+    expect(judgeStep(gettimer, itimer(0n, I), c, { spread: 60n * US, width: 30n * US })).toBe('remaining time outside the corners');
+  });
+
   it('counts lie between the corners; off by one is caught', () => {
     const sigwait: Step = { task: 't0', call: 'sigwait' };
     const sig = (overrun: number): Observation => ({ ret: 34, handle: 'k0', overrun });
