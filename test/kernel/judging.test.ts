@@ -193,6 +193,18 @@ describe('a blocking call as a whole', () => {
     expect(judgeCall(r(intr(301n)), 4)).toMatch(/ended differently/);
     expect(judgeCall(r(ok), 4)).toMatch(/ended differently/);
   });
+
+  it('where some corners ended the sleep and others were interrupted, the time left goes down to 1 ns', () => {
+    const intr = (time: bigint) => ({ err: 'EINTR' as const, time: String(time) });
+    const r = (k: ReturnType<typeof intr>) => rec({
+      ends: { kernel: { step: 4, out: k }, early: { step: 4, out: intr(1_100n * US) }, late: { step: 4, out: ok } },
+      probed: { ea: new Map([[4, ok]]), lb: new Map([[4, intr(1_200n * US)]]) },
+    });
+    expect(judgeCall(r(intr(625n * US)), 4)).toBeNull();
+    expect(judgeCall(r(intr(1n)), 4)).toBeNull();
+    expect(judgeCall(r(intr(0n)), 4)).toMatch(/ended differently/);
+    expect(judgeCall(r(intr(1_200n * US + 1n)), 4)).toMatch(/ended differently/);
+  });
 });
 
 // ---- Whole runs, with made-up kernel observations --------------------------------------------------------
