@@ -409,7 +409,9 @@ class CallTracker {
   started(index: number, step: TaskStep, k: Observation, c: Corners): CallRecord | undefined {
     const all = cornerList(c);
     if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return undefined;
-    if (k.blocked || all.some((o) => o.blocked)) return undefined;
+    // A blocked task starts nothing. The chains go on consistent with the kernel's task state; a probe
+    // may show another (a late-history probe, where the late chain went on from the early one).
+    if (k.blocked || c.eb.blocked || c.la.blocked) return undefined;
     const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, seen: [] };
     if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
     if (!c.eb.pending) r.ends.early = { step: index, out: outcomeOf(c.eb) };
@@ -731,8 +733,9 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     }
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
     // A call the early chain armed at `before` may end by `after` within this same step.
-    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, c);
-    if (opened && c.eb.pending) {
+    // The corners as the chains go on from them (after a redo, the corner the kernel showed).
+    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, { ...c, eb, la });
+    if (opened && eb.pending) {
       const done = early.settled(ks.after).completions?.find((x) => x.task === opened.task && x.call === opened.call);
       if (done) opened.probed.ea.set(index, outcomeOf(done));
     }
