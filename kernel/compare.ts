@@ -26,10 +26,10 @@
 // Steps the executor refused never ran on the kernel; neither model makes them either. Where the kernel
 // showed an outcome a chain did not (an expiry fell inside the bracket), that chain goes on from the
 // nearest corner the kernel did show (Chain.redo), so both stay executions consistent with the kernel.
-// Where the early chain would have to take the late chain's history (a sleep armed early in a wide
-// bracket ended in the early chain, while the kernel still showed it asleep), it goes on instead from
-// the history delayed by the least uniform delay that shows the kernel's task states (Chain.delay), so
-// that it stays as early as the kernel allows. A step the executor refused never ran; time went by
+// Where a chain would have to take the other chain's history (a sleep armed early in a wide bracket
+// ended in the early chain, while the kernel still showed it asleep), it goes on instead from its own
+// history with one earlier step moved within its bracket, only as far as the kernel's task states
+// require (Chain.shift), so that the other calls keep their earliest (latest) course. A step the executor refused never ran; time went by
 // while it was taken and other tasks' calls may have ended then, so for the chains it is a zero advance.
 // Known limit: a count that depends on three steps' times (ticks read from a periodic timerfd after an
 // earlier read; timer_getoverrun reporting an earlier sigwait's overrun) is judged at the corners of the
@@ -184,6 +184,8 @@ export interface StepContext {
   spread: bigint;
   /** This step's own bracket, in ns. */
   width?: bigint;
+  /** The most any host clock moved within this step's bracket, in ns. */
+  reach?: bigint;
   /** Set by judgeStep for a timerfd's gettime or settime: Linux forwards an expired periodic timerfd
    *  at one reading of its clock and takes the time left at a later one, never below 0. */
   rereads?: boolean;
@@ -227,7 +229,14 @@ function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Co
     case 'ticks':
       if (k.ret !== 8) return null;
       return inRange(BigInt(k.value!), big((o) => o.value!), straddle ? 1n : undefined) ? null : 'expirations outside the corners';
-    case 'time': return inRange(BigInt(k.time!), big((o) => o.time!)) ? null : 'clock value outside the bracket';
+    case 'time': {
+      // Where the corners straddle an outcome boundary (the task woke inside the bracket: blocked at
+      // one end, reading the clock at the other), the read may come anywhere after the wake-up: down
+      // to what the clock read at the bracket's start.
+      const values = big((o) => o.time!);
+      const floor = straddle ? values.reduce((a, b) => (a < b ? a : b)) - (ctx.reach ?? 0n) : undefined;
+      return inRange(BigInt(k.time!), values, floor) ? null : 'clock value outside the bracket';
+    }
     case 'value': return inRange(BigInt(k.value!), big((o) => o.value!)) ? null : 'value outside the bracket';
     case 'uptime': {
       const kf = uptimeFields(k.text);
@@ -340,6 +349,8 @@ export interface CallRecord {
   /** The early chain went on from the late chain's history: the earliest end it showed is lost, and the
    *  kernel may end the call in any step (its own reports say when it was last seen asleep). */
   earlyLost?: boolean;
+  /** Likewise the late chain went on from a history with a step moved earlier: no deadline is known. */
+  lateLost?: boolean;
 }
 
 /** The steps in which the kernel may end the call, as far as the chains have gone (up to step `now`). */
@@ -352,7 +363,8 @@ function window(r: CallRecord, now: number): { lo: number; hi: number } {
   else if (r.vanished.early !== undefined) lo = r.start;
   else lo = r.probed.ea.has(now) ? now : now + 1; // not before the early chain can end it
   let hi: number;
-  if (late) hi = r.probed.lb.has(late.step) ? late.step : at(late.step, 1);
+  if (r.lateLost) hi = Infinity;
+  else if (late) hi = r.probed.lb.has(late.step) ? late.step : at(late.step, 1);
   else hi = Infinity; // the late chain has not ended it (or its task was killed): no deadline yet
   return { lo: Math.max(lo, r.start), hi };
 }
@@ -461,17 +473,18 @@ class CallTracker {
     }
   }
 
-  /** The early chain went on from a delayed history (Chain.delay), which ended calls where `ends` says
-   *  (completions of this step excluded: they are taken as usual). Where it ended or lost each open
-   *  call is where that history did; the earliest end is lost (earlyLost). */
-  rebase(now: number, ends: { index: number; c: Completion }[], state: AbstractState): void {
+  /** A chain went on with one earlier step moved (Chain.shift), a history that ended calls where `ends`
+   *  says (completions of this step excluded: they are taken as usual). Where it ended or lost each open
+   *  call is where that history did; the earliest (latest) end is no longer known (earlyLost, lateLost). */
+  rebase(side: 'early' | 'late', now: number, ends: { index: number; c: Completion }[], state: AbstractState): void {
     for (const r of this.open) {
-      r.earlyLost = true;
-      delete r.ends.early;
-      delete r.vanished.early;
+      if (side === 'early') r.earlyLost = true;
+      else r.lateLost = true;
+      delete r.ends[side];
+      delete r.vanished[side];
       const e = ends.find((x) => x.index >= r.start && x.c.task === r.task && x.c.call === r.call);
-      if (e && e.index < now) r.ends.early = { step: e.index, out: outcomeOf(e.c) };
-      else if (!e && !state.tasks[r.task]?.waiting) r.vanished.early = r.start;
+      if (e && e.index < now) r.ends[side] = { step: e.index, out: outcomeOf(e.c) };
+      else if (!e && !state.tasks[r.task]?.waiting) r.vanished[side] = r.start;
     }
   }
 
@@ -573,52 +586,55 @@ class Chain {
   }
 
   /**
-   * The kernel's outcome was not this (early) chain's, and the late history shows it: rather than
-   * jump to the latest execution, find the smallest delay d such that the history made with every step
-   * at min(before + d, after) of its bracket, and this last step at its `before`, shows the kernel's
-   * task states in every step and the kernel's outcome in this one (a binary search over d, as a sleep
-   * armed later ends later). The chain goes on from there: still an execution consistent with the
-   * kernel, and as early as a uniform delay allows. False (the chain unchanged) when no delay up to
-   * the widest bracket does.
+   * The kernel's outcome was not this chain's, and the other chain's history shows it: rather than jump
+   * to the other history wholesale (which moves every earlier step to the other end of its bracket),
+   * move one earlier step within its bracket, the most recent one that can do it, and only as far as
+   * it must: for the early chain later (from `before` towards `after`), for the late chain earlier. A
+   * binary search finds the least move whose history shows the kernel's task states in every step and
+   * the kernel's outcome in this one. The chain goes on from there, still an execution consistent with
+   * the kernel and as early (late) as one moved step allows. Null (the chain unchanged) when no single
+   * step can do it.
    */
-  delay(run: KernelRun, ok: (o: Observation) => boolean): { last: Observation; ends: { index: number; c: Completion }[] } | null {
-    const last = this.history[this.history.length - 1];
-    const widest = this.history.reduce((w, h) => {
-      const d = run.steps[h.index].after.monotonic - run.steps[h.index].before.monotonic;
-      return d > w ? d : w;
-    }, 0n);
-    const attempt = (d: bigint) => {
-      const history = this.history.map((h, j) => ({ ...h, host: j === this.history.length - 1 ? h.host : delayed(run.steps[h.index], d) }));
+  shift(run: KernelRun, ok: (o: Observation) => boolean, side: 'early' | 'late'): { last: Observation; ends: { index: number; c: Completion }[] } | null {
+    const attempt = (j: number, d: bigint) => {
+      const history = this.history.map((h, i) => (i === j ? { ...h, host: moved(run.steps[h.index], d, side) } : h));
       let n = 0;
       const b = this.factory(this.env, { timerfdReader: (readers) => (n < this.picks.length ? this.picks[n++] : this.pick(readers)) });
       const labels = this.labels.copy();
       const ends: { index: number; c: Completion }[] = [];
       let fits = true;
       let last: Observation = {};
-      for (const [j, h] of history.entries()) {
+      for (const [i, h] of history.entries()) {
         const o = b.step(h.step, h.host);
         for (const c of o.completions ?? []) ends.push({ index: h.index, c });
         const k = run.steps[h.index].obs;
-        if (j === history.length - 1) {
+        if (i === history.length - 1) {
           last = labels.apply(o);
           fits &&= ok(last);
         } else if (!isRefused(k) && !!k.blocked !== !!o.blocked) fits = false;
+        if (!fits) break;
       }
       return { history, fits, ends, last };
     };
-    if (widest === 0n || !attempt(widest).fits) return null;
-    let lo = 0n; // does not fit
-    let hi = widest; // fits
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if (attempt(mid).fits) hi = mid;
-      else lo = mid;
+    const lastPicks = this.history[this.history.length - 1].picks;
+    for (let j = this.history.length - 2; j >= 0; j--) {
+      const ks = run.steps[this.history[j].index];
+      const width = ks.after.monotonic - ks.before.monotonic;
+      if (width <= 0n || !attempt(j, width).fits) continue;
+      let lo = 0n; // does not fit
+      let hi = width; // fits
+      while (hi - lo > 1n) {
+        const mid = (lo + hi) / 2n;
+        if (attempt(j, mid).fits) hi = mid;
+        else lo = mid;
+      }
+      const found = attempt(j, hi);
+      this.history = found.history;
+      this.picks = this.picks.slice(0, lastPicks);
+      this.backend = this.replay(true);
+      return { last: found.last, ends: found.ends };
     }
-    const found = attempt(hi);
-    this.history = found.history;
-    this.picks = this.picks.slice(0, last.picks);
-    this.backend = this.replay(true);
-    return { last: found.last, ends: found.ends };
+    return null;
   }
 
   /** A fresh model that has made this chain's history (with the same reader choices); `live` keeps
@@ -643,12 +659,14 @@ class Chain {
   }
 }
 
-/** A step's clocks d after its bracket's `before`, each no later than its `after`. */
-function delayed(ks: KernelStep, d: bigint): HostClocks {
+/** A step's clocks moved d into its bracket: for the early chain d after `before` (no later than
+ *  `after`), for the late chain d before `after` (no earlier than `before`). */
+function moved(ks: KernelStep, d: bigint, side: 'early' | 'late'): HostClocks {
   const out = { ...ks.before };
   for (const key of Object.keys(out) as (keyof HostClocks)[]) {
     const room = ks.after[key] - ks.before[key];
-    out[key] = ks.before[key] + (room <= 0n ? 0n : d < room ? d : room);
+    const by = room <= 0n ? 0n : d < room ? d : room;
+    out[key] = side === 'early' ? ks.before[key] + by : ks.after[key] - by;
   }
   return out;
 }
@@ -709,11 +727,11 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
       const eNext = eOrder.find(([o]) => corner(o));
       const lNext = [...eOrder].reverse().find(([o]) => corner(o));
       if (eNext && eNext[0] !== c.eb) {
-        const moved = eNext[1] === late ? early.delay(run, corner) : null;
-        if (moved) {
-          // The early chain went on from a delayed history; its last step is at `before` again.
-          eb = moved.last;
-          calls.rebase(index, moved.ends, early.abstract());
+        const shifted = eNext[1] === late ? early.shift(run, corner, 'early') : null;
+        if (shifted) {
+          // The early chain went on with one earlier step made later; this step is at `before` again.
+          eb = shifted.last;
+          calls.rebase('early', index, shifted.ends, early.abstract());
         } else {
           early.redo(eNext[1], eNext[2]);
           if (eNext[1] === late) calls.adopt('early', 'late');
@@ -721,9 +739,15 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
         }
       }
       if (lNext && lNext[0] !== c.la) {
-        late.redo(lNext[1], lNext[2]);
-        if (lNext[1] === early) calls.adopt('late', 'early');
-        la = lNext[0];
+        const shifted = lNext[1] === early ? late.shift(run, corner, 'late') : null;
+        if (shifted) {
+          la = shifted.last;
+          calls.rebase('late', index, shifted.ends, late.abstract());
+        } else {
+          late.redo(lNext[1], lNext[2]);
+          if (lNext[1] === early) calls.adopt('late', 'early');
+          la = lNext[0];
+        }
       }
     }
     const probes = c.ea || c.lb ? { earlyAfter: c.ea, lateBefore: c.lb } : undefined;
@@ -744,7 +768,11 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     // Probes first: they end calls their chain has not ended before this step.
     calls.probed(index, 'ea', c.ea);
     calls.probed(index, 'lb', c.lb);
-    let reason = judgeStep(step, kernel, c, { spread: width + widest, width })
+    const reach = (Object.keys(ks.after) as (keyof HostClocks)[]).reduce((m, key) => {
+      const d = ks.after[key] - ks.before[key];
+      return d > m ? d : m;
+    }, 0n);
+    let reason = judgeStep(step, kernel, c, { spread: width + widest, width, reach })
       ?? judgeCpu(step, kernel, ks, cpu, lateState)
       ?? calls.ended(index, 'kernel', kernel.completions)
       ?? calls.ended(index, 'early', eb.completions)

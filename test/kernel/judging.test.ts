@@ -24,6 +24,14 @@ describe('one step against its corners', () => {
     expect(judgeStep(gettime, { err: 'EINVAL' }, c)).toBe('outcome differs');
   });
 
+  it('a task that woke inside the bracket may read the clock anywhere in it; one that did not, at its ends', () => {
+    const c: Corners = { eb: { blocked: true }, la: at(200n), ea: at(200n), lb: { blocked: true } };
+    expect(judgeStep(gettime, at(150n), c, { spread: 0n, reach: 100n })).toBeNull();
+    expect(judgeStep(gettime, at(100n), c, { spread: 0n, reach: 100n })).toBeNull();
+    expect(judgeStep(gettime, at(99n), c, { spread: 0n, reach: 100n })).toBe('clock value outside the bracket');
+    expect(judgeStep(gettime, at(201n), c, { spread: 0n, reach: 100n })).toBe('clock value outside the bracket');
+  });
+
   it('an outcome boundary inside the bracket allows either side of it, and nothing else', () => {
     const write: Step = { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 1 0' };
     const c: Corners = { eb: { ret: 13 }, la: { err: 'ERANGE' } };
