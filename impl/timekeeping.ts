@@ -28,18 +28,15 @@ export function timespecToKtime(ts: Timespec): bigint {
 
 /** timens_ktime_to_host(): only the MONOTONIC and BOOTTIME families carry an offset; a target
  *  before the offset is host 0, already expired. */
-const TWO_POW_64 = 1n << 64n;
-
 export function timensKtimeToHost(k: Kernel, ns: TimeNamespace, clk: number, t: bigint): bigint {
   // Fast path for tasks in init_time_ns.
   if (ns === k.initTimeNs) return t;
   const off = clk === 1 ? timespecToNs(ns.monotonic) : clk === 7 || clk === 9 ? timespecToNs(ns.boottime) : null;
   if (off === null) return t;
-  // Below the offset: already expired (host 0). Above: a negative offset may push the s64 difference
-  // past KTIME_MAX, where it wraps negative (ktime_sub does not saturate): a time already past.
+  // Below the offset: already expired (host 0). Above: a negative offset may push the sum past
+  // KTIME_MAX, which saturates as every ktime does.
   if (t < off) return 0n;
-  const host = t - off;
-  return host > KTIME_MAX ? host - TWO_POW_64 : host;
+  return t - off > KTIME_MAX ? KTIME_MAX : t - off;
 }
 
 /** The base an hrtimer on clk lives on: hrtimer_init moves relative CLOCK_REALTIME to monotonic;

@@ -57,16 +57,15 @@ export function ktimeAddSafe(a: bigint, b: bigint): bigint {
 }
 
 // timens_ktime_to_host (kernel/time/namespace.c): only MONOTONIC, BOOTTIME and BOOTTIME_ALARM have an
-// offset; a target before the namespace's offset is host time 0, in the past. Above it, ktime_sub works
-// in s64: a negative offset can carry the difference past KTIME_MAX, where it wraps to a negative time
-// (already past), and the kernel's "tim > KTIME_MAX" check after it can never hold.
+// offset; a target before the namespace's offset is host time 0, in the past.
 export function ktimeToHost(id: number, t: bigint, ns: TimeNs): bigint {
   let offset: bigint;
   if (id === CLOCKS.CLOCK_MONOTONIC) offset = nsToNanos(ns.monotonic);
   else if (id === CLOCKS.CLOCK_BOOTTIME || id === CLOCKS.CLOCK_BOOTTIME_ALARM) offset = nsToNanos(ns.boottime);
   else return t;
   if (t < offset) return 0n;
-  return BigInt.asIntN(64, t - offset);
+  const host = t - offset;
+  return host > KTIME_MAX ? KTIME_MAX : host;
 }
 
 /**
