@@ -45,7 +45,9 @@
 // chains or probes give for the call, times within theirs. A call the kernel has not ended when that
 // window closes, or ended although the early chain cannot have, is a disagreement, also at program end;
 // unless the early chain's task was killed in the call first (its call vanished): then the kernel's kill
-// may have come first too, and the call may never end.
+// may have come first too, and the call may never end. Linux wakes a sleeper no earlier than its expiry
+// but promises no bound on how much later; the judge lets a wake-up come as late as the longest any step
+// of the same run took beyond what it asked to wait (the load that run saw, measured, not assumed).
 //
 // Linux leaves one observable choice to chance (docs/conventions.md): which of several readers blocked
 // on a timerfd takes its expirations. Every model here is given the kernel's choice (Choices.timerfdReader
@@ -57,7 +59,7 @@ import type {
   AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, Observation, Program, Step, TaskCall,
   TaskHandle, TaskStep,
 } from '../vocab/index.ts';
-import { isRefused, runOnKernel } from './driver.ts';
+import { ADVANCE_CAP_NS, isRefused, runOnKernel } from './driver.ts';
 import type { KernelRun, KernelStep, Refused, RunOptions } from './driver.ts';
 
 /** One step as the model shows it at each corner; `ea` and `lb` only where a step was probed. */
@@ -369,13 +371,31 @@ function window(r: CallRecord, now: number): { lo: number; hi: number } {
   return { lo: Math.max(lo, r.start), hi };
 }
 
+/** Monotonic bracket ends of the run's steps, and the longest any step so far took beyond the wait it
+ *  asked for (an `advance`), in ns. */
+export interface Timing {
+  before: bigint[];
+  after: bigint[];
+  widest: bigint;
+}
+
 /** Null when the kernel's end of the call is one the models allow, as far as the run has gone (up to
  *  step `now`); else the reason. The same judgement holds at program end: a call the kernel never ended
  *  fails once its window has closed, one the kernel ended fails if the early chain could not have. */
-export function judgeCall(r: CallRecord, now: number): string | null {
+export function judgeCall(r: CallRecord, now: number, timing?: Timing): string | null {
   const { kernel, early, late } = r.ends;
-  const { lo, hi } = window(r, now);
+  let { lo, hi } = window(r, now);
   const name = `the ${r.call} of ${r.task} (step ${r.start})`;
+  // Linux wakes a sleeper no earlier than its expiry, but promises nothing about how much later; a
+  // wake-up as late as the slowest step of the same run took is load, not a disagreement. The kernel
+  // saw the task still asleep no earlier than the `before` of the step before the one it reports the
+  // end in; the latest expiry the models allow is no later than the late chain's end step's `after`.
+  if (timing && late && hi !== Infinity) {
+    const deadline = r.probed.lb.has(late.step) ? timing.before[late.step] : timing.after[late.step];
+    let k = hi + 1;
+    while (k <= timing.before.length && timing.before[k - 1] - deadline <= timing.widest) k++;
+    hi = k > timing.before.length ? Infinity : k - 1;
+  }
   if (!kernel) {
     // The early chain's task was killed in the call (a sibling's exec, exit_group): the kill may come
     // before the end on the kernel too, and then the call never ends.
@@ -502,10 +522,13 @@ class CallTracker {
   }
 
   /** After step `index`: judges every open call; closes the ones fully judged. */
+  /** The run's brackets, for the lateness a loaded machine may add to a wake-up (judgeCall). */
+  timing?: Timing;
+
   settle(index: number): string | null {
     for (const r of [...this.open]) {
       if (r.seen && r.seen[r.seen.length - 1] !== index) r.seen.push(index);
-      const reason = judgeCall(r, index);
+      const reason = judgeCall(r, index, this.timing);
       if (reason) return reason;
       const done = (s: 'early' | 'late') => r.ends[s] || r.vanished[s] !== undefined;
       if (r.ends.kernel && done('early') && done('late')) this.open = this.open.filter((x) => x !== r);
@@ -682,6 +705,9 @@ function consistent(step: Step, k: Observation, o: Observation): boolean {
 
 export function compareRun(program: Program, run: KernelRun, factory: BackendFactory): Comparison {
   const calls = new CallTracker();
+  calls.timing = {
+    before: run.steps.map((s) => s.before.monotonic), after: run.steps.map((s) => s.after.monotonic), widest: 0n,
+  };
   const kernelEnds = kernelCallEnds(program, run);
   // Of the readers woken together, the one whose read the kernel ended first with the expirations.
   const picker = (side: 'early' | 'late') => (readers: TaskHandle[]): TaskHandle => {
@@ -709,6 +735,10 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     const step: Step = refused ? { host: 'advance', ns: '0' } : programStep;
     const width = ks.after.monotonic - ks.before.monotonic;
     if (width > widest) widest = width;
+    // How long a step took beyond what it asked to wait: the load the run saw.
+    const asked = isHostEvent(programStep) && programStep.host === 'advance' ? BigInt(programStep.ns) : 0n;
+    const excess = width - (asked < ADVANCE_CAP_NS ? asked : ADVANCE_CAP_NS);
+    if (excess > calls.timing.widest) calls.timing.widest = excess;
     const kernel = isRefused(ks.obs)
       ? { ret: 0, ...(ks.obs.completions ? { completions: ks.obs.completions } : {}) }
       : kernelLabels.apply(ks.obs);
