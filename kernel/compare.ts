@@ -497,12 +497,16 @@ class CallTracker {
    *  says (completions of this step excluded: they are taken as usual). Where it ended or lost each open
    *  call is where that history did; the earliest (latest) end is no longer known (earlyLost, lateLost). */
   rebase(side: 'early' | 'late', now: number, ends: { index: number; c: Completion }[], state: AbstractState): void {
+    const used = new Set<number>();
     for (const r of this.open) {
       if (side === 'early') r.earlyLost = true;
       else r.lateLost = true;
       delete r.ends[side];
       delete r.vanished[side];
-      const e = ends.find((x) => x.index >= r.start && x.c.task === r.task && x.c.call === r.call);
+      // A completion in the step that made the call is an earlier call's: a call that ends at once returns.
+      const i = ends.findIndex((x, j) => !used.has(j) && x.index > r.start && x.c.task === r.task && x.c.call === r.call);
+      if (i >= 0) used.add(i);
+      const e = i >= 0 ? ends[i] : undefined;
       if (e && e.index < now) r.ends[side] = { step: e.index, out: outcomeOf(e.c) };
       else if (!e && !state.tasks[r.task]?.waiting) r.vanished[side] = r.start;
     }
