@@ -192,7 +192,7 @@ function kernelRun(program: Program, obs: Observation[]): KernelRun {
     t = after + 1n * MS;
     return { obs: obs[i], before: clocks(before), after: clocks(after) };
   });
-  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, steps };
+  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, release: 'simulated', steps };
 }
 const prog = (steps: Step[]): Program => ({ format: 1, kernel: 'current', env: { seed: 'judging' }, steps });
 
