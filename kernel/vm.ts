@@ -183,5 +183,10 @@ function makePlan(version: string): VmPlan {
     '-append', 'console=ttyS1 loglevel=3 rdinit=/init panic=-1 tsc=reliable',
     '-serial', 'stdio', '-serial', `file:${consoleLog}`,
   ];
-  return { ok: true, image, command: QEMU, args };
+  // QEMU does not end when its stdin closes, as a local executor does: it is given SIGKILL when this
+  // process ends (setpriv --pdeathsig, where util-linux has it), so no guest outlives its driver.
+  const pdeath = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true']).status === 0;
+  return pdeath
+    ? { ok: true, image, command: 'setpriv', args: (log) => ['--pdeathsig', 'KILL', '--', QEMU, ...args(log)] }
+    : { ok: true, image, command: QEMU, args };
 }
