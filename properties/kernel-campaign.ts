@@ -18,6 +18,15 @@ import type { BackendFactory, Program } from '../vocab/index.ts';
 import { inShard } from './campaign.ts';
 import type { Shard } from './campaign.ts';
 import { programs } from './generate.ts';
+import { KERNEL_BEHAVIOURS } from '../vocab/index.ts';
+import type { KernelBehaviour } from '../vocab/index.ts';
+
+/** The profile of a booted version: the version's own name. */
+export function profileOf(version: string): KernelBehaviour {
+  const p = KERNEL_BEHAVIOURS.find((b) => b === version);
+  if (!p) throw new Error(`no kernel profile for Linux ${version} (profiles: ${KERNEL_BEHAVIOURS.join(', ')})`);
+  return p;
+}
 import { shrinkProgram } from './shrink.ts';
 
 /** What `timens campaign --against kernel` runs when given no other options. */
@@ -131,7 +140,9 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   result.release = (await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] }, mode)).release;
   const booted = o.kernel !== undefined ? { version: o.kernel, release: result.release } : undefined;
   // An unprivileged campaign's programs say so themselves, so that a stored one replays the same way.
-  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false })
+  // Programs for a booted version assume that version's behaviour (its profile has the version's name).
+  const kernel = o.kernel !== undefined ? profileOf(o.kernel) : 'current';
+  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false, kernel })
     .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
   const found = (path: number) => ({ seed: o.seed, path: String(path), runs: o.runs, maxSteps: o.maxSteps });
   // fast-check generates the campaign's programs one after another (program i depends only on the seed
