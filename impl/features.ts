@@ -19,9 +19,18 @@ export interface KernelFeatures {
   /** "pidfd: add pidfs" (v6.9): pidfds are opened on pidfs and get FMODE_PREAD like any file; before,
    *  anon_inode_getfile() gave them none, so ksys_pread64() answers -ESPIPE. */
   pidfdOnPidfs: boolean;
+  /** pidfd_open() of a tid that is not a thread-group leader: -ENOENT in 6.18, -EINVAL in 6.1 and 6.12
+   *  (pidfd_prepare()'s "!pid_has_task(pid, PIDTYPE_TGID)"); the commit between is not identified. */
+  pidfdOpenNotLeader: 'ENOENT' | 'EINVAL';
   /** timens_offsets_write(): the %lu nanoseconds land in a signed long; 6.18 lets a "negative" one
    *  through (nsec >= NSEC_PER_SEC as signed), 6.1 and 6.12 refuse it with -EINVAL. */
   timensOffsetNsecSignedCompare: boolean;
+  /** The 6.13 rework of posix-timer signals (it_signal_seq; commit not identified): a queued signal of
+   *  a timer re-armed or deleted since is dropped at dequeue, and a re-send while queued only
+   *  revalidates it. Before (6.1, 6.12): sigqueue_free() leaves a deleted timer's signal queued,
+   *  posixtimer_rearm() skips a stale one but it is delivered, and send_sigqueue() counts each re-send
+   *  in si_overrun. */
+  posixTimersSignalSeq: boolean;
 }
 
 const V6_18: KernelFeatures = {
@@ -29,9 +38,13 @@ const V6_18: KernelFeatures = {
   forkAllowCloneNewtimeInClone3: true,
   pidfdUnknownIoctl: 'ENOTTY',
   pidfdOnPidfs: true,
+  pidfdOpenNotLeader: 'ENOENT',
   timensOffsetNsecSignedCompare: true,
+  posixTimersSignalSeq: true,
 };
-const V6_12: KernelFeatures = { ...V6_18, pidfdUnknownIoctl: 'EINVAL', timensOffsetNsecSignedCompare: false };
+const V6_12: KernelFeatures = {
+  ...V6_18, pidfdUnknownIoctl: 'EINVAL', pidfdOpenNotLeader: 'EINVAL', timensOffsetNsecSignedCompare: false, posixTimersSignalSeq: false,
+};
 const V6_1: KernelFeatures = { ...V6_12, fsExecSwitchTimensOnNewMm: false, pidfdUnknownIoctl: 'ENOTTY', pidfdOnPidfs: false };
 
 const RELEASES: Record<KernelBehaviour, KernelFeatures> = { '6.1': V6_1, '6.12': V6_12, current: V6_18 };

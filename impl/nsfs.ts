@@ -68,6 +68,6 @@ export function nsIoctl(me: Task, file: File, request: NsIoctl, pidfdUnknown: Er
 export function pidfdOpen(k: Kernel, me: Task, pid: number | undefined, target: string): File | Errno {
   const t = pid === undefined ? undefined : k.pidHash.get(pid);
   if (t === undefined) return 'ESRCH';
-  if (t.group.leader !== t) return 'ENOENT';
+  if (t.group.leader !== t) return k.features.pidfdOpenNotLeader;
   return allocFile(me.cred, { kind: 'pidfd', pid: t.pid, target });
 }

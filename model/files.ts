@@ -17,11 +17,11 @@ export function sysOpen(s: ModelState, t: Task, target: TaskHandle, file: ProcFi
 }
 
 // pidfd_open(pid, 0) -> pidfd_create: the pid must still exist and lead a thread group
-// (a non-leader tid gives ENOENT on 6.18, probed). The fd is O_CLOEXEC.
+// (a non-leader tid gives ENOENT on 6.18, EINVAL on 6.1 and 6.12: model/profile.ts). The fd is O_CLOEXEC.
 export function sysPidfdOpen(s: ModelState, t: Task, target: TaskHandle, fd: FdHandle): Observation {
   const task = taskByPath(s, target);
   if (!task) return { err: 'ESRCH' };
-  if (task.pid !== task.tgid) return { err: 'ENOENT' };
+  if (task.pid !== task.tgid) return { err: kernelChanges(s.env).pidfdOpenNonLeader };
   processOf(s, t).fds!.push({ handle: fd, cloexec: true, file: { kind: 'pidfd', target, pid: task.pid } });
   return { ret: 0, handle: fd };
 }

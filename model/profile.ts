@@ -24,20 +24,33 @@ export interface KernelChanges {
    *  and its missing read method (EINVAL). Before, an anonymous inode without FMODE_PREAD: ESPIPE
    *  (measured on 6.1.192). */
   pidfdIsPidfsFile: boolean;
+  /** pidfd_open(tid, 0) of a thread that leads no thread group: ENOENT on 6.18, EINVAL on 6.1.192 and
+   *  6.12.117 (measured; the commit that changed it is not identified). */
+  pidfdOpenNonLeader: 'ENOENT' | 'EINVAL';
   /** The nanoseconds of a timens_offsets record, scanned as %lu into a signed long: 6.18 refuses
    *  only values >= NSEC_PER_SEC as a signed long, so "monotonic 5 18446744073709551615" is taken as
    *  -1 ns (measured on 6.18.44); 6.1.192 and 6.12.117 refuse every value that is not below
    *  NSEC_PER_SEC as unsigned (EINVAL, measured). The commit that changed it is not identified. */
   offsetsNsecSigned: boolean;
+  /** The posix-timers signal rework merged for 6.13 (it_signal_seq, it_sigqueue_seq; commit not
+   *  identified): a queued timer signal whose timer was re-armed or deleted since is dropped when taken,
+   *  and a timer that fires again while its signal is queued revalidates it in place. Before it (6.1.192
+   *  and 6.12.117, measured) such a signal is still delivered, with the si_overrun it gathered: one for
+   *  each time the timer fired again while the signal was queued. */
+  staleTimerSignalsDropped: boolean;
 }
 
 const CURRENT: KernelChanges = {
-  execSwitchesTimens: true, clone3AllowsNewtime: true, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: true, offsetsNsecSigned: true,
+  execSwitchesTimens: true, clone3AllowsNewtime: true, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: true, pidfdOpenNonLeader: 'ENOENT',
+  offsetsNsecSigned: true, staleTimerSignalsDropped: true,
 };
 
 export const KERNEL_PROFILES: Record<KernelBehaviour, KernelChanges> = {
-  '6.1': { ...CURRENT, execSwitchesTimens: false, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: false, offsetsNsecSigned: false },
-  '6.12': { ...CURRENT, pidfdNsIoctl: 'EINVAL', offsetsNsecSigned: false },
+  '6.1': {
+    ...CURRENT, execSwitchesTimens: false, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: false, pidfdOpenNonLeader: 'EINVAL', offsetsNsecSigned: false,
+    staleTimerSignalsDropped: false,
+  },
+  '6.12': { ...CURRENT, pidfdNsIoctl: 'EINVAL', pidfdOpenNonLeader: 'EINVAL', offsetsNsecSigned: false, staleTimerSignalsDropped: false },
   current: CURRENT,
 };
 
