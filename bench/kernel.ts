@@ -6,12 +6,20 @@
 // For each it prints where the time went: executor wall time (dispatch to last reply, summed over
 // programs; runs overlap in the pool), judging time, and this process's CPU time (parsing, judging, the
 // event loop), each per program.
-//   npx tsx bench/kernel.ts [programs] [--rounds R] [--executors E] [--only serial|pool]
+// --kernel V runs them on Linux V booted under QEMU (kernel/vm.ts; each executor of the pool boots its
+// own guest), judged by V's profile, and prints the time of the boot and first program.
+//   npx tsx bench/kernel.ts [programs] [--rounds R] [--executors E] [--only serial|pool] [--kernel V]
 import { compareRun } from '../kernel/compare.ts';
 import { kernelAvailable, runOnKernel } from '../kernel/driver.ts';
+import type { ExecutorMode } from '../kernel/driver.ts';
 import { KernelPool, pipeline } from '../kernel/pool.ts';
 import { createModel } from '../model/index.ts';
-import type { Program, Step } from '../vocab/index.ts';
+import { profileOf } from '../properties/kernel-campaign.ts';
+import type { KernelBehaviour, Program, Step } from '../vocab/index.ts';
+
+/** Where the programs run (--kernel), and the profile they assume. */
+let mode: ExecutorMode = {};
+let profile: KernelBehaviour = 'current';
 
 /** Ten steps touching every moving part: fork, unshare, offsets, clocks, procfs, exec, exit, wait. */
 function tenSteps(i: number): Program {
@@ -27,7 +35,7 @@ function tenSteps(i: number): Program {
     { task: 't1', call: 'exit' },
     { task: 't0', call: 'wait', child: 't1' },
   ];
-  return { format: 1, kernel: 'current', env: { seed: `bench-${i}` }, steps };
+  return { format: 1, kernel: profile, env: { seed: `bench-${i}` }, steps };
 }
 
 interface Measured {
@@ -58,7 +66,7 @@ async function serial(n: number): Promise<Measured> {
   for (let i = 0; i < n; i++) {
     const p = tenSteps(i);
     const t0 = now();
-    const run = await runOnKernel(p);
+    const run = await runOnKernel(p, mode);
     const t1 = now();
     check(p, compareRun(p, run, createModel));
     executorWall += Number(t1 - t0) / 1e9;
@@ -73,7 +81,7 @@ async function pooled(n: number, pool: KernelPool): Promise<Measured> {
   const cpu = cpuSeconds();
   const start = now();
   const programs = Array.from({ length: n }, (_, i) => tenSteps(i));
-  await pipeline(programs, 2 * pool.size, (p) => pool.compare(p, createModel), (r, p) => check(p, r));
+  await pipeline(programs, 2 * pool.size, (p) => pool.compare(p, createModel, mode), (r, p) => check(p, r));
   const seconds = secondsSince(start);
   return { rate: n / seconds, seconds, executorWall: pool.times.executorWall - before.executorWall, judging: pool.times.judging - before.judging, cpu: cpuSeconds() - cpu };
 }
@@ -90,25 +98,33 @@ function spread(xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const available = kernelAvailable();
-  if (!available.ok) {
-    console.log(`kernel benchmark skipped: ${available.reason}`);
-    return;
-  }
   const args = process.argv.slice(2);
   const flag = (name: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args.splice(i, 2)[1] : undefined;
   };
+  const kernel = flag('kernel');
+  if (kernel !== undefined) {
+    mode = { kernel };
+    profile = profileOf(kernel);
+  }
+  const available = kernelAvailable(mode);
+  if (!available.ok) {
+    console.log(`kernel benchmark skipped: ${available.reason}`);
+    return;
+  }
   const rounds = Number(flag('rounds') ?? 3);
   const executors = flag('executors');
   const only = flag('only');
   const n = Number(args[0] ?? 300);
   const pool = new KernelPool({ executors: executors ? Number(executors) : undefined });
-  // Warm-up: build, page cache, every executor started.
-  await runOnKernel(tenSteps(0));
+  // Warm-up: build, page cache (a booted kernel boots here), every executor started.
+  const booting = now();
+  const first = await runOnKernel(tenSteps(0), mode);
+  if (kernel !== undefined) console.log(`boot of ${first.release} and its first program: ${secondsSince(booting).toFixed(2)} s`);
   await pooled(pool.size * 2, pool);
-  console.log(`kernel backend: ten-step programs, run on this machine's kernel and judged by the model; ${rounds} rounds of ${n}`);
+  const where = kernel !== undefined ? `Linux ${kernel} booted under QEMU (TCG)` : "this machine's kernel";
+  console.log(`kernel backend: ten-step programs, run on ${where} and judged by the ${profile} model; ${rounds} rounds of ${n}`);
   console.log(`  (pool: ${pool.size} executors)`);
   const rates: Record<'serial' | 'pool', number[]> = { serial: [], pool: [] };
   for (let r = 0; r < rounds; r++) {

@@ -12,6 +12,7 @@ import { DEFAULT_KERNEL_CAMPAIGN, describeFinding, findingCounts, runKernelCampa
 import type { KernelFinding } from '../properties/kernel-campaign.ts';
 import { compareOnKernel } from '../kernel/compare.ts';
 import { kernelAvailable, notOnKernel, runOnKernel } from '../kernel/driver.ts';
+import { KERNEL_PACKAGES } from '../kernel/vm.ts';
 import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import type { Program } from '../vocab/index.ts';
@@ -23,13 +24,15 @@ import { basename } from 'node:path';
 
 const USAGE = `usage:
   timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR] [--unprivileged yes]
-                  [--shard K/N] [--executors N]
+                  [--shard K/N] [--executors N] [--kernel VERSION]
       Generate programs, run them on the model and impl in lock-step, compare every observation and the
       abstract state after every step; shrink and store the first divergence. Prints statistics.
       --against kernel runs kernel-safe programs on this machine's Linux and requires the model to
       allow every observation (default ${DEFAULT_KERNEL_CAMPAIGN.runs} programs of up to ${DEFAULT_KERNEL_CAMPAIGN.maxSteps} steps);
       --unprivileged yes runs them as nobody, from a user namespace the executor makes;
-      --executors N runs that many programs side by side on the kernel (default two per CPU).
+      --executors N runs that many programs side by side on the kernel (default two per CPU);
+      --kernel VERSION (${Object.keys(KERNEL_PACKAGES).join(', ')}) boots that Linux under QEMU and runs the
+      programs there (default: this machine's kernel; one executor unless --executors says more).
       --shard K/N runs part K of N of the campaign (program i goes to part i mod N + 1) and writes
       DIR/result.json (default DIR: campaign-shard-K-of-N) beside its counterexamples, for merge.
   timens merge DIR...
@@ -39,12 +42,18 @@ const USAGE = `usage:
   timens replay FILE...
       Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
       Exit 1 while any still differs, 0 once all agree.
-  timens run FILE [--side ${[...SIDES, 'kernel'].join('|')}]
-      Run one program on one side and print one JSON observation per line.
+  timens run FILE [--side ${[...SIDES, 'kernel'].join('|')}] [--kernel VERSION]
+      Run one program on one side and print one JSON observation per line; --side kernel --kernel
+      VERSION runs it on that Linux booted under QEMU.
   timens check FILE...
       Read programs or counterexample files and report the first bad field, if any.`;
 
 class UsageError extends Error {}
+
+/** A kernel version the harness knows how to boot, or none. */
+function checkVersion(v: string | undefined): void {
+  if (v !== undefined && !(v in KERNEL_PACKAGES)) throw new UsageError(`--kernel takes one of ${Object.keys(KERNEL_PACKAGES).join(', ')}, got ${JSON.stringify(v)}`);
+}
 
 function parseFlags(args: string[], known: Record<string, 'number' | 'string'>): { flags: Record<string, string>; rest: string[] } {
   const flags: Record<string, string> = {};
@@ -65,8 +74,11 @@ function parseFlags(args: string[], known: Record<string, 'number' | 'string'>):
 async function campaign(args: string[]): Promise<number> {
   const { flags, rest } = parseFlags(args, {
     against: 'string', seed: 'number', runs: 'number', steps: 'number', 'time-limit': 'number', out: 'string', unprivileged: 'string',
-    shard: 'string', executors: 'number',
+    shard: 'string', executors: 'number', kernel: 'string',
   });
+  if (flags.kernel !== undefined && flags.against !== 'kernel') throw new UsageError('--kernel goes with --against kernel');
+  checkVersion(flags.kernel);
+  if (flags.kernel !== undefined && flags.unprivileged) throw new UsageError('--unprivileged is not supported with --kernel: the booted executor runs as root');
   if (flags.unprivileged !== undefined && flags.unprivileged !== 'yes') throw new UsageError(`--unprivileged takes "yes", got ${JSON.stringify(flags.unprivileged)}`);
   if (flags.unprivileged && flags.against !== 'kernel') throw new UsageError('--unprivileged goes with --against kernel');
   if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -90,10 +102,12 @@ async function campaign(args: string[]): Promise<number> {
   if (flags.executors !== undefined && Number(flags.executors) < 1) throw new UsageError('--executors must be at least 1');
   const out = flags.out ?? (shard ? `campaign-shard-${shard.index}-of-${shard.count}` : 'counterexamples');
   const part = shard ? `, shard ${shard.index}/${shard.count}` : '';
-  const base = { against: against as 'impl' | 'kernel', unprivileged: flags.unprivileged === 'yes', seed, runs, maxSteps };
+  const base = {
+    against: against as 'impl' | 'kernel', unprivileged: flags.unprivileged === 'yes', ...(flags.kernel !== undefined ? { kernel: flags.kernel } : {}), seed, runs, maxSteps,
+  };
   if (against === 'kernel') {
     return kernelCampaign(seed, runs, maxSteps, timeLimit, out, flags.unprivileged === 'yes', shard,
-      flags.executors === undefined ? undefined : Number(flags.executors), base);
+      flags.executors === undefined ? undefined : Number(flags.executors), flags.kernel, base);
   }
   console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${part}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
@@ -131,15 +145,17 @@ async function campaign(args: string[]): Promise<number> {
 
 async function kernelCampaign(
   seed: number, runs: number, maxSteps: number, timeLimit: number | undefined, out: string, unprivileged: boolean,
-  shard: Shard | undefined, executors: number | undefined, base: Omit<ShardResult, 'campaignShard' | 'shard' | 'ran' | 'interrupted' | 'seconds' | 'stats' | 'divergences'>,
+  shard: Shard | undefined, executors: number | undefined, kernel: string | undefined,
+  base: Omit<ShardResult, 'campaignShard' | 'shard' | 'ran' | 'interrupted' | 'seconds' | 'stats' | 'divergences'>,
 ): Promise<number> {
-  console.log(`campaign: model against this machine's Linux${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${shard ? `, shard ${shard.index}/${shard.count}` : ''}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+  const linux = kernel !== undefined ? `Linux ${kernel} booted under QEMU` : "this machine's Linux";
+  console.log(`campaign: model against ${linux}${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${shard ? `, shard ${shard.index}/${shard.count}` : ''}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   // Findings are printed and stored as they are made, so a campaign cut short still leaves them.
   const stored = new Map<KernelFinding, string>();
   const r = await runKernelCampaign({
-    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged, shard, executors,
+    seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged, shard, executors, kernel,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
     onFinding: (f) => {
       console.log(`\n${describeFinding(f)}`);
@@ -157,7 +173,7 @@ async function kernelCampaign(
   console.log(formatStats(r.stats));
   console.log('');
   const secs = elapsed();
-  const head = `${r.runs} programs, ${r.stats.steps} kernel steps, ${r.refused} steps refused by the guard${r.interrupted ? ' (stopped at the time limit)' : ''}; ${secs.toFixed(1)}s`;
+  const head = `${r.runs} programs on ${r.release}, ${r.stats.steps} kernel steps, ${r.refused} steps refused by the guard${r.interrupted ? ' (stopped at the time limit)' : ''}; ${secs.toFixed(1)}s`;
   if (shard) {
     // A shard's findings travel with its result; crashes have no counterexample and are counted apart.
     const divergences: ShardResult['divergences'] = [...r.reproduced, ...r.notReproduced].map((f) => ({
@@ -184,9 +200,10 @@ async function kernelCampaign(
 /** Replay a program on the kernel beside the model; the step judged while they still disagree. */
 async function replayKernel(c: Counterexample): Promise<number | undefined> {
   refuseOffKernel(c.program);
-  const available = kernelAvailable({ unprivileged: c.program.env.start === 'user-namespace' });
+  const mode = { unprivileged: c.program.env.start === 'user-namespace', ...(c.booted ? { kernel: c.booted.version } : {}) };
+  const available = kernelAvailable(mode);
   if (!available.ok) throw new KernelUnavailable(available.reason);
-  const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000 });
+  const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000, ...mode });
   console.log(formatKernelReplay(c.program, r));
   return r.disagreement?.index;
 }
@@ -211,7 +228,8 @@ async function replay(args: string[]): Promise<number> {
         throw new ProgramError(`${file}: sides[${i}]`, `no side called ${JSON.stringify(side)}; sides: ${SIDES.join(', ')}, or ["model", "kernel"]`);
     });
     if (r === 'kernel') {
-      console.log(`== ${file}: ${c.property}, model against this machine's Linux, ${c.program.steps.length} steps`);
+      const linux = c.booted ? `Linux ${c.booted.version} booted under QEMU (found on ${c.booted.release})` : "this machine's Linux";
+      console.log(`== ${file}: ${c.property}, model against ${linux}, ${c.program.steps.length} steps`);
       const still = await replayKernel(c);
       if (still !== undefined) differing++;
       console.log(still !== undefined ? `STILL DIFFERS (judged at step ${still})` : 'agrees: the model allows every kernel observation');
@@ -234,16 +252,19 @@ async function replay(args: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { flags, rest } = parseFlags(args, { side: 'string' });
+  const { flags, rest } = parseFlags(args, { side: 'string', kernel: 'string' });
   if (rest.length !== 1) throw new UsageError('run takes exactly one program file');
+  if (flags.kernel !== undefined && flags.side !== 'kernel') throw new UsageError('--kernel goes with --side kernel');
+  checkVersion(flags.kernel);
   const side = flags.side ?? 'model';
   if (!SIDES.includes(side) && side !== 'kernel') throw new UsageError(`--side must be one of ${[...SIDES, 'kernel'].join(', ')}, got ${side}`);
   const program = readCounterexample(rest[0]).program;
   if (side === 'kernel') {
     refuseOffKernel(program);
-    const available = kernelAvailable({ unprivileged: program.env.start === 'user-namespace' });
+    const mode = { unprivileged: program.env.start === 'user-namespace', ...(flags.kernel !== undefined ? { kernel: flags.kernel } : {}) };
+    const available = kernelAvailable(mode);
     if (!available.ok) throw new KernelUnavailable(available.reason);
-    const k = await runOnKernel(program, { timeoutMs: 10_000 });
+    const k = await runOnKernel(program, { timeoutMs: 10_000, ...mode });
     for (const s of k.steps) console.log(canonicalJson(s.obs));
     return 0;
   }

@@ -40,6 +40,8 @@ export interface ShardResult {
   /** What the campaign checks: impl or this machine's Linux against the model. */
   against: 'impl' | 'kernel';
   unprivileged: boolean;
+  /** The kernel version booted under QEMU; absent for this machine's own. */
+  kernel?: string;
   seed: number;
   runs: number;
   maxSteps: number;
@@ -100,8 +102,9 @@ export interface Merged {
   divergences: (ShardDivergence & { shard: Shard; from: string })[];
 }
 
-export function describeCampaign(r: Pick<ShardResult, 'against' | 'unprivileged' | 'seed' | 'runs' | 'maxSteps'>): string {
-  return `${r.against === 'kernel' ? `model against this machine's Linux${r.unprivileged ? ' as nobody' : ''}` : 'model against impl'}, seed ${r.seed}, ${r.runs} programs of up to ${r.maxSteps} steps`;
+export function describeCampaign(r: Pick<ShardResult, 'against' | 'unprivileged' | 'kernel' | 'seed' | 'runs' | 'maxSteps'>): string {
+  const linux = r.kernel !== undefined ? `Linux ${r.kernel} booted under QEMU` : "this machine's Linux";
+  return `${r.against === 'kernel' ? `model against ${linux}${r.unprivileged ? ' as nobody' : ''}` : 'model against impl'}, seed ${r.seed}, ${r.runs} programs of up to ${r.maxSteps} steps`;
 }
 
 /** Checks that the results are the N parts of one campaign, each once, and combines them. */
@@ -111,7 +114,7 @@ export function mergeShards(args: string[]): Merged {
   const first = results[0];
   const n = first.shard.count;
   for (const r of results) {
-    for (const k of ['against', 'unprivileged', 'seed', 'runs', 'maxSteps'] as const) {
+    for (const k of ['against', 'unprivileged', 'kernel', 'seed', 'runs', 'maxSteps'] as const) {
       if (r[k] !== first[k]) {
         throw new ShardError(`shards of different campaigns: ${r.path} has ${k} ${JSON.stringify(r[k])}, ${first.path} has ${JSON.stringify(first[k])}`);
       }

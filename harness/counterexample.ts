@@ -24,6 +24,9 @@ export interface Counterexample {
   divergence: { index: number; kind: string; left: unknown; right: unknown; stateDiff?: string; reason?: string; modelAfter?: unknown };
   /** Against Linux: how many replays of the program disagreed at the same step again. */
   replays?: { reproduced: number; of: number };
+  /** Against a kernel booted under QEMU (kernel/vm.ts): the version booted and its release; a replay
+   *  boots that version again. Absent: the machine's own kernel. */
+  booted?: { version: string; release: string };
   program: Program;
 }
 
@@ -83,6 +86,11 @@ export function readCounterexample(path: string): Counterexample {
   if (!Array.isArray(sides) || sides.length !== 2 || !sides.every((s) => typeof s === 'string'))
     throw new ProgramError('sides', 'expected two side names, e.g. ["model", "impl"]');
   if (typeof v.divergence !== 'object' || v.divergence === null) throw new ProgramError('divergence', 'expected an object');
+  if (v.booted !== undefined) {
+    const b = v.booted as Record<string, unknown> | null;
+    if (typeof b !== 'object' || b === null || typeof b.version !== 'string' || typeof b.release !== 'string')
+      throw new ProgramError('booted', 'expected { "version": "...", "release": "..." }, the kernel booted under QEMU');
+  }
   try {
     return { ...(v as unknown as Counterexample), program: checkProgram(v.program) };
   } catch (e) {

@@ -24,6 +24,7 @@ export function resolveEnv(program: Program): Environment {
     rtc: program.env.rtc ?? true,
     maxTimeNamespaces: program.env.maxTimeNamespaces ?? DEFAULT_MAX_TIME_NAMESPACES,
     tickNs: DEFAULT_TICK_NS,
+    kernel: program.kernel,
   };
 }
 
@@ -56,9 +57,9 @@ function settleHost(h: HostState, step: Step, obs: Observation): void {
 export class Stepper {
   private readonly host: HostState;
   readonly side: Backend;
-  constructor(env: Program['env'], factory: BackendFactory) {
+  constructor(env: Program['env'], factory: BackendFactory, kernel: Program['kernel'] = 'current') {
     this.host = hostFromSeed(env.seed);
-    this.side = factory(resolveEnv({ format: 1, kernel: 'current', env, steps: [] }));
+    this.side = factory(resolveEnv({ format: 1, kernel, env, steps: [] }));
   }
   /** The host clocks as they stand between steps (the next step adds its tick). */
   clocks(): HostClocks {
@@ -78,7 +79,7 @@ export function runProgram(
   factory: BackendFactory,
   observe?: (entry: TraceEntry, side: Backend, clocks: HostClocks) => void,
 ): TraceEntry[] {
-  const stepper = new Stepper(program.env, factory);
+  const stepper = new Stepper(program.env, factory, program.kernel);
   const trace: TraceEntry[] = [];
   program.steps.forEach((step, index) => {
     const { obs, clocks } = stepper.step(step);

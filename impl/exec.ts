@@ -34,6 +34,8 @@ function deThread(k: Kernel, me: Task): void {
 
 /** exec_task_namespaces(): enter the tfc when it differs from the active namespace. */
 function execTaskNamespaces(k: Kernel, me: Task): void {
+  // Added by 2b5f9dad32ed; before it, exec leaves both pointers as they are.
+  if (!k.features.fsExecSwitchTimensOnNewMm) return;
   const p = me.nsproxy!;
   if (p.timeNsForChildren === p.timeNs) return;
   const next = createNewNamespaces(k, 0, me, me.cred.userNs, me.cred.uid);

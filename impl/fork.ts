@@ -26,15 +26,19 @@ function copyCreds(k: Kernel, parent: Task, flags: number): Cred | Errno {
  *  its own mm must enter a pending tfc. */
 function copyNamespaces(k: Kernel, parent: Task, child: Task, flags: number): Nsproxy | Errno {
   const old = parent.nsproxy!;
+  const switchAtExec = k.features.fsExecSwitchTimensOnNewMm;
   if (!(flags & CLONE_NEWNS_ANY)) {
-    // Fast path: the child shares the parent's bundle, one reference, no copy.
-    if ((flags & CLONE_VM) || old.timeNsForChildren === old.timeNs) return getNsproxy(old);
+    // Fast path: the child shares the parent's bundle, one reference, no copy. (Before 2b5f9dad32ed a
+    // CLONE_VM child cannot get here with time != tfc: copy_process refused it.)
+    if (((flags & CLONE_VM) && switchAtExec) || old.timeNsForChildren === old.timeNs) return getNsproxy(old);
   } else if (!nsCapable(parent, child.cred.userNs, capBit('CAP_SYS_ADMIN'))) {
     return 'EPERM';
   }
   const next = createNewNamespaces(k, flags, parent, child.cred.userNs, parent.cred.uid);
   if (next === 'ENOSPC') return next;
-  if (!(flags & CLONE_VM)) timensOnFork(k, next, child);
+  // Before 2b5f9dad32ed every new nsproxy enters its tfc, so a clone3(CLONE_NEWTIME|CLONE_VM) child
+  // lives in the new namespace while its parent, sharing the mm, does not.
+  if (!(flags & CLONE_VM) || !switchAtExec) timensOnFork(k, next, child);
   return next;
 }
 
@@ -44,6 +48,12 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
   if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) return 'EINVAL';
   if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return 'EINVAL';
   if ((flags & CLONE_THREAD) && (flags & CLONE_NEWUSER)) return 'EINVAL';
+  // Before 2b5f9dad32ed: "If the new process will be in a different time namespace do not allow it to
+  // share VM or a thread group with the forking task."
+  if (!k.features.fsExecSwitchTimensOnNewMm && (flags & (CLONE_THREAD | CLONE_VM))) {
+    const p = parent.nsproxy!;
+    if (p.timeNs !== p.timeNsForChildren) return 'EINVAL';
+  }
 
   const cred = copyCreds(k, parent, flags);
   if (typeof cred === 'string') return cred;

@@ -1,5 +1,6 @@
 // The optimised implementation's public face: createImpl builds a kernel instance with task t0 and
 // dispatches each step to the syscall it names. Everything else lives in the file of its concern.
+import { kernelFeatures } from './features.ts';
 import {
   CLONE_FLAGS, INT_MAX, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
@@ -54,7 +55,7 @@ function bootKernel(env: Environment): Kernel {
   const timeNs = initTimeNs(userNs);
   const host = zeroHost();
   const k: Kernel = {
-    env, ida: new Ida(), initUserNs: userNs, initTimeNs: timeNs, timeNamespaces: new Map(), userNamespaces: new Map(),
+    env, features: kernelFeatures(env), ida: new Ida(), initUserNs: userNs, initTimeNs: timeNs, timeNamespaces: new Map(), userNamespaces: new Map(),
     pidHash: new Map(), tasks: new Map(), lastPid: new Map(), nextPid: 1, unnamedFds: 0, host, vdsoData: createHostPage(env.tickNs),
     hrtimers: hrtimerCpuBase(), started: false, completions: [], posixTimers: new Map(), timerfds: new Map(), cancelList: new Set(),
   };
@@ -101,6 +102,8 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       else if (s.call === 'thread') flags = THREAD_FLAGS;
       else if (s.call === 'clone3') {
         flags = flagBits(s.flags);
+        // clone3_args_valid(): CLONE_NEWTIME is a CSIGNAL bit, refused until a402f1e35313.
+        if ((flags & CLONE_FLAGS.CLONE_NEWTIME) && !k.features.forkAllowCloneNewtimeInClone3) return { err: 'EINVAL' };
         if (flags & CLONE_FLAGS.CLONE_THREAD) flags |= THREAD_FLAGS & ~CLONE_FLAGS.CLONE_VM;
       }
       const child = copyProcess(k, me, flags, s.child);
@@ -145,6 +148,8 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
+      // ksys_pread64(): no FMODE_PREAD on a pidfd before pidfs.
+      if (f.kind === 'pidfd' && !k.features.pidfdOnPidfs) return { err: 'ESPIPE' };
       if (f.kind === 'timerfd') return timerfdRead(k, me, e.file, f.ctx);
       // nsfs files and pidfds have no read method.
       if (f.kind !== 'offsets') return { err: 'EINVAL' };
@@ -168,7 +173,7 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
     case 'ioctl': {
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
-      const r = nsIoctl(me, e.file, s.request);
+      const r = nsIoctl(me, e.file, s.request, k.features.pidfdUnknownIoctl);
       if (typeof r === 'string') return { err: r };
       if ('file' in r) {
         if (s.result === undefined) {

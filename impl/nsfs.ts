@@ -38,9 +38,11 @@ function nsGetOwner(me: Task, owner: UserNamespace | null): UserNamespace | 'EPE
 
 export type IoctlResult = { ret: number } | { uid: number } | { file: File } | Errno;
 
-/** ns_ioctl(). Only nsfs files answer; others have no ioctl (ENOTTY). */
-export function nsIoctl(me: Task, file: File, request: NsIoctl): IoctlResult {
+/** ns_ioctl(). Only nsfs files answer; a pidfd gives what its release's pidfs gives to an unknown
+ *  command (impl/features.ts), anything else has no ioctl (ENOTTY). */
+export function nsIoctl(me: Task, file: File, request: NsIoctl, pidfdUnknown: Errno = 'ENOTTY'): IoctlResult {
   const f = file.f;
+  if (f.kind === 'pidfd') return pidfdUnknown;
   if (f.kind !== 'nsfs') return 'ENOTTY';
   switch (request) {
     case 'NS_GET_USERNS':
@@ -66,6 +68,6 @@ export function nsIoctl(me: Task, file: File, request: NsIoctl): IoctlResult {
 export function pidfdOpen(k: Kernel, me: Task, pid: number | undefined, target: string): File | Errno {
   const t = pid === undefined ? undefined : k.pidHash.get(pid);
   if (t === undefined) return 'ESRCH';
-  if (t.group.leader !== t) return 'ENOENT';
+  if (t.group.leader !== t) return k.features.pidfdOpenNotLeader;
   return allocFile(me.cred, { kind: 'pidfd', pid: t.pid, target });
 }

@@ -25,8 +25,13 @@ export interface KItimer {
   /** it_overrun (from -1) and it_overrun_last, the overrun of the last delivered signal. */
   overrun: bigint;
   overrunLast: bigint;
-  /** The queued signal belongs to an earlier setting (it_signal_seq moved on): dropped on dequeue. */
+  /** The queued signal belongs to an earlier setting (it_signal_seq moved on): dropped on dequeue
+   *  (delivered all the same before 6.13). */
   stale: boolean;
+  /** Before 6.13: the queued signal's si_overrun, the re-sends it absorbed. */
+  siOverrun: number;
+  /** Whether this kernel has it_signal_seq (impl/features.ts posixTimersSignalSeq). */
+  signalSeq: boolean;
 }
 
 function overrunToInt(v: bigint): number {
@@ -38,7 +43,12 @@ function overrunToInt(v: bigint): number {
 function posixTimerFn(t: KItimer): void {
   t.status = t.interval !== 0n ? 'requeue' : 'disarmed';
   t.stale = false;
-  t.group.sigQueue.add(t);
+  if (!t.group.sigQueue.has(t)) {
+    t.group.sigQueue.add(t);
+    t.siOverrun = 0;
+  } else if (!t.signalSeq) {
+    t.siOverrun++; // send_sigqueue(): "If an SI_TIMER entry is already queue just increment the overrun count."
+  }
 }
 
 /** The CPU-time clocks a timer may use: process or thread clocks of the caller or of a live pid. */
@@ -68,7 +78,7 @@ export function sysTimerCreate(k: Kernel, me: Task, clk: number, notify: 'none' 
   }
   const t: KItimer = {
     handle, group: me.group, clock: clk, notify, tmr: null as unknown as HrTimer, interval: 0n, status: 'disarmed',
-    set: false, overrun: -1n, overrunLast: 0n, stale: false,
+    set: false, overrun: -1n, overrunLast: 0n, stale: false, siOverrun: 0, signalSeq: k.features.posixTimersSignalSeq,
   };
   t.tmr = hrtimerInit(() => posixTimerFn(t), clockBase(clk, false));
   k.posixTimers.set(handle, t);
@@ -139,10 +149,12 @@ export function sysTimerGetoverrun(k: Kernel, me: Task, h: TimerHandle): Observa
   return { ret: overrunToInt(t.overrunLast) };
 }
 
-/** posix_timer_delete(): stop it and forget its queued signal. */
+/** posix_timer_delete(): stop it and forget its queued signal (before 6.13 sigqueue_free() leaves a
+ *  queued one to be delivered). */
 function posixTimerDelete(k: Kernel, t: KItimer): void {
   hrtimerCancel(k.hrtimers, t.tmr);
-  t.group.sigQueue.delete(t);
+  if (t.signalSeq) t.group.sigQueue.delete(t);
+  else if (t.group.sigQueue.has(t)) t.stale = true;
   t.group.timers.delete(t);
   t.status = 'disarmed';
   if (k.posixTimers.get(t.handle) === t) k.posixTimers.delete(t.handle);
@@ -158,6 +170,8 @@ export function sysTimerDelete(k: Kernel, me: Task, h: TimerHandle): Errno | nul
 /** exit_itimers(): at exec and when the process ends. */
 export function exitItimers(k: Kernel, g: ThreadGroup): void {
   for (const t of [...g.timers]) posixTimerDelete(k, t);
+  // flush_itimer_signals() at exec; at exit the queue goes with the process.
+  g.sigQueue.clear();
 }
 
 /** sigtimedwait({SIGRTMIN}, 0): dequeue the oldest timer signal; posixtimer_deliver_signal()
@@ -168,16 +182,17 @@ export function sysSigwait(k: Kernel, me: Task): Observation {
     q.delete(t);
     if (t.stale) {
       t.stale = false;
-      continue;
+      if (t.signalSeq) continue;
+      return { ret: SIGRTMIN, handle: t.handle, overrun: t.siOverrun };
     }
-    let overrun = 0;
+    let overrun = t.signalSeq ? 0 : t.siOverrun;
     if (t.interval !== 0n && t.status === 'requeue') {
       t.overrun += hrtimerForward(t.tmr, k.hrtimers.now[t.tmr.base], t.interval);
       t.status = 'armed';
       hrtimerRestart(k.hrtimers, t.tmr);
       t.overrunLast = t.overrun;
       t.overrun = -1n;
-      overrun = overrunToInt(t.overrunLast);
+      overrun = overrunToInt(t.overrunLast + BigInt(overrun));
     }
     return { ret: SIGRTMIN, handle: t.handle, overrun };
   }
@@ -193,7 +208,7 @@ export function posixTimerWrite(t: KItimer, w: AbstractWriter): void {
   w.put('expires', live ? t.tmr.expires : null);
   w.put('interval', t.interval);
   w.put('notify', t.notify);
-  w.put('signalQueued', t.group.sigQueue.has(t) && !t.stale);
+  w.put('signalQueued', t.group.sigQueue.has(t) && (!t.stale || !t.signalSeq));
   w.put('overrun', overrunToInt(t.overrunLast));
   w.close();
 }

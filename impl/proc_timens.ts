@@ -135,7 +135,7 @@ function scanRecord(buf: Uint8Array, start: number, end: number): OffsetRecord |
 }
 
 /** The parse loop of timens_offsets_write(): lines split at '\n', at most two records. */
-export function parseTimensOffsets(buf: Uint8Array): ParsedOffsets | 'EINVAL' {
+export function parseTimensOffsets(buf: Uint8Array, nsecSigned = true): ParsedOffsets | 'EINVAL' {
   if (buf.length >= PAGE_SIZE) return 'EINVAL';
   // The kernel works on a NUL-terminated copy: an embedded NUL ends the text.
   let len = buf.indexOf(0);
@@ -153,6 +153,8 @@ export function parseTimensOffsets(buf: Uint8Array): ParsedOffsets | 'EINVAL' {
     }
     const rec = scanRecord(buf, pos, lineEnd);
     if (rec === null) return 'EINVAL';
+    // 6.1 and 6.12 refuse what the signed compare in scanRecord lets through (impl/features.ts).
+    if (!nsecSigned && rec.val.nsec < 0n) return 'EINVAL';
     records.push(rec);
     if (records.length === 2) {
       if (next !== -1) count = next;
@@ -170,7 +172,7 @@ function host(k: Kernel, clockid: number): bigint {
 
 /** timens_offsets_write() -> proc_timens_set_offset(): EINVAL, ESRCH, EPERM, ERANGE, EACCES. */
 export function timensOffsetsWrite(k: Kernel, file: File, pid: number, text: string): number | Errno {
-  const parsed = parseTimensOffsets(new TextEncoder().encode(text));
+  const parsed = parseTimensOffsets(new TextEncoder().encode(text), k.features.timensOffsetNsecSignedCompare);
   if (parsed === 'EINVAL') return parsed;
   const p = k.pidHash.get(pid);
   if (p === undefined || p.nsproxy === null) return 'ESRCH';

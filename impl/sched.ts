@@ -1,6 +1,7 @@
 // task_struct and the objects tasks share: the thread group (signal_struct), mm_struct, files_struct,
 // open files, and the kernel instance that owns them all. Lifetimes are explicit reference counts,
 // released by the put_* functions in exit.ts and files.ts.
+import type { KernelFeatures } from './features.ts';
 import type { Completion, Environment, FdHandle, HostClocks, TaskCall, TaskHandle, TimerHandle } from '../vocab/index.ts';
 import type { Cred } from './cred.ts';
 import type { HrTimer, HrtimerCpuBase } from './hrtimer.ts';
@@ -100,6 +101,8 @@ export interface Task {
 
 export interface Kernel {
   env: Environment;
+  /** The release imitated (impl/features.ts), fixed at boot. */
+  features: KernelFeatures;
   ida: Ida;
   initUserNs: UserNamespace;
   initTimeNs: TimeNamespace;

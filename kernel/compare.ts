@@ -723,8 +723,10 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     }
     return best?.task ?? readers[0];
   };
-  const early = new Chain(factory, run.env, picker('early'));
-  const late = new Chain(factory, run.env, picker('late'));
+  // The environment is the machine's; the behaviour to follow is the one the program assumes.
+  const env = { ...run.env, kernel: program.kernel };
+  const early = new Chain(factory, env, picker('early'));
+  const late = new Chain(factory, env, picker('late'));
   const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
   const cpu = new CpuClocks();
   const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime');

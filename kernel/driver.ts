@@ -6,13 +6,14 @@
 // closed fd's number is never reused by another handle. Everything else the executor is told is the
 // syscall's own argument.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
 import type {
   CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep, Timespec,
 } from '../vocab/index.ts';
 import { buildExecutor } from './build.ts';
+import { consoleLogPath, consoleTail, vmPlan } from './vm.ts';
 
 export interface Refused {
   refused: string;
@@ -30,9 +31,13 @@ export interface KernelRun {
   /** Inode numbers of the executor's own (the initial) time and user namespaces. */
   initialTimeNs: number;
   initialUserNs: number;
+  /** The release of the kernel the program ran on (uname -r). */
+  release: string;
   steps: KernelStep[];
 }
 
+/** How long a kernel under QEMU may take to boot (TCG boots 6.1 in about 3.5 s on an idle machine). */
+const BOOT_TIMEOUT_MS = 90_000;
 /** `advance` becomes a real wait of at most this long. */
 export const ADVANCE_CAP_NS = 20_000_000n;
 /** Fd handles live at FD_HANDLE_BASE + ordinal (executor.h). */
@@ -55,19 +60,27 @@ export interface ExecutorMode {
   /** Pin the executor (and so every task) to this CPU rather than the one it starts on: executors
    *  that run side by side (kernel/pool.ts) then do not share one CPU. */
   cpu?: number;
+  /** Boot this kernel version under QEMU (kernel/vm.ts) and run the executor there rather than on
+   *  this machine's kernel. One boot serves every program of the executor's session. */
+  kernel?: string;
+}
+
+/** The key of a mode among the executors kept and the availabilities known. */
+function modeKey(mode: ExecutorMode): string {
+  return `${mode.unprivileged === true ? 'nobody' : 'self'}@${mode.kernel ?? 'host'}`;
 }
 
 /** Whether kernel checks can run here; when not, why, and whether the executor itself is broken (a
  *  compiler is there but the executor does not compile), which is a fault and never a reason to skip. */
 export type Availability = { ok: true } | { ok: false; reason: string; broken?: boolean };
 
-const available = new Map<boolean, Availability>();
+const available = new Map<string, Availability>();
 
 /** Whether kernel checks can run here, as root or not (or, asked for, as NOBODY); the reason when
  * they cannot (never a silent pass). */
 export function kernelAvailable(mode: ExecutorMode = {}): Availability {
-  const key = mode.unprivileged === true;
-  if (!available.has(key)) available.set(key, probeAvailability(key));
+  const key = modeKey(mode);
+  if (!available.has(key)) available.set(key, mode.kernel !== undefined ? probeVm(mode.kernel, mode.unprivileged === true) : probeAvailability(mode.unprivileged === true));
   return available.get(key)!;
 }
 
@@ -96,6 +109,12 @@ function probeAvailability(unprivileged: boolean): Availability {
   return { ok: true };
 }
 
+function probeVm(version: string, unprivileged: boolean): Availability {
+  if (unprivileged) return { ok: false, reason: `an unprivileged executor is not supported in a booted kernel (${version})` };
+  const plan = vmPlan(version);
+  return plan.ok ? { ok: true } : { ok: false, reason: `Linux ${version} under QEMU: ${plan.reason}`, broken: plan.broken };
+}
+
 // ---- The executor process -----------------------------------------------------------------------
 
 /**
@@ -111,18 +130,38 @@ export class ExecutorSession {
   private readonly stderr: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
+  /** A booted kernel's executor announces the kernel ("boot <release>") before it can be sent
+   *  anything; null until then, and for a local executor. */
+  private booted: Promise<void> | null = null;
+  /** The release the executor runs on, once known. */
+  release = '';
+  /** A booted kernel's console file (kernel/vm.ts), removed when the session closes. */
+  private console: string | undefined;
+  private consoleEnd = '';
 
   constructor(mode: ExecutorMode = {}) {
-    const built = buildExecutor();
-    if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
-    // detached: the executor leads its own process group, so a timeout can kill every task at once.
-    this.child = spawn(built.path, ['serve', ...(mode.cpu !== undefined ? [String(mode.cpu)] : [])], {
-      detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...spawnIds(mode.unprivileged === true),
-    });
+    // detached: the executor (or QEMU) leads its own process group, so a timeout can kill every task at once.
+    if (mode.kernel !== undefined) {
+      const plan = vmPlan(mode.kernel);
+      if (!plan.ok) throw new Error(`Linux ${mode.kernel} under QEMU unavailable: ${plan.reason}`);
+      this.console = consoleLogPath();
+      this.child = spawn(plan.command, plan.args(this.console), { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.booted = this.awaitBoot(mode.kernel);
+    } else {
+      const built = buildExecutor();
+      if (!built.ok) throw new Error(`kernel executor unavailable: ${built.reason}`);
+      this.child = spawn(built.path, ['serve', ...(mode.cpu !== undefined ? [String(mode.cpu)] : [])], {
+        detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...spawnIds(mode.unprivileged === true),
+      });
+    }
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.push(line));
     this.child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     this.child.on('exit', () => {
       this.closed = true;
+      if (this.console) {
+        this.consoleEnd = consoleTail(this.console);
+        rmSync(this.console, { force: true });
+      }
       this.push(null);
     });
     this.child.stdin!.on('error', () => {});
@@ -138,6 +177,24 @@ export class ExecutorSession {
       const handle = s as unknown as { ref?: () => void; unref?: () => void };
       if (on) handle.ref?.();
       else handle.unref?.();
+    }
+  }
+
+  /** The guest's first line; the UART drops what it receives before the guest opens it, so nothing
+   *  is sent before. A boot has its own time limit, longer than any program's. */
+  private async awaitBoot(version: string): Promise<void> {
+    this.hold(true);
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill();
+    }, BOOT_TIMEOUT_MS);
+    try {
+      const line = await this.read();
+      if (!line.startsWith('boot ')) throw new Error(`Linux ${version} under QEMU said ${JSON.stringify(line)} where it should announce its boot`);
+      this.release = line.slice(5).trim();
+    } finally {
+      clearTimeout(timer);
+      this.hold(false);
     }
   }
 
@@ -166,7 +223,8 @@ export class ExecutorSession {
       : this.closed ? null
       : await new Promise<string | null>((resolve) => { this.waiting = resolve; });
     if (line === null) {
-      throw new Error(this.timedOut ? 'kernel run timed out' : `executor ended early: ${this.stderr.join('')}`);
+      const console = this.console ? `\n--- the guest's console:\n${this.consoleEnd || consoleTail(this.console)}` : '';
+      throw new Error(this.timedOut ? `kernel run timed out${this.release ? '' : ' (booting)'}${console}` : `executor ended early: ${this.stderr.join('')}${console}`);
     }
     if (line.startsWith('fatal ')) throw new Error(`executor: ${line.slice(6)}`);
     return line;
@@ -189,6 +247,7 @@ export class ExecutorSession {
    */
   async begin(taskCount: number, timeoutMs: number, steps: string[] = []): Promise<EnvReport> {
     const alarmS = Math.ceil(timeoutMs / 1000) + 1;
+    if (this.booted) await this.booted;
     this.hold(true);
     this.timer = setTimeout(() => {
       this.timedOut = true;
@@ -198,6 +257,7 @@ export class ExecutorSession {
     this.send([`program ${taskCount} ${alarmS}`, ...steps]);
     const report = parseEnv(await this.read());
     if ((await this.read()) !== 'ready') throw new Error('executor did not start its first task');
+    this.release = report.release;
     return report;
   }
 
@@ -238,6 +298,7 @@ export interface EnvReport {
   env: Environment;
   initialTimeNs: number;
   initialUserNs: number;
+  release: string;
   capEff: bigint;
   capPrm: bigint;
   capBnd: bigint;
@@ -268,6 +329,7 @@ export function parseEnv(line: string): EnvReport {
     },
     initialTimeNs: Number(kv.time),
     initialUserNs: Number(kv.user),
+    release: kv.release ?? '',
     capEff, capPrm, capBnd,
   };
 }
@@ -561,7 +623,7 @@ export interface RunOptions extends ExecutorMode {
  * different lanes run at the same time on different executors (kernel/pool.ts).
  */
 export class ExecutorLane {
-  readonly sessions = new Map<boolean, ExecutorSession>();
+  readonly sessions = new Map<string, ExecutorSession>();
   private queue: Promise<unknown> = Promise.resolve();
   /** Seconds this lane spent running programs (from sending one to its last reply). */
   busySeconds = 0;
@@ -599,7 +661,7 @@ function withProgram<T>(
   taskCount: number, timeoutMs: number, f: (session: ExecutorSession, report: EnvReport) => Promise<T>, steps?: string[],
   mode: ExecutorMode = {}, lane: ExecutorLane = defaultLane,
 ): Promise<T> {
-  const key = mode.unprivileged === true;
+  const key = modeKey(mode);
   const shared = lane.sessions;
   return lane.serialized(async () => {
     if (!shared.get(key)?.alive) shared.set(key, new ExecutorSession({ ...mode, cpu: lane.cpu ?? mode.cpu }));
@@ -693,7 +755,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       noteHostClocks(steps[steps.length - 1].after);
     }
     sameSleep(steps);
-    return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, steps };
+    return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, steps };
   }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' }, options.lane);
 }
 

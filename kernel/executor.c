@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,9 @@
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
+/* Before 6.9 there is no PIDFD_THREAD: a pidfd names a process, opened through its leader. A thread
+ * that is not a leader then has PIDFD_NONE, and its death is read from /proc alone. */
+#define PIDFD_NONE (-2)
 #define PROC_TIME_INIT_INO 0xeffffffaUL
 #define PROC_USER_INIT_INO 0xeffffffdUL
 #define CAP_SYS_ADMIN_BIT 21
@@ -51,7 +55,7 @@ struct etask {
 	enum task_state state;
 	int tid;       /* current tid (the tgid after a non-leader exec) */
 	int tgid;      /* thread group */
-	int pidfd;     /* PIDFD_THREAD pidfd of tid, -1 when closed */
+	int pidfd;     /* PIDFD_THREAD pidfd of tid (of the process before 6.9), PIDFD_NONE, -1 when closed */
 	int cmd_w;     /* E's end of the command pipe */
 	int res_r;     /* E's end of the result pipe */
 	int vfork_child; /* while BLOCKED: the child whose exec or exit releases it */
@@ -343,6 +347,10 @@ static char proc_state(int pid)
 
 static int task_is_dead(struct etask *t)
 {
+	/* Without a pidfd of its own, a thread that is not a leader is dead once released: its /proc
+	 * entry is gone (what POLLHUP of a PIDFD_THREAD pidfd reports). */
+	if (t->pidfd == PIDFD_NONE)
+		return proc_state(t->tid) == 0;
 	if (t->pidfd < 0)
 		return 1;
 	struct pollfd p = { t->pidfd, POLLIN, 0 };
@@ -369,10 +377,19 @@ static void task_born(struct etask *t)
 {
 	t->tid = t->birth_tid;
 	t->tgid = t->birth_pid;
-	t->pidfd = (int)syscall(SYS_pidfd_open, t->tid, PIDFD_THREAD);
-	if (t->pidfd < 0)
+	static int no_pidfd_thread;
+	t->pidfd = no_pidfd_thread ? -1 : (int)syscall(SYS_pidfd_open, t->tid, PIDFD_THREAD);
+	if (t->pidfd < 0 && (no_pidfd_thread || errno == EINVAL)) {
+		/* Before 6.9 (EINVAL for the unknown flag): the process's pidfd for a leader, none for
+		 * another thread. A leader's process pidfd reports the whole group's end; a leader that
+		 * exited before its threads is seen in /proc (task_is_dead), as with PIDFD_THREAD. */
+		no_pidfd_thread = 1;
+		t->pidfd = t->tid == t->tgid ? (int)syscall(SYS_pidfd_open, t->tid, 0) : PIDFD_NONE;
+	}
+	if (t->pidfd < 0 && t->pidfd != PIDFD_NONE)
 		fatal("pidfd_open %d: %s", t->tid, strerror(errno));
-	fcntl(t->pidfd, F_SETFD, FD_CLOEXEC);
+	if (t->pidfd >= 0)
+		fcntl(t->pidfd, F_SETFD, FD_CLOEXEC);
 	t->state = RUNNING;
 }
 
@@ -452,7 +469,7 @@ static void settle_unexpected_deaths(void)
 		if (t->state != RUNNING && t->state != BLOCKED)
 			continue;
 		struct pollfd p = { t->pidfd, POLLIN, 0 };
-		if (poll(&p, 1, 0) > 0)
+		if (t->pidfd == PIDFD_NONE ? task_is_dead(t) : poll(&p, 1, 0) > 0)
 			task_wait_dead(t);
 	}
 }
@@ -1256,6 +1273,9 @@ static void report_env(void)
 	       status_hex_in(status, "CapBnd:"), rtc, ts_ns(&res), maxtime, own_time_ino, own_tfc_ino, own_user_ino, (int)self_pid);
 	if (userns.on)
 		printf(" userns=1 gid=%d setfcap=%d", (int)userns.kgid, userns.setfcap);
+	struct utsname u;
+	if (uname(&u) == 0)
+		printf(" release=%s", u.release);
 	printf("\n");
 }
 

@@ -2,6 +2,7 @@
 // piece in canonical order (AbstractWriter): only live objects, namespaces keyed by inode number,
 // entries in ascending order, lists sorted. abstractState() builds the objects from the same writing,
 // so what is compared and what is shown are one thing.
+import { kernelChanges } from './profile.ts';
 import {
   INT_MAX,
   type AbstractState, type AbstractWriter, type TaskHandle,
@@ -70,7 +71,9 @@ function writeTimer(s: ModelState, k: Timer, w: AbstractWriter): void {
     w.put('expires', shown ? k.hrExpires : null);
     w.put('interval', k.interval);
     w.put('notify', k.notify);
-    w.put('signalQueued', (p?.sigqueue.includes(k) ?? false) && k.signalSeq === k.sigqueueSeq);
+    // Whether a signal of it will be taken: before 6.13 a stale one is taken too (model/profile.ts).
+    const stillCounts = k.signalSeq === k.sigqueueSeq || !kernelChanges(s.env).staleTimerSignalsDropped;
+    w.put('signalQueued', (p?.sigqueue.includes(k) ?? false) && stillCounts);
     w.put('overrun', k.overrunLast > BigInt(INT_MAX) ? INT_MAX : Number(k.overrunLast));
   }
   w.close();

@@ -1,6 +1,7 @@
 // File descriptors: open of /proc/PID files, pidfd_open, close, pread and write, each routed by the
 // kind of file (a timerfd's read lives in timerfd.ts). Errnos for files without the operation were probed on Linux 6.18: nsfs files and
 // pidfds have no read (EINVAL), nsfs fds are read-only (EBADF), pidfds have no write (EINVAL).
+import { kernelChanges } from './profile.ts';
 import type { FdHandle, HostClocks, Observation, ProcFile, TaskHandle } from '../vocab/index.ts';
 import { openNsLink } from './namespaces.ts';
 import { openTimensOffsets, readTimensOffsets, writeTimensOffsets } from './offsets.ts';
@@ -16,11 +17,11 @@ export function sysOpen(s: ModelState, t: Task, target: TaskHandle, file: ProcFi
 }
 
 // pidfd_open(pid, 0) -> pidfd_create: the pid must still exist and lead a thread group
-// (a non-leader tid gives ENOENT on 6.18, probed). The fd is O_CLOEXEC.
+// (a non-leader tid gives ENOENT on 6.18, EINVAL on 6.1 and 6.12: model/profile.ts). The fd is O_CLOEXEC.
 export function sysPidfdOpen(s: ModelState, t: Task, target: TaskHandle, fd: FdHandle): Observation {
   const task = taskByPath(s, target);
   if (!task) return { err: 'ESRCH' };
-  if (task.pid !== task.tgid) return { err: 'ENOENT' };
+  if (task.pid !== task.tgid) return { err: kernelChanges(s.env).pidfdOpenNonLeader };
   processOf(s, t).fds!.push({ handle: fd, cloexec: true, file: { kind: 'pidfd', target, pid: task.pid } });
   return { ret: 0, handle: fd };
 }
@@ -33,11 +34,13 @@ export function sysClose(s: ModelState, t: Task, fd: FdHandle): Observation {
   return { ret: 0 };
 }
 
-// pread(fd, buf, 4096, 0) -> vfs_read: FMODE_READ (EBADF), then a read method (EINVAL).
+// pread(fd, buf, 4096, 0): FMODE_PREAD (ESPIPE: a pidfd before pidfs, model/profile.ts), then
+// vfs_read: FMODE_READ (EBADF), then a read method (EINVAL).
 export function sysRead(s: ModelState, t: Task, fd: FdHandle, host: HostClocks): Observation {
   const e = fdLookup(processOf(s, t).fds!, fd);
   if (!e) return { err: 'EBADF' };
   const f = e.file;
+  if (f.kind === 'pidfd' && !kernelChanges(s.env).pidfdIsPidfsFile) return { err: 'ESPIPE' };
   if (f.kind === 'timerfd') return timerfdRead(s, t, f.ctx, f.nonblock, host);
   if (f.kind !== 'offsets') return { err: 'EINVAL' };
   if (f.mode === 'w') return { err: 'EBADF' };

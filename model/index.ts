@@ -21,7 +21,7 @@ import {
 } from './timers.ts';
 import { initialState, nsToNanos, taskByHandle, taskByPath, type ModelState, type Task } from './state.ts';
 import {
-  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysExec, sysExit, sysExitGroup, sysWait,
+  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysClone3, sysExec, sysExit, sysExitGroup, sysWait,
 } from './tasks.ts';
 
 export { INVARIANTS } from './invariants.ts';
@@ -49,7 +49,7 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'fork': return kernelClone(s, t, step.child, FORK_FLAGS);
     case 'vfork': return kernelClone(s, t, step.child, VFORK_FLAGS);
     case 'thread': return kernelClone(s, t, step.child, THREAD_FLAGS);
-    case 'clone3': return kernelClone(s, t, step.child, clone3Flags(step.flags));
+    case 'clone3': return sysClone3(s, t, step.child, clone3Flags(step.flags));
     case 'exec': return sysExec(s, t, step.fail ?? false);
     case 'exit': return sysExit(s, t);
     case 'exit_group': return sysExitGroup(s, t);

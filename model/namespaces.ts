@@ -7,6 +7,7 @@ import {
   ptraceMayAccess, threadGroupEmpty,
 } from './creds.ts';
 import { cloneTimeNs, createUserNs, timensFreeze } from './lifetime.ts';
+import { kernelChanges } from './profile.ts';
 import { cloneFlags } from './tasks.ts';
 import { fdLookup, processOf, taskByPid, type Creds, type FdEntry, type ModelState, type Task, type TimeNs, type UserNs } from './state.ts';
 
@@ -115,12 +116,14 @@ function nsGetOwner(t: Task, owner: UserNs | null): UserNs | null {
   return owner !== null && isSameOrAncestor(t.creds.userNs, owner) ? owner : null;
 }
 
-// ns_ioctl (fs/nsfs.c). Other files have no such ioctl: ENOTTY (pidfd and procfs, probed on 6.18).
+// ns_ioctl (fs/nsfs.c). Other files have no such ioctl: ENOTTY (procfs; a pidfd as its kernel's pidfs
+// answers, model/profile.ts pidfdNsIoctl).
 export function sysIoctl(s: ModelState, t: Task, fd: FdHandle, request: NsIoctl, result?: FdHandle): Observation {
   const fds = processOf(s, t).fds!;
   const e = fdLookup(fds, fd);
   if (!e) return { err: 'EBADF' };
   const f = e.file;
+  if (f.kind === 'pidfd') return { err: kernelChanges(s.env).pidfdNsIoctl };
   if (f.kind !== 'timens' && f.kind !== 'userns') return { err: 'ENOTTY' };
   switch (request) {
     case 'NS_GET_NSTYPE':

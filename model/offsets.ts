@@ -3,6 +3,7 @@
 // act on the target's time_ns_for_children; the write's capability check uses the opener's creds.
 import { KTIME_SEC_MAX, NSEC_PER_SEC, type FdHandle, type HostClocks, type Observation, type TaskHandle } from '../vocab/index.ts';
 import { capable, procFileMayWrite } from './creds.ts';
+import { kernelChanges } from './profile.ts';
 import { processOf, taskByPid, type File, type ModelState, type Task, type Timespec } from './state.ts';
 
 const PAGE_SIZE = 4096;
@@ -68,9 +69,11 @@ function scanRecordFields(line: string): { clock: string; sec: bigint; nsec: big
   return { clock, sec, nsec: toS64(nsec) }; // %lu lands in a signed long tv_nsec
 }
 
-function parseRecord(line: string): OffsetRecord | null {
+// Nanoseconds at or above NSEC_PER_SEC are refused; 6.18 compares them as the signed long they land
+// in (so 2^64 - 1 is -1 ns), 6.1 and 6.12 as unsigned (model/profile.ts offsetsNsecSigned).
+function parseRecord(line: string, nsecSigned: boolean): OffsetRecord | null {
   const f = scanRecordFields(line);
-  if (!f || f.nsec >= NSEC_PER_SEC) return null;
+  if (!f || f.nsec >= NSEC_PER_SEC || (!nsecSigned && f.nsec < 0n)) return null;
   if (f.clock === 'monotonic' || f.clock === '1') return { clock: 'monotonic', val: { sec: f.sec, nsec: f.nsec } };
   if (f.clock === 'boottime' || f.clock === '7') return { clock: 'boottime', val: { sec: f.sec, nsec: f.nsec } };
   return null;
@@ -80,7 +83,7 @@ const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
 // timens_offsets_write: parse at most two records (the byte count then stops after the second),
 // every line must parse; EINVAL before anything else.
-function parseOffsets(text: string): { records: OffsetRecord[]; count: number } | null {
+function parseOffsets(text: string, nsecSigned: boolean): { records: OffsetRecord[]; count: number } | null {
   const nul = text.indexOf('\0');
   const buf = nul >= 0 ? text.slice(0, nul) : text;
   let count = byteLength(text);
@@ -89,7 +92,7 @@ function parseOffsets(text: string): { records: OffsetRecord[]; count: number } 
     const nl: number = buf.indexOf('\n', pos);
     let next: number | null = nl >= 0 ? nl + 1 : null;
     if (next !== null && next >= buf.length) next = null;
-    const rec = parseRecord(nl >= 0 ? buf.slice(pos, nl) : buf.slice(pos));
+    const rec = parseRecord(nl >= 0 ? buf.slice(pos, nl) : buf.slice(pos), nsecSigned);
     if (!rec) return null;
     records.push(rec);
     if (records.length === 2) {
@@ -110,7 +113,7 @@ export function floorSec(n: bigint): bigint {
 // timens_offsets_write -> proc_timens_set_offset: EINVAL, ESRCH, EPERM, ERANGE, EACCES, assign.
 export function writeTimensOffsets(s: ModelState, f: OffsetsFile, text: string, host: HostClocks): Observation {
   if (byteLength(text) >= PAGE_SIZE) return { err: 'EINVAL' };
-  const parsed = parseOffsets(text);
+  const parsed = parseOffsets(text, kernelChanges(s.env).offsetsNsecSigned);
   if (!parsed) return { err: 'EINVAL' };
   const p = taskByPid(s, f.pid);
   if (!p) return { err: 'ESRCH' };

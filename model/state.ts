@@ -79,6 +79,7 @@ export interface PosixTimer {
   overrunLast: bigint;                // it_overrun_last
   signalSeq: number;                  // it_signal_seq: bumped by settime, delete and each delivery
   sigqueueSeq: number;                // it_sigqueue_seq: signalSeq when the signal was last sent
+  siOverrun: number;                  // si_overrun of its queued signal: fires while it was queued (before 6.13)
   armSeq: number;                     // order of the last (re)start, for ties
 }
 

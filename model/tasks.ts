@@ -2,11 +2,13 @@
 // exit, exit_group and waitpid. Namespace effects follow copy_namespaces/timens_on_fork and
 // exec_task_namespaces (Linux 6.2+): a child that does not share the mm enters its parent's
 // time_ns_for_children and freezes it; a CLONE_VM child keeps both pointers; exec switches to
-// time_ns_for_children together with the new mm.
+// time_ns_for_children together with the new mm. Before 6.2 (profile "6.1", model/profile.ts
+// execSwitchesTimens) exec switches nothing, and the mm is kept out of two namespaces at clone time.
 import { CLONE_FLAGS as F, type CloneFlagName, type Observation, type TaskHandle } from '../vocab/index.ts';
 import { capable, commitCreds, copyCreds, fullCaps, isNsRoot } from './creds.ts';
 import { cloneTimeNs, createUserNs, timensFreeze } from './lifetime.ts';
 import { processOf, taskByHandle, taskByPath, threadsOf, type ModelState, type Process, type Task } from './state.ts';
+import { kernelChanges } from './profile.ts';
 import { exitItimers } from './timers.ts';
 
 export function cloneFlags(names: readonly CloneFlagName[]): number {
@@ -24,12 +26,24 @@ export function clone3Flags(names: readonly CloneFlagName[]): number {
   return flags & F.CLONE_THREAD ? flags | F.CLONE_SIGHAND | F.CLONE_FILES | F.CLONE_FS : flags;
 }
 
+// clone3 -> clone3_args_valid: before a402f1e35313, CLONE_NEWTIME is one of the CSIGNAL bits clone3 refuses.
+export function sysClone3(s: ModelState, parent: Task, child: TaskHandle, flags: number): Observation {
+  if ((flags & F.CLONE_NEWTIME) && !kernelChanges(s.env).clone3AllowsNewtime) return { err: 'EINVAL' };
+  return kernelClone(s, parent, child, flags);
+}
+
 // kernel_clone -> copy_process -> copy_creds, copy_namespaces -> create_new_namespaces, timens_on_fork
 export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flags: number): Observation {
+  const changes = kernelChanges(s.env);
   if ((flags & F.CLONE_NEWUSER) && (flags & F.CLONE_FS)) return { err: 'EINVAL' };
   if ((flags & F.CLONE_THREAD) && !(flags & F.CLONE_SIGHAND)) return { err: 'EINVAL' };
   if ((flags & F.CLONE_SIGHAND) && !(flags & F.CLONE_VM)) return { err: 'EINVAL' };
   if ((flags & F.CLONE_THREAD) && (flags & F.CLONE_NEWUSER)) return { err: 'EINVAL' };
+  // Before 2b5f9dad32ed: a child that would share the mm (or thread group) of a parent whose
+  // time_for_children is not its time is refused, since it would enter that namespace at birth.
+  if (!changes.execSwitchesTimens && (flags & (F.CLONE_THREAD | F.CLONE_VM)) && parent.timeNs !== parent.timeNsForChildren) {
+    return { err: 'EINVAL' };
+  }
   // copy_creds: a new user namespace makes the child its owner's creature with every capability.
   let creds = copyCreds(parent.creds);
   if (flags & F.CLONE_NEWUSER) {
@@ -46,8 +60,9 @@ export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flag
     if (typeof ns === 'string') return { err: ns };
     timeNsForChildren = ns;
   }
-  // timens_on_fork: only a child with its own mm can enter; entering freezes.
-  if (!(flags & F.CLONE_VM) && timeNs !== timeNsForChildren) {
+  // timens_on_fork: only a child with its own mm can enter (before 2b5f9dad32ed every child with a new
+  // nsproxy, so a clone3(CLONE_NEWTIME|CLONE_VM) child too); entering freezes.
+  if ((!(flags & F.CLONE_VM) || !changes.execSwitchesTimens) && timeNs !== timeNsForChildren) {
     timeNs = timeNsForChildren;
     timensFreeze(timeNs);
   }
@@ -158,7 +173,8 @@ export function sysExec(s: ModelState, t: Task, fail: boolean): Observation {
   exitItimers(s, t.tgid);
   processOf(s, t).sigqueue = [];
   t.mm = { id: s.nextMmId++, dumpable: true, userNs: t.creds.userNs };
-  if (t.timeNs !== t.timeNsForChildren) {
+  // exec_task_namespaces (from 2b5f9dad32ed): the new mm enters time_for_children.
+  if (kernelChanges(s.env).execSwitchesTimens && t.timeNs !== t.timeNsForChildren) {
     t.timeNs = t.timeNsForChildren;
     timensFreeze(t.timeNs!);
   }

@@ -8,6 +8,7 @@ import {
   type ClockRef, type HostClocks, type Observation, type Timespec, type TimerHandle,
 } from '../vocab/index.ts';
 import { capable } from './creds.ts';
+import { kernelChanges } from './profile.ts';
 import {
   baseNow, baseOf, clockId, hrtimerForward, isAlarm, isCpuClock, ktimeAddSafe, ktimeToHost, nextArm,
   timespecToKtime, timespecValid, validClock,
@@ -29,7 +30,7 @@ export function sysTimerCreate(s: ModelState, t: Task, ref: ClockRef, notify: 'n
   s.timers.push({
     kind: 'posix', handle, tgid: t.tgid, clock: id, notify, base: baseOf(id, true), hrExpires: 0n,
     status: 'disarmed', noneArmed: false, interval: 0n, overrun: -1n, overrunLast: 0n,
-    signalSeq: 0, sigqueueSeq: 0, armSeq: 0,
+    signalSeq: 0, sigqueueSeq: 0, siOverrun: 0, armSeq: 0,
   });
   return { ret: 0, handle };
 }
@@ -69,12 +70,19 @@ export function sysTimerGettime(s: ModelState, t: Task, handle: TimerHandle, hos
 }
 
 // posix_timer_queue_signal -> posixtimer_send_sigqueue: the signal is queued at most once; a re-send
-// while it is still queued revalidates it in place.
+// while it is still queued revalidates it in place (before 6.13, send_sigqueue also counts it in the
+// queued signal's si_overrun).
 export function posixTimerFire(s: ModelState, k: PosixTimer): void {
   k.status = k.interval !== 0n ? 'requeue' : 'disarmed';
   k.sigqueueSeq = k.signalSeq;
   const p = s.processes.find((x) => x.tgid === k.tgid);
-  if (p && !p.sigqueue.includes(k)) p.sigqueue.push(k);
+  if (!p) return;
+  if (!p.sigqueue.includes(k)) {
+    p.sigqueue.push(k);
+    k.siOverrun = 0;
+  } else if (!kernelChanges(s.env).staleTimerSignalsDropped) {
+    k.siOverrun++;
+  }
 }
 
 // common_hrtimer_arm / alarm_timer_arm / posix_cpu_timer_set: a relative value counts from the base's
@@ -119,8 +127,10 @@ export function sysTimerGetoverrun(s: ModelState, t: Task, handle: TimerHandle):
 }
 
 // posix_timer_delete: invalidate, cancel, and drop a queued signal (it would be dropped when taken).
+// Before 6.13 sigqueue_free leaves a queued signal in the queue, to be delivered.
 function posixTimerDelete(s: ModelState, k: PosixTimer): void {
   s.timers = s.timers.filter((x) => x !== k);
+  if (!kernelChanges(s.env).staleTimerSignalsDropped) return;
   for (const p of s.processes) p.sigqueue = p.sigqueue.filter((x) => x !== k);
 }
 
@@ -137,13 +147,20 @@ export function exitItimers(s: ModelState, tgid: number): void {
 }
 
 // sigtimedwait({SIGRTMIN}, {0, 0}) -> dequeue_signal -> posixtimer_deliver_signal: signals of timers
-// that were reset since are dropped; a periodic timer is re-armed from now (common_hrtimer_rearm) and
-// the intervals it missed become the overrun.
+// that were reset or deleted since are dropped; a periodic timer is re-armed from now
+// (common_hrtimer_rearm) and the intervals it missed become the overrun. Before 6.13 a stale signal
+// is delivered as it stands (posixtimer_rearm finds it_requeue_pending moved on and re-arms nothing),
+// and every signal carries its si_overrun besides.
 export function sysSigwait(s: ModelState, t: Task, host: HostClocks): Observation {
   const p = processOf(s, t);
+  const dropStale = kernelChanges(s.env).staleTimerSignalsDropped;
+  const clamp = (n: bigint) => (n > BigInt(INT_MAX) ? INT_MAX : Number(n));
   while (p.sigqueue.length > 0) {
     const k = p.sigqueue.shift()!;
-    if (k.signalSeq !== k.sigqueueSeq) continue;
+    if (k.signalSeq !== k.sigqueueSeq || !s.timers.includes(k)) {
+      if (dropStale) continue;
+      return { ret: 34, handle: k.handle, overrun: clamp(BigInt(k.siOverrun)) };
+    }
     if (k.interval !== 0n && k.status === 'requeue') {
       const f = hrtimerForward(k.hrExpires, baseNow(host, k.base), k.interval);
       k.overrun += f.count;
@@ -154,8 +171,8 @@ export function sysSigwait(s: ModelState, t: Task, host: HostClocks): Observatio
       k.overrun = -1n;
       k.signalSeq++;
     }
-    const overrun = k.interval !== 0n ? (k.overrunLast > BigInt(INT_MAX) ? INT_MAX : Number(k.overrunLast)) : 0;
-    return { ret: 34, handle: k.handle, overrun };
+    const overrun = (k.interval !== 0n ? k.overrunLast : 0n) + (dropStale ? 0n : BigInt(k.siOverrun));
+    return { ret: 34, handle: k.handle, overrun: clamp(overrun) };
   }
   return { err: 'EAGAIN' };
 }

@@ -2,7 +2,7 @@
 // fast-check and returned as a counterexample. What ran is counted while the campaign generates; the
 // shrinking runs that follow a failure are not counted, since they replay variants of one program.
 import fc from 'fast-check';
-import type { AbstractState, BackendFactory, Observation, Program, Step } from '../vocab/index.ts';
+import type { AbstractState, BackendFactory, KernelBehaviour, Observation, Program, Step } from '../vocab/index.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { runDifferential } from '../harness/run.ts';
@@ -29,6 +29,8 @@ export interface CampaignOptions {
   check?: DifferentialOptions['check'];
   /** Run only this part of the campaign (see Shard). */
   shard?: Shard;
+  /** The kernel behaviour the programs assume (GenOptions.kernel; default "current"). */
+  kernel?: KernelBehaviour;
   onProgress?: (runs: number, steps: number) => void;
   /** See each generated program, and each of its steps with the state after it (shrinking runs excluded). */
   onProgram?: (p: Program) => void;
@@ -77,7 +79,7 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
         if (state) o.onStep?.(e.step, e.obs, state);
       },
     }).divergence;
-  const property = fc.property(programs({ maxSteps: o.maxSteps }), (p) => {
+  const property = fc.property(programs({ maxSteps: o.maxSteps, kernel: o.kernel }), (p) => {
     // Before the first failure every call is a new program of the campaign; after it, a shrink candidate.
     const position = failing ? undefined : generated++;
     if (position !== undefined) {

@@ -73,7 +73,8 @@ function learn(s: Sketch, step: Step, obs: Observation): void {
 export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const r = rngOf(mrng);
   const e = env(r, o);
-  const model = new Stepper(e, createModel);
+  const kernel = o.kernel ?? 'current';
+  const model = new Stepper(e, createModel, kernel);
   const real = typeof o.kernelTimers === 'object' ? o.kernelTimers.now : undefined;
   const s = newSketch(() => model.side.abstract(), () => real?.() ?? model.clocks());
   if (o.kernelSafe && o.kernelTimers) s.kernelTimers = true;
@@ -84,7 +85,7 @@ export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
     learn(s, step, model.step(step).obs);
     steps.push(step);
   }
-  return { format: PROGRAM_FORMAT, kernel: 'current', env: e, steps };
+  return { format: PROGRAM_FORMAT, kernel, env: e, steps };
 }
 
 class ProgramArbitrary extends fc.Arbitrary<Program> {

@@ -18,6 +18,15 @@ import type { BackendFactory, Program } from '../vocab/index.ts';
 import { inShard } from './campaign.ts';
 import type { Shard } from './campaign.ts';
 import { programs } from './generate.ts';
+import { KERNEL_BEHAVIOURS } from '../vocab/index.ts';
+import type { KernelBehaviour } from '../vocab/index.ts';
+
+/** The profile of a booted version: the version's own name. */
+export function profileOf(version: string): KernelBehaviour {
+  const p = KERNEL_BEHAVIOURS.find((b) => b === version);
+  if (!p) throw new Error(`no kernel profile for Linux ${version} (profiles: ${KERNEL_BEHAVIOURS.join(', ')})`);
+  return p;
+}
 import { shrinkProgram } from './shrink.ts';
 
 /** What `timens campaign --against kernel` runs when given no other options. */
@@ -41,6 +50,9 @@ export interface KernelCampaignOptions {
   /** Run the executor as nobody (kernel/driver.ts NOBODY when this process is root): every program
    *  starts in the user namespace it makes, and the model starts there too. Default: false. */
   unprivileged?: boolean;
+  /** Boot this kernel version under QEMU and run the programs there (kernel/vm.ts) rather than on this
+   *  machine's kernel. Findings are stored with the version and the release booted. */
+  kernel?: string;
   /** The side the kernel is judged against. Default: the model. */
   model?: BackendFactory;
   /** Run only this part of the campaign (properties/campaign.ts Shard). */
@@ -82,6 +94,8 @@ export type KernelFinding = KernelDisagreement | KernelCrash;
 export interface KernelCampaignResult {
   /** Why the kernel could not be used; the campaign did not run. */
   skipped?: string;
+  /** The release of the kernel the programs ran on (uname -r). */
+  release: string;
   /** No disagreement (reproduced or not) and no crash. */
   ok: boolean;
   runs: number;
@@ -102,14 +116,15 @@ function errorText(e: unknown): string {
 
 export async function runKernelCampaign(o: KernelCampaignOptions): Promise<KernelCampaignResult> {
   const stats = newStats();
-  const mode = { unprivileged: o.unprivileged ?? false };
+  const mode = { unprivileged: o.unprivileged ?? false, ...(o.kernel !== undefined ? { kernel: o.kernel } : {}) };
   const model = o.model ?? createModel;
   const result: KernelCampaignResult = {
-    ok: true, runs: 0, interrupted: false, stats, refused: 0, reproduced: [], notReproduced: [], crashes: [],
+    ok: true, release: '', runs: 0, interrupted: false, stats, refused: 0, reproduced: [], notReproduced: [], crashes: [],
   };
   const available = kernelAvailable(mode);
   if (!available.ok) return { ...result, skipped: available.reason };
-  const executors = o.executors ?? defaultExecutors();
+  // A booted kernel is one emulated CPU per executor: by default one, so that judging has the other CPU.
+  const executors = o.executors ?? (o.kernel !== undefined ? 1 : defaultExecutors());
   const pool = executors > 1 ? new KernelPool({ executors }) : undefined;
   const check = async (p: Program): Promise<Checked> => {
     try {
@@ -121,9 +136,13 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   };
   const timers = o.timers ?? true;
   // Absolute timer targets are aimed at the machine's clocks, known once a program has read them.
-  if (timers) await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] }, mode);
+  // (A booted kernel boots here, and its release is known from then on.)
+  result.release = (await runOnKernel({ format: 1, kernel: 'current', env: { seed: 'clocks' }, steps: [{ task: 't0', call: 'read_uptime' }] }, mode)).release;
+  const booted = o.kernel !== undefined ? { version: o.kernel, release: result.release } : undefined;
   // An unprivileged campaign's programs say so themselves, so that a stored one replays the same way.
-  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false })
+  // Programs for a booted version assume that version's behaviour (its profile has the version's name).
+  const kernel = o.kernel !== undefined ? profileOf(o.kernel) : 'current';
+  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false, kernel })
     .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
   const found = (path: number) => ({ seed: o.seed, path: String(path), runs: o.runs, maxSteps: o.maxSteps });
   // fast-check generates the campaign's programs one after another (program i depends only on the seed
@@ -144,7 +163,7 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
       result.refused += c.comparison.refused.length;
       for (const [i, s] of c.comparison.run.steps.entries()) if (!isRefused(s.obs)) countStep(stats, p.steps[i], s.obs);
       if (c.comparison.disagreement) {
-        const d = await classify(p, c.comparison.disagreement, check, found(position), result.reproduced.length < SHRINK_AT_MOST);
+        const d = await classify(p, c.comparison.disagreement, check, found(position), result.reproduced.length < SHRINK_AT_MOST, booted);
         d.position = position;
         (d.kind === 'reproduced' ? result.reproduced : result.notReproduced).push(d);
         o.onFinding?.(d);
@@ -194,30 +213,34 @@ async function replay(p: Program, first: Disagreement, check: (p: Program) => Pr
   return replays;
 }
 
-function counterexampleOf(p: Program, d: Disagreement, found: Counterexample['found'], property: string, replays: KernelDisagreement['replays']): Counterexample {
+function counterexampleOf(
+  p: Program, d: Disagreement, found: Counterexample['found'], property: string, replays: KernelDisagreement['replays'], booted?: Counterexample['booted'],
+): Counterexample {
   const c = makeCounterexample(property, ['model', 'kernel'], p,
     { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel }, found);
   c.divergence.reason = d.reason;
   c.divergence.modelAfter = d.modelAfter;
   c.replays = { reproduced: replays.reproduced, of: replays.of };
+  if (booted) c.booted = booted;
   return c;
 }
 
 async function classify(
   p: Program, first: Disagreement, check: (p: Program) => Promise<Checked>, found: Counterexample['found'], shrink: boolean,
+  booted?: Counterexample['booted'],
 ): Promise<KernelDisagreement> {
   const replays = await replay(p, first, check);
   if (replays.reproduced === 0) {
-    return { kind: 'not reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel-unreproduced', replays) };
+    return { kind: 'not reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel-unreproduced', replays, booted) };
   }
-  const done: KernelDisagreement = { kind: 'reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel', replays) };
+  const done: KernelDisagreement = { kind: 'reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel', replays, booted) };
   if (!shrink) return done;
   const shrunk = await shrinkOnKernel(p, first, check);
   if (shrunk.program === p) return done;
   // The shrunk program is stored only if it reproduces as well.
   const again = await replay(shrunk.program, shrunk.disagreement, check);
   if (again.reproduced === 0) return done;
-  return { ...done, counterexample: counterexampleOf(shrunk.program, shrunk.disagreement, found, 'kernel', again) };
+  return { ...done, counterexample: counterexampleOf(shrunk.program, shrunk.disagreement, found, 'kernel', again, booted) };
 }
 
 /** Greedy shrinking on the kernel: the first candidate (properties/shrink.ts order) that disagrees on

@@ -2,7 +2,7 @@
 // choices every kind of step shares (a live task, an fd its process holds, a clock).
 import fc from 'fast-check';
 import { CLOCK_NAMES, INVALID_CLOCK_IDS } from '../vocab/index.ts';
-import type { AbstractState, ClockRef, HostClocks, Step } from '../vocab/index.ts';
+import type { AbstractState, ClockRef, HostClocks, Step, KernelBehaviour } from '../vocab/index.ts';
 
 export interface GenOptions {
   maxSteps: number;
@@ -16,6 +16,9 @@ export interface GenOptions {
    * simulated host's. Without this flag nothing generated changes.
    */
   kernelTimers?: boolean | { now?: () => HostClocks | null };
+  /** The kernel behaviour the programs assume (Program.kernel; default "current"): generation steers by
+   *  the model of that profile, so it learns which creations fail on that kernel. */
+  kernel?: KernelBehaviour;
 }
 
 export type Rng = { int(lo: number, hi: number): number; chance(p: number): boolean; pick<T>(xs: readonly T[]): T };

@@ -16,8 +16,12 @@ function modelErrnos(): string[] {
   for (const f of readdirSync('model').filter((n) => n.endsWith('.ts'))) {
     for (const m of readFileSync(`model/${f}`, 'utf8').matchAll(/(?:err: |return |\? |: )'(E[A-Z]+)'/g)) found.add(m[1]);
   }
-  return [...found].filter((e) => e in ERRNOS).sort();
+  return [...found].filter((e) => e in ERRNOS && !OLDER_PROFILES_ONLY.includes(e)).sort();
 }
+
+/** Errnos only an older kernel profile gives (model/profile.ts): the default campaign assumes the current
+ *  kernel, and properties/profiles.test.ts requires these of the profile campaigns. */
+const OLDER_PROFILES_ONLY = ['ESPIPE'];
 
 const DEEP_STATES = [
   'task with pending time_for_children', 'task in a non-initial time namespace', 'unfrozen time namespace',

@@ -22,8 +22,10 @@ it('counterexamples/ holds stored counterexamples, against impl and against Linu
 for (const { f, c } of stored) {
   if (c.sides[1] === 'kernel') {
     it(`${f} replays on the kernel and the model allows every observation`, async (ctx) => {
-      gate(kernelGateFor({ unprivileged: c.program.env.start === 'user-namespace' }), ctx);
-      const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000 });
+      // Found on a kernel booted under QEMU: replayed on that version again.
+      const mode = { unprivileged: c.program.env.start === 'user-namespace', ...(c.booted ? { kernel: c.booted.version } : {}) };
+      gate(kernelGateFor(mode), ctx);
+      const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000, ...mode });
       if (r.disagreement) expect.fail(describeDisagreement(r.disagreement));
       // The step the disagreement was found at ran on the kernel again, not refused by the guard.
       expect(r.refused).not.toContain(c.divergence.index);

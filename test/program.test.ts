@@ -27,7 +27,7 @@ describe('program reader', () => {
 
   it.each([
     [{ ...good, format: 2 }, 'format', /expected 1, got 2/],
-    [{ ...good, kernel: '5.6' }, 'kernel', /expected one of "current"/],
+    [{ ...good, kernel: '5.6' }, 'kernel', /expected one of "6\.1", "6\.12", "current"/],
     [{ ...good, env: {} }, 'env.seed', /missing/],
     [{ ...good, env: { seed: 'a', caps: ['CAP_SYS_TIME', 'CAP_FLY'] } }, 'env.caps[1]', /CAP_FLY/],
     [{ ...good, env: { seed: 'a', maxTimeNamespaces: -1 } }, 'env.maxTimeNamespaces', /out of range/],

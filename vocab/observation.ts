@@ -1,7 +1,7 @@
 // What a side sees and shows: the observation of one step, the host clocks it is given, and the
 // abstraction of its state that the refinement property compares after every step.
 import type { CapName, Errno } from './constants.ts';
-import type { FdHandle, Nanos, Step, TaskCall, TaskHandle, TimerHandle } from './program.ts';
+import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, TimerHandle } from './program.ts';
 
 /**
  * The outcome of one step. Exactly one of `ret`, `err`, `blocked` is present.
@@ -107,6 +107,8 @@ export interface Environment {
   maxTimeNamespaces: number;
   /** Resolution of the coarse clocks (TICK_NSEC). */
   tickNs: bigint;
+  /** The kernel behaviour to follow (Program.kernel). Absent: "current". */
+  kernel?: KernelBehaviour;
 }
 
 // ---- The abstract state: what both sides must agree on after every step ---------------------------

@@ -12,8 +12,10 @@
 import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile } from './constants.ts';
 
 export const PROGRAM_FORMAT = 1;
-/** Kernel behaviours a program may assume. Only current mainline (6.3 and later) exists so far. */
-export const KERNEL_BEHAVIOURS = ['current'] as const;
+/** Kernel behaviours a program may assume: the long-term kernels 6.1 and 6.12 as Debian ships them
+ *  (6.1.192, 6.12.117), and "current", this machine's 6.18. What differs between them is listed, change by
+ *  change, in model/profile.ts and impl/features.ts, each measured on the booted kernels. */
+export const KERNEL_BEHAVIOURS = ['6.1', '6.12', 'current'] as const;
 export type KernelBehaviour = (typeof KERNEL_BEHAVIOURS)[number];
 
 export type TaskHandle = string; // /^t\d+$/

@@ -2,10 +2,11 @@
 // initial namespaces (without making the syscall), and the seccomp filter kills a task that gets
 // past the guard.
 import { describe, expect, it } from 'vitest';
-import { isRefused, probeSeccompWall, runOnKernel } from '../../kernel/driver.ts';
+import { isRefused, probeSeccompWall, runOnKernel as runOn } from '../../kernel/driver.ts';
 import type { KernelStep } from '../../kernel/driver.ts';
 import type { Program, Step } from '../../vocab/index.ts';
-import { gate, kernelGate, rootStartGate } from './skip.ts';
+import { gate, kernelGateFor, rootStartGate } from './skip.ts';
+import { KERNEL_TARGETS } from './targets.ts';
 
 const SIGSYS = 31;
 
@@ -43,6 +44,13 @@ describe('telling a set wall clock from a preempted reader', () => {
     expect(wallClockUnchanged(step(before, clocks(1000n * SEC - 6_000_000n, 10n * SEC + 5000n, 1037n * SEC - 6_000_000n + 6000n)))).toBe(false);
   });
 });
+
+for (const { name, mode } of KERNEL_TARGETS) {
+describe(`on ${name}`, () => {
+const kernelGate = kernelGateFor(mode);
+// A booted kernel's executor always runs as root.
+const rootGate = mode.kernel ? kernelGate : rootStartGate;
+const runOnKernel = (p: Program) => runOn(p, mode);
 
 describe('the guard refuses', () => {
   gate(kernelGate);
@@ -86,7 +94,7 @@ describe('the guard refuses', () => {
   });
 
   it('sysctl_write in the initial user namespace, but not in a child one', async (ctx) => {
-    gate(rootStartGate, ctx);
+    gate(rootGate, ctx);
     const run = await runOnKernel(program([
       { task: 't0', call: 'sysctl_write', value: 5 },
       { task: 't0', call: 'sysctl_read' },
@@ -132,9 +140,11 @@ describe('the seccomp wall', () => {
   gate(kernelGate);
   for (const probe of ['settime', 'settimeofday', 'adjtimex', 'clock_adjtime'] as const) {
     it(`kills a task calling ${probe} directly with SIGSYS`, async () => {
-      const outcome = await probeSeccompWall(probe);
+      const outcome = await probeSeccompWall(probe, mode);
       expect(outcome.kind).toBe('died');
       expect(outcome.signal).toBe(SIGSYS);
     });
   }
 });
+});
+}
