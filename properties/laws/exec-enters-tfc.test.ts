@@ -11,5 +11,5 @@ it('after a successful exec the task is in its former time_for_children, which i
     if (now.timeNs !== was.timeNsForChildren || now.timeNsForChildren !== was.timeNsForChildren)
       return `exec took the task to ${now.timeNs}/${now.timeNsForChildren}, its time_for_children was ${was.timeNsForChildren}`;
     return after.timeNamespaces[String(now.timeNs)].frozen ? '' : 'entered namespace not frozen';
-  }, { minApplied: 1_000 });
+  }, { minApplied: 1_600 });
 });

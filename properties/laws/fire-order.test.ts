@@ -18,5 +18,5 @@ it('sleeps that end in the same step end in the order of their host expiries', (
       }
     }
     return '';
-  }, { minApplied: 10, runs: 8000 });
+  }, { minApplied: 40, runs: 8000 });
 });

@@ -16,5 +16,5 @@ it('a new time namespace copies the offsets of its creator\'s time_for_children'
       return `new offsets ${made.monotonic}/${made.boottime}, creator's time_for_children had ${source.monotonic}/${source.boottime}`;
     const bornEntered = isCall(step, 'clone3') && !step.flags.includes('CLONE_VM');
     return made.frozen === bornEntered ? '' : `frozen=${made.frozen} at creation by ${JSON.stringify(step)}`;
-  }, { minApplied: 500 });
+  }, { minApplied: 3_000 });
 });

@@ -13,5 +13,5 @@ it('no write to timens_offsets ever succeeds against the initial time namespace'
     const target = before.tasks[fd.target];
     if (!target || target.timeNsForChildren !== PROC_TIME_INIT_INO) return undefined;
     return obs.ret === undefined ? '' : `a write to the initial namespace returned ${obs.ret}`;
-  }, { minApplied: 300 });
+  }, { minApplied: 600 });
 });

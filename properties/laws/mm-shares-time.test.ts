@@ -13,5 +13,5 @@ it('tasks that share an mm share their time namespace', () => {
     if (shared.length === 0) return undefined;
     const split = shared.find(([, ns]) => ns.size > 1);
     return split ? `mm ${split[0]} spans time namespaces ${[...split[1]].join(', ')}` : '';
-  }, { minApplied: 3_000 });
+  }, { minApplied: 15_000 });
 });

@@ -16,5 +16,5 @@ it('offsets of a frozen time namespace never change', () => {
         return `namespace ${inum} changed from ${ns.monotonic}/${ns.boottime} to ${now.monotonic}/${now.boottime}`;
     }
     return isCall(step, 'write') && frozen.some(([inum]) => Number(inum) !== PROC_TIME_INIT_INO) ? '' : undefined;
-  }, { minApplied: 1_000 });
+  }, { minApplied: 1_600 });
 });

@@ -44,7 +44,7 @@ it('namespace changes leave every armed timer\'s host expiry where it was', () =
       }
     }
     return premise ? '' : undefined;
-  }, { minApplied: 150 });
+  }, { minApplied: 200 });
   console.log(`law timers-stay-put: ${posix} moves of a POSIX timer's task into other offsets`);
   if (posix < 30) throw new Error(`only ${posix} moves of a POSIX timer's task into other offsets (minimum 30)`);
 });

@@ -11,5 +11,5 @@ it('a successful unshare leaves the caller in its time namespace and gives it a 
     if (now.timeNsForChildren === was.timeNsForChildren || before.timeNamespaces[String(now.timeNsForChildren)])
       return `time_for_children ${now.timeNsForChildren} is not a new namespace`;
     return '';
-  }, { minApplied: 500 });
+  }, { minApplied: 2_500 });
 });
