@@ -8,7 +8,7 @@ export interface ReportMutant {
   id: string;
   mutatorName: string;
   replacement?: string;
-  location: { start: { line: number; column: number } };
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
   status: 'Killed' | 'Survived' | 'NoCoverage' | 'CompileError' | 'RuntimeError' | 'Timeout' | 'Ignored' | 'Pending';
 }
 
@@ -17,23 +17,23 @@ export interface Report {
   testFiles?: Record<string, unknown>;
 }
 
-/** A survivor argued equivalent: file, line, mutator and replacement as the report names them. */
+/** A survivor argued equivalent: file, start (line:column), mutator and replacement as the report names them. */
 export interface Equivalent {
   file: string;
-  line: number;
+  at: string;
   mutator: string;
   replacement: string;
   reason: string;
 }
 
-/** The table rows of equivalent.md: `| file | line | mutator | replacement | reason |`. */
+/** The table rows of equivalent.md: `| file | line:column | mutator | replacement | reason |`. */
 export function readEquivalents(markdown: string): Equivalent[] {
   const rows: Equivalent[] = [];
   for (const line of markdown.split('\n')) {
     const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim().replace(/\\\|/g, '|'));
-    if (cells.length !== 5 || !/^\d+$/.test(cells[1])) continue;
+    if (cells.length !== 5 || !/^\d+:\d+$/.test(cells[1])) continue;
     const unquote = (s: string) => s.replace(/^`(.*)`$/s, '$1');
-    rows.push({ file: cells[0], line: Number(cells[1]), mutator: cells[2], replacement: unquote(cells[3]), reason: cells[4] });
+    rows.push({ file: cells[0], at: cells[1], mutator: cells[2], replacement: unquote(cells[3]), reason: cells[4] });
   }
   return rows;
 }
@@ -56,7 +56,7 @@ export interface FolderScore {
 const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ');
 
 export function isEquivalent(e: Equivalent[], file: string, m: ReportMutant): boolean {
-  return e.some((q) => q.file === file && q.line === m.location.start.line && q.mutator === m.mutatorName
+  return e.some((q) => q.file === file && q.at === `${m.location.start.line}:${m.location.start.column}` && q.mutator === m.mutatorName
     && q.replacement === oneLine(m.replacement));
 }
 
@@ -98,7 +98,8 @@ export function formatScore(s: FolderScore): string {
       + (s.pending > 0 ? `, not run ${s.pending}` : ''),
   ];
   for (const { file, mutant: m } of s.open) {
-    lines.push(`  ${m.status === 'NoCoverage' ? 'no coverage' : 'survived'}: ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} -> ${oneLine(m.replacement).slice(0, 100)}`);
+    const { start, end } = m.location;
+    lines.push(`  ${m.status === 'NoCoverage' ? 'no coverage' : 'survived'}: ${file} ${start.line}:${start.column}-${end.line}:${end.column} ${m.mutatorName} -> ${oneLine(m.replacement).slice(0, 100)}`);
   }
   return lines.join('\n');
 }
