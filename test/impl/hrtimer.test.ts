@@ -1,5 +1,6 @@
 // The hrtimer queue: expiry order, arming order among equal expiries, cancel from the middle, and the
 // logarithmic shape that makes arming and cancelling O(log n).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BASE_MONOTONIC, ClockBase, hrtimerCpuBase, hrtimerForward, hrtimerInit, hrtimerRunQueues, hrtimerStart, type HrTimer } from '../../impl/hrtimer.ts';
 
@@ -76,3 +77,39 @@ describe('hrtimer clock base', () => {
     expect(t.expires).toBe(1400n);
   });
 });
+
+describe('hrtimer clock base against its definition', () => {
+  it('over any arms, cancels from anywhere and pops, the top is the earliest (expiry, arming order)', () => {
+    // The reference: the queued timers kept in a plain list, the earliest found by a scan.
+    const op = fc.oneof(
+      fc.record({ arm: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ cancel: fc.nat(30) }),
+      fc.record({ pop: fc.constant(true) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const q = new ClockBase();
+      const queued: HrTimer[] = [];
+      let seq = 0;
+      const earliest = () => queued.reduce<HrTimer | undefined>((m, t) => (m === undefined || t.expires < m.expires || (t.expires === m.expires && t.seq < m.seq) ? t : m), undefined);
+      for (const o of ops) {
+        if ('arm' in o) {
+          const t = hrtimerInit(() => {});
+          t.expires = BigInt(o.arm);
+          t.seq = ++seq;
+          q.add(t);
+          queued.push(t);
+        } else if (queued.length > 0) {
+          const t = 'cancel' in o ? queued[o.cancel % queued.length] : earliest()!;
+          if ('pop' in o) expect(q.peek()).toBe(t);
+          q.remove(t);
+          expect(t.index).toBe(-1);
+          queued.splice(queued.indexOf(t), 1);
+        }
+        expect(q.size).toBe(queued.length);
+        expect(q.peek()).toBe(earliest());
+        expect(q.ordered()).toBe(true);
+      }
+    }), { seed: 221, numRuns: 400 });
+  });
+});
+
