@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatScore, readEquivalents, scoreFolders } from './score.ts';
-import type { Report } from './score.ts';
+import { mergeReports } from './report.ts';
+import type { Report } from './report.ts';
 
 const INCREMENTAL = 'mutation/stryker-incremental.json';
 const PART = 'reports/mutation/incremental-part.json';
@@ -26,7 +27,7 @@ const part = JSON.parse(readFileSync(PART, 'utf8')) as Report;
 let merged = part;
 if (only.length > 0 && existsSync(INCREMENTAL)) {
   const whole = JSON.parse(readFileSync(INCREMENTAL, 'utf8')) as Report;
-  merged = { ...whole, files: { ...whole.files, ...part.files }, testFiles: { ...whole.testFiles, ...part.testFiles } };
+  merged = mergeReports(whole, part);
 }
 writeFileSync(INCREMENTAL, JSON.stringify(merged));
 console.log(`stryker took ${minutes} min`);

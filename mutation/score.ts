@@ -3,19 +3,7 @@
 // timed out, survived, no coverage); compile errors and ignored mutants are shown but not counted.
 // Survivors listed in mutation/equivalent.md are shown apart: the raw score counts them as survivors.
 import { readFileSync } from 'node:fs';
-
-export interface ReportMutant {
-  id: string;
-  mutatorName: string;
-  replacement?: string;
-  location: { start: { line: number; column: number }; end: { line: number; column: number } };
-  status: 'Killed' | 'Survived' | 'NoCoverage' | 'CompileError' | 'RuntimeError' | 'Timeout' | 'Ignored' | 'Pending';
-}
-
-export interface Report {
-  files: Record<string, { source: string; mutants: ReportMutant[] }>;
-  testFiles?: Record<string, unknown>;
-}
+import type { Report, ReportMutant } from './report.ts';
 
 /** A survivor argued equivalent: file, start (line:column), mutator and replacement as the report names them. */
 export interface Equivalent {
