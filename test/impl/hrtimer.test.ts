@@ -2,7 +2,8 @@
 // logarithmic shape that makes arming and cancelling O(log n).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BASE_MONOTONIC, ClockBase, hrtimerCpuBase, hrtimerForward, hrtimerInit, hrtimerRunQueues, hrtimerStart, type HrTimer } from '../../impl/hrtimer.ts';
+import { BASE_MONOTONIC, ClockBase, hrtimerCpuBase, hrtimerForward, hrtimerInit, hrtimerRunQueues, hrtimerStart, ktimeAddSafe, type HrTimer } from '../../impl/hrtimer.ts';
+import { KTIME_MAX } from '../../vocab/index.ts';
 
 function drain(q: ClockBase): HrTimer[] {
   const out: HrTimer[] = [];
@@ -75,6 +76,53 @@ describe('hrtimer clock base', () => {
     // now = 1300 is an exact multiple past 1100: 1200, 1300 and then 1400 > now.
     expect(hrtimerForward(t, 1300n, 100n)).toBe(3n);
     expect(t.expires).toBe(1400n);
+    // now exactly one interval past the expiry: 1500 is not past 1500, so two.
+    expect(hrtimerForward(t, 1500n, 100n)).toBe(2n);
+    expect(t.expires).toBe(1600n);
+    // now between multiples: 1650 and 1700 < 1750, so two, ending at 1800 > 1750.
+    expect(hrtimerForward(t, 1750n, 100n)).toBe(2n);
+    expect(t.expires).toBe(1800n);
+  });
+  it('forwards by at least 1 ns, and saturates at KTIME_MAX', () => {
+    const t = hrtimerInit(() => {});
+    t.expires = 10n;
+    expect(hrtimerForward(t, 12n, 0n)).toBe(3n);
+    expect(t.expires).toBe(13n);
+    t.expires = KTIME_MAX - 5n;
+    expect(hrtimerForward(t, KTIME_MAX - 1n, 10n)).toBe(1n);
+    expect(t.expires).toBe(KTIME_MAX);
+    expect(ktimeAddSafe(KTIME_MAX - 1n, 1n)).toBe(KTIME_MAX);
+    expect(ktimeAddSafe(KTIME_MAX - 2n, 1n)).toBe(KTIME_MAX - 1n);
+  });
+});
+
+describe('the heap check itself', () => {
+  it('ordered() notices a timer ahead of its parent, and a stored position that is wrong', () => {
+    const q = new ClockBase();
+    const ts = [10n, 20n, 30n].map((at, i) => {
+      const t = hrtimerInit(() => {});
+      t.expires = at;
+      t.seq = i;
+      q.add(t);
+      return t;
+    });
+    expect(q.ordered()).toBe(true);
+    ts[2].expires = 5n; // now ahead of its parent at the root
+    expect(q.ordered()).toBe(false);
+    ts[2].expires = 30n;
+    ts[1].index = 2;
+    expect(q.ordered()).toBe(false);
+  });
+  it('depth() is 0 empty, 1 with one timer, and grows at each power of two', () => {
+    const q = new ClockBase();
+    const depths: number[] = [q.depth()];
+    for (let i = 0; i < 8; i++) {
+      const t = hrtimerInit(() => {});
+      t.seq = i;
+      q.add(t);
+      depths.push(q.depth());
+    }
+    expect(depths).toEqual([0, 1, 2, 2, 3, 3, 3, 3, 4]);
   });
 });
 
