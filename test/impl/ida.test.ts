@@ -31,6 +31,18 @@ describe('Ida', () => {
     expect(ida.alloc()).toBe(a);
   });
 
+  it('hands back any set of freed numbers in ascending order, whatever order they were freed in', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => 100 + i);
+    fc.assert(fc.property(fc.shuffledSubarray(ids, { minLength: 1 }), (freed) => {
+      const ida = new Ida(100);
+      for (let i = 0; i < ids.length; i++) ida.alloc();
+      for (const id of freed) ida.free(id);
+      const again = freed.map(() => ida.alloc());
+      expect(again).toEqual([...freed].sort((a, b) => a - b));
+      expect(ida.alloc()).toBe(140);
+    }), { seed: 40, numRuns: 300 });
+  });
+
   it('always hands out the lowest free number, over any sequence of allocations and frees', () => {
     // The reference is the definition: scan up from the first number for one not in use.
     fc.assert(fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(40)), { maxLength: 120 }), (ops) => {
