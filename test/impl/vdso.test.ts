@@ -81,8 +81,8 @@ describe('the vDSO entry points', () => {
   it('clock_gettime answers exactly the HRES, COARSE and RAW clocks, and no id outside 0..15', () => {
     const out = new Float64Array(2);
     for (let clk = 0; clk < 16; clk++) expect(cvdsoClockGettime(mm, clk, out), `clock ${clk}`).toBe(served.has(clk) ? 0 : 1);
-    // 1 << 32 is 1 in JavaScript, 1 << -1 the sign bit: only the range check keeps these off the page.
-    for (const clk of [-1, 16, 32, 33, 36]) expect(cvdsoClockGettime(mm, clk, out), `clock ${clk}`).toBe(1);
+    // 1 << 32 and 1 << -32 are 1 in JavaScript, 1 << -31 is 2: only the range check keeps these off the page.
+    for (const clk of [-1, -31, -32, 16, 32, 33, 36]) expect(cvdsoClockGettime(mm, clk, out), `clock ${clk}`).toBe(1);
   });
   it('clock_getres answers the same clocks: hrtimer resolution, or the tick for COARSE', () => {
     const out = new Float64Array(2);
@@ -90,7 +90,7 @@ describe('the vDSO entry points', () => {
       expect(cvdsoClockGetres(mm, clk, out), `clock ${clk}`).toBe(served.has(clk) ? 0 : 1);
       if (served.has(clk)) expect([...out], `clock ${clk}`).toEqual([0, clk === 5 || clk === 6 ? 4_000_000 : 1]);
     }
-    for (const clk of [-1, 16, 32, 33, 36]) expect(cvdsoClockGetres(mm, clk, out), `clock ${clk}`).toBe(1);
+    for (const clk of [-1, -31, -32, 16, 32, 33, 36]) expect(cvdsoClockGetres(mm, clk, out), `clock ${clk}`).toBe(1);
   });
 });
 
