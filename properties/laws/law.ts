@@ -32,8 +32,25 @@ export interface LawOptions {
   fresh?: () => void;
 }
 
+/**
+ * The share of its programs each law runs: 1 in `npm test`. Mutation runs (mutation/vitest.config.ts) set
+ * TIMENS_LAW_FRACTION lower so that every mutant can afford every law.
+ */
+const LAW_FRACTION = Number(process.env.TIMENS_LAW_FRACTION ?? '1');
+if (!(LAW_FRACTION > 0 && LAW_FRACTION <= 1)) throw new Error(`TIMENS_LAW_FRACTION must be in (0, 1], not ${process.env.TIMENS_LAW_FRACTION}`);
+
+/**
+ * A law's minimum count for the share of programs it runs: the full minimum in `npm test`; on a fraction,
+ * half the proportional share, since a small sample of programs varies more.
+ */
+export function lawMinimum(n: number): number {
+  return LAW_FRACTION === 1 ? n : Math.floor((n * LAW_FRACTION) / 2);
+}
+
 /** Check a law on generated programs; returns how many steps met its premise. */
 export function checkLaw(law: Law, options: LawOptions): number {
+  const runs = Math.max(1, Math.round((options.runs ?? 2000) * LAW_FRACTION));
+  const minApplied = lawMinimum(options.minApplied);
   let applied = 0;
   let steps = 0;
   const property = fc.property(programs({ maxSteps: options.maxSteps ?? 50 }), (p: Program) => {
@@ -50,9 +67,9 @@ export function checkLaw(law: Law, options: LawOptions): number {
       before = after;
     });
   });
-  fc.assert(property, { seed: options.seed ?? 7, numRuns: options.runs ?? 2000 });
-  console.log(`law ${options.name ?? expect.getState().currentTestName}: premise met at ${applied} of ${steps} steps (minimum ${options.minApplied})`);
-  expect(applied).toBeGreaterThanOrEqual(options.minApplied);
+  fc.assert(property, { seed: options.seed ?? 7, numRuns: runs });
+  console.log(`law ${options.name ?? expect.getState().currentTestName}: premise met at ${applied} of ${steps} steps (minimum ${minApplied})`);
+  expect(applied).toBeGreaterThanOrEqual(minApplied);
   return applied;
 }
 

@@ -1,7 +1,9 @@
 // The hrtimer queue: expiry order, arming order among equal expiries, cancel from the middle, and the
 // logarithmic shape that makes arming and cancelling O(log n).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BASE_MONOTONIC, ClockBase, hrtimerCpuBase, hrtimerForward, hrtimerInit, hrtimerRunQueues, hrtimerStart, type HrTimer } from '../../impl/hrtimer.ts';
+import { BASE_MONOTONIC, ClockBase, hrtimerCpuBase, hrtimerForward, hrtimerInit, hrtimerRunQueues, hrtimerStart, ktimeAddSafe, type HrTimer } from '../../impl/hrtimer.ts';
+import { KTIME_MAX } from '../../vocab/index.ts';
 
 function drain(q: ClockBase): HrTimer[] {
   const out: HrTimer[] = [];
@@ -74,5 +76,88 @@ describe('hrtimer clock base', () => {
     // now = 1300 is an exact multiple past 1100: 1200, 1300 and then 1400 > now.
     expect(hrtimerForward(t, 1300n, 100n)).toBe(3n);
     expect(t.expires).toBe(1400n);
+    // now exactly one interval past the expiry: 1500 is not past 1500, so two.
+    expect(hrtimerForward(t, 1500n, 100n)).toBe(2n);
+    expect(t.expires).toBe(1600n);
+    // now between multiples: 1650 and 1700 < 1750, so two, ending at 1800 > 1750.
+    expect(hrtimerForward(t, 1750n, 100n)).toBe(2n);
+    expect(t.expires).toBe(1800n);
+  });
+  it('forwards by at least 1 ns, and saturates at KTIME_MAX', () => {
+    const t = hrtimerInit(() => {});
+    t.expires = 10n;
+    expect(hrtimerForward(t, 12n, 0n)).toBe(3n);
+    expect(t.expires).toBe(13n);
+    t.expires = KTIME_MAX - 5n;
+    expect(hrtimerForward(t, KTIME_MAX - 1n, 10n)).toBe(1n);
+    expect(t.expires).toBe(KTIME_MAX);
+    expect(ktimeAddSafe(KTIME_MAX - 1n, 1n)).toBe(KTIME_MAX);
+    expect(ktimeAddSafe(KTIME_MAX - 2n, 1n)).toBe(KTIME_MAX - 1n);
   });
 });
+
+describe('the heap check itself', () => {
+  it('ordered() notices a timer ahead of its parent, and a stored position that is wrong', () => {
+    const q = new ClockBase();
+    const ts = [10n, 20n, 30n].map((at, i) => {
+      const t = hrtimerInit(() => {});
+      t.expires = at;
+      t.seq = i;
+      q.add(t);
+      return t;
+    });
+    expect(q.ordered()).toBe(true);
+    ts[2].expires = 5n; // now ahead of its parent at the root
+    expect(q.ordered()).toBe(false);
+    ts[2].expires = 30n;
+    ts[1].index = 2;
+    expect(q.ordered()).toBe(false);
+  });
+  it('depth() is 0 empty, 1 with one timer, and grows at each power of two', () => {
+    const q = new ClockBase();
+    const depths: number[] = [q.depth()];
+    for (let i = 0; i < 8; i++) {
+      const t = hrtimerInit(() => {});
+      t.seq = i;
+      q.add(t);
+      depths.push(q.depth());
+    }
+    expect(depths).toEqual([0, 1, 2, 2, 3, 3, 3, 3, 4]);
+  });
+});
+
+describe('hrtimer clock base against its definition', () => {
+  it('over any arms, cancels from anywhere and pops, the top is the earliest (expiry, arming order)', () => {
+    // The reference: the queued timers kept in a plain list, the earliest found by a scan.
+    const op = fc.oneof(
+      fc.record({ arm: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ cancel: fc.nat(30) }),
+      fc.record({ pop: fc.constant(true) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const q = new ClockBase();
+      const queued: HrTimer[] = [];
+      let seq = 0;
+      const earliest = () => queued.reduce<HrTimer | undefined>((m, t) => (m === undefined || t.expires < m.expires || (t.expires === m.expires && t.seq < m.seq) ? t : m), undefined);
+      for (const o of ops) {
+        if ('arm' in o) {
+          const t = hrtimerInit(() => {});
+          t.expires = BigInt(o.arm);
+          t.seq = ++seq;
+          q.add(t);
+          queued.push(t);
+        } else if (queued.length > 0) {
+          const t = 'cancel' in o ? queued[o.cancel % queued.length] : earliest()!;
+          if ('pop' in o) expect(q.peek()).toBe(t);
+          q.remove(t);
+          expect(t.index).toBe(-1);
+          queued.splice(queued.indexOf(t), 1);
+        }
+        expect(q.size).toBe(queued.length);
+        expect(q.peek()).toBe(earliest());
+        expect(q.ordered()).toBe(true);
+      }
+    }), { seed: 221, numRuns: 400 });
+  });
+});
+

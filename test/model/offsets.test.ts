@@ -77,6 +77,35 @@ describe('§5.3 grammar and §5.4 check order', () => {
       expect(run([...fresh, write(bad)]).obs.at(-1), JSON.stringify(bad)).toEqual({ err: 'EINVAL' });
     }
   });
+  it('sscanf\'s edges: leading blanks skipped, a lone minus is no number, a NUL ends the text, a newline first is an empty record', () => {
+    expect(run([...fresh, write(' \t monotonic 5 0')]).obs.at(-1)).toEqual({ ret: 16 });
+    expect(run([...fresh, write(' \t monotonic 5 0')]).do(read).text).toContain(line('monotonic', '5', '0'));
+    expect(run([...fresh, write('monotonic - 5')]).obs.at(-1)).toEqual({ err: 'EINVAL' });
+    expect(run([...fresh, write('\nmonotonic 1 0')]).obs.at(-1)).toEqual({ err: 'EINVAL' });
+    // The kernel parses a NUL-terminated copy, but the write consumes every byte it was given.
+    const nul = run([...fresh, write('monotonic 1 0\n\0boottime 2 0')]);
+    expect(nul.obs.at(-1)).toEqual({ ret: 'monotonic 1 0\n\0boottime 2 0'.length });
+    expect(nul.do(read).text).toBe(line('monotonic', '1', '0') + line('boottime', '0', '0'));
+  });
+  it('after two records the byte count stops at the end of the second line', () => {
+    const r = run([...fresh, write('monotonic 1 0\nboottime 2 0\nanything at all')]);
+    expect(r.obs.at(-1)).toEqual({ ret: 'monotonic 1 0\nboottime 2 0\n'.length });
+    expect(r.do(read).text).toBe(line('monotonic', '1', '0') + line('boottime', '2', '0'));
+  });
+  it('a write of a page or more is EINVAL before anything is parsed; one byte less is parsed', () => {
+    const pad = (n: number) => 'monotonic 3 0' + ' '.repeat(n - 13);
+    expect(run([...fresh, write(pad(4096))]).obs.at(-1)).toEqual({ err: 'EINVAL' });
+    expect(run([...fresh, write(pad(4095))]).obs.at(-1)).toEqual({ ret: 4095 });
+  });
+  it('a write to the offsets of a task that has exited (no nsproxy) is ESRCH', () => {
+    const r = run([
+      { task: 't0', call: 'fork', child: 't1' },
+      { task: 't1', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+      { task: 't0', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f1' },
+      { task: 't1', call: 'exit' },
+    ]);
+    expect(r.do(write('monotonic 1 0'))).toEqual({ err: 'ESRCH' });
+  });
   it('a frozen namespace still gives EINVAL for bad input and ERANGE out of range', () => {
     const r = run([...fresh, { task: 't0', call: 'fork', child: 't1' }]);
     expect(r.do(write('bogus 1 0'))).toEqual({ err: 'EINVAL' });
@@ -112,6 +141,15 @@ describe('§8 example values (boottime offset +864000 s)', () => {
     expect(r.do({ task: 't1', call: 'read_btime' }).value).toBe('1795047312');
     expect(r.do({ task: 't0', call: 'sysinfo' }).value).toBe('1052');
     expect(r.do({ task: 't1', call: 'sysinfo' }).value).toBe('865052');
+  });
+  it('btime before the epoch: floor division, also at a whole negative second, shown unsigned', () => {
+    // bootRealtime is 1795911312 s; an offset one second larger puts the namespace's boot at -1 s exactly.
+    // fs/proc/stat.c prints tv_sec as unsigned long long.
+    const u64 = (n: bigint) => String((1n << 64n) + n);
+    for (const [offset, btime] of [['1795911313 0', u64(-1n)], ['1795911313 1', u64(-2n)], ['1795911312 999999999', u64(-1n)]]) {
+      const r = run([...fresh, write(`boottime ${offset}`), { task: 't0', call: 'fork', child: 't1' }]);
+      expect(r.do({ task: 't1', call: 'read_btime' }).value, offset).toBe(btime);
+    }
   });
   it('§6.1: clocks with an offset move, the others do not', () => {
     const host = hostClocks();

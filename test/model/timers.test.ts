@@ -99,6 +99,8 @@ describe('§7.2 where the conversion applies', () => {
     expect(r.do({ task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_THREAD_CPUTIME_ID', abs: false, value: ts(S) })).toEqual({ err: 'EOPNOTSUPP' });
     expect(r.do({ task: 't0', call: 'clock_nanosleep', clock: 10, abs: false, value: ts(S) })).toEqual({ err: 'EINVAL' });
     expect(r.do({ task: 't0', call: 'nanosleep', value: { sec: '0', nsec: 1_000_000_000 } })).toEqual({ err: 'EINVAL' });
+    // timespec64_valid: a negative nsec is as invalid as one of 1e9 or more.
+    expect(r.do({ task: 't0', call: 'nanosleep', value: { sec: '1', nsec: -1 } })).toEqual({ err: 'EINVAL' });
     r.do({ task: 't0', call: 'drop_caps', caps: ['CAP_WAKE_ALARM'] });
     expect(r.do({ task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_BOOTTIME_ALARM', abs: true, value: ts(S) })).toEqual({ err: 'EPERM' });
     expect(r.do({ task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME_ALARM', nonblock: true, fd: 'f9' })).toEqual({ err: 'EPERM' });

@@ -1,0 +1,65 @@
+// Merging Stryker reports of runs over parts (mutation/report.ts) and reading the equivalent list
+// (mutation/score.ts): test ids are per report, so merging goes by test name; results a changed test backed
+// are dropped; equivalents are matched by file, start, mutator and replacement.
+import { describe, expect, it } from 'vitest';
+import { mergeReports } from '../mutation/report.ts';
+import type { Report, ReportMutant } from '../mutation/report.ts';
+import { isEquivalent, readEquivalents, scoreFolders } from '../mutation/score.ts';
+
+const at = (line: number, column: number) => ({ start: { line, column }, end: { line, column: column + 1 } });
+const mutant = (id: string, status: ReportMutant['status'], by: string[], line = 1): ReportMutant =>
+  ({ id, mutatorName: 'EqualityOperator', replacement: 'a <= b', location: at(line, 3), status, coveredBy: by, killedBy: status === 'Killed' ? by : undefined });
+
+describe('mergeReports', () => {
+  const whole: Report = {
+    files: {
+      'impl/a.ts': { source: 'a', mutants: [mutant('1', 'Killed', ['7']), mutant('2', 'Survived', ['8'])] },
+      'impl/b.ts': { source: 'b', mutants: [mutant('3', 'Killed', ['8'])] },
+    },
+    testFiles: {
+      'test/x.test.ts': { source: 'x1', tests: [{ id: '7', name: 'x one' }] },
+      'test/y.test.ts': { source: 'y', tests: [{ id: '8', name: 'y one' }] },
+    },
+  };
+  it('replaces the files of the part and keeps the others, with one numbering of tests by name', () => {
+    const part: Report = {
+      files: { 'impl/b.ts': { source: 'b2', mutants: [mutant('1', 'Survived', ['1'])] } },
+      testFiles: { 'test/y.test.ts': { source: 'y', tests: [{ id: '1', name: 'y one' }] }, 'test/x.test.ts': { source: 'x1', tests: [{ id: '2', name: 'x one' }] } },
+    };
+    const m = mergeReports(whole, part);
+    expect(Object.keys(m.files).sort()).toEqual(['impl/a.ts', 'impl/b.ts']);
+    expect(m.files['impl/b.ts'].source).toBe('b2');
+    const idOf = (file: string) => m.testFiles![file].tests[0].id;
+    expect(m.files['impl/a.ts'].mutants.map((x) => x.coveredBy)).toEqual([[idOf('test/x.test.ts')], [idOf('test/y.test.ts')]]);
+    expect(m.files['impl/b.ts'].mutants[0].coveredBy).toEqual([idOf('test/y.test.ts')]);
+    expect(idOf('test/x.test.ts')).not.toBe(idOf('test/y.test.ts'));
+  });
+  it('drops the kept results that a test changed since backed', () => {
+    const part: Report = {
+      files: { 'impl/b.ts': { source: 'b', mutants: [] } },
+      testFiles: { 'test/x.test.ts': { source: 'x2', tests: [{ id: '1', name: 'x one' }] }, 'test/y.test.ts': { source: 'y', tests: [{ id: '2', name: 'y one' }] } },
+    };
+    expect(mergeReports(whole, part).files['impl/a.ts'].mutants.map((x) => x.id)).toEqual(['2']);
+  });
+});
+
+describe('the score', () => {
+  const report: Report = {
+    files: {
+      'impl/a.ts': { source: '', mutants: [mutant('1', 'Killed', []), mutant('2', 'Timeout', []), mutant('3', 'Survived', [], 4), mutant('4', 'NoCoverage', [], 5), mutant('5', 'CompileError', [])] },
+      'model/m.ts': { source: '', mutants: [mutant('6', 'Survived', [], 9)] },
+    },
+  };
+  const equivalents = readEquivalents('| file | at | mutator | replacement | reason |\n| --- | --- | --- | --- | --- |\n| impl/a.ts | 4:3 | EqualityOperator | `a <= b` | why |\n');
+  it('reads equivalents from the table and matches them by file, start, mutator and replacement', () => {
+    expect(equivalents).toEqual([{ file: 'impl/a.ts', at: '4:3', mutator: 'EqualityOperator', replacement: 'a <= b', reason: 'why' }]);
+    expect(isEquivalent(equivalents, 'impl/a.ts', report.files['impl/a.ts'].mutants[2])).toBe(true);
+    expect(isEquivalent(equivalents, 'impl/a.ts', report.files['impl/a.ts'].mutants[3])).toBe(false);
+  });
+  it('counts per folder: timeouts as killed, compile errors apart, equivalents among the survivors', () => {
+    const [impl, model] = scoreFolders(report, ['impl/', 'model/'], equivalents);
+    expect(impl).toMatchObject({ killed: 1, timeout: 1, survived: 1, noCoverage: 1, invalid: 1, equivalent: 1 });
+    expect(impl.open.map((o) => o.mutant.id)).toEqual(['4']);
+    expect(model).toMatchObject({ killed: 0, survived: 1, equivalent: 0 });
+  });
+});
