@@ -1,8 +1,8 @@
 // What changed between the kernels the harness boots, one scenario per change: a program that shows the
 // change, and what each profile's kernel does with it. Every outcome here was measured on that kernel
 // (6.1.192 and 6.12.117 under QEMU, this machine's 6.18.44) and is checked again on it by
-// versions.test.ts, which also runs each program against the profile's model; the README's table of
-// behaviour by version is this list.
+// version-checks.ts (test/booted/versions.ts, versions.test.ts), which also runs each program
+// against the profile's model; the README's table of behaviour by version is this list.
 import type { KernelBehaviour, Observation, Program, Step } from '../../vocab/index.ts';
 
 export interface VersionScenario {
