@@ -137,7 +137,9 @@ export function sysTimerfdSettime(
   ctx.tintv = timespecToKtime(interval);
   const base = clockBase(ctx.clockid, abs);
   ctx.tmr.base = base;
-  ctx.tmr.expires = texp;
+  // alarm_init() re-initialises the alarm's hrtimer but not alarm->node.expires, which
+  // alarm_expires_remaining() reads: a disarmed alarm timerfd keeps reporting its old expiry.
+  if (!isAlarm(ctx.clockid)) ctx.tmr.expires = texp;
   if (texp !== 0n) {
     texp = abs ? timensKtimeToHost(k, me.nsproxy!.timeNs, ctx.clockid, texp) : ktimeAddSafe(k.hrtimers.now[base], texp);
     hrtimerStart(k.hrtimers, ctx.tmr, texp, base);

@@ -26,6 +26,11 @@
 // Steps the executor refused never ran on the kernel; neither model makes them either. Where the kernel
 // showed an outcome a chain did not (an expiry fell inside the bracket), that chain goes on from the
 // nearest corner the kernel did show (Chain.redo), so both stay executions consistent with the kernel.
+// Where a chain would have to take the other chain's history (a sleep armed early in a wide bracket
+// ended in the early chain, while the kernel still showed it asleep), it goes on instead from its own
+// history with one earlier step moved within its bracket, only as far as the kernel's task states
+// require (Chain.shift), so that the other calls keep their earliest (latest) course. A step the executor refused never ran; time went by
+// while it was taken and other tasks' calls may have ended then, so for the chains it is a zero advance.
 // Known limit: a count that depends on three steps' times (ticks read from a periodic timerfd after an
 // earlier read; timer_getoverrun reporting an earlier sigwait's overrun) is judged at the corners of the
 // arming-and-reading histories only; a period boundary falling inside the middle step's bracket can make
@@ -38,7 +43,11 @@
 // (the latest E is in (after[mL-1], after[mL]]); so the kernel may end it from mE-1 (if the ea probe at
 // mE-1 ended it) or mE, to mL (if the lb probe at mL ended it) or mL+1. Its outcome must be one the
 // chains or probes give for the call, times within theirs. A call the kernel has not ended when that
-// window closes, or ended although the early chain cannot have, is a disagreement, also at program end.
+// window closes, or ended although the early chain cannot have, is a disagreement, also at program end;
+// unless the early chain's task was killed in the call first (its call vanished): then the kernel's kill
+// may have come first too, and the call may never end. Linux wakes a sleeper no earlier than its expiry
+// but promises no bound on how much later; the judge lets a wake-up come as late as the longest any step
+// of the same run took beyond what it asked to wait (the load that run saw, measured, not assumed).
 //
 // Linux leaves one observable choice to chance (docs/conventions.md): which of several readers blocked
 // on a timerfd takes its expirations. Every model here is given the kernel's choice (Choices.timerfdReader
@@ -50,7 +59,7 @@ import type {
   AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, Observation, Program, Step, TaskCall,
   TaskHandle, TaskStep,
 } from '../vocab/index.ts';
-import { isRefused, runOnKernel } from './driver.ts';
+import { ADVANCE_CAP_NS, isRefused, runOnKernel } from './driver.ts';
 import type { KernelRun, KernelStep, Refused, RunOptions } from './driver.ts';
 
 /** One step as the model shows it at each corner; `ea` and `lb` only where a step was probed. */
@@ -175,6 +184,13 @@ function inRange(v: bigint, values: bigint[], floor?: bigint): boolean {
 export interface StepContext {
   /** An upper bound, in ns, on the arming step's and this step's brackets together (periodic wrap). */
   spread: bigint;
+  /** This step's own bracket, in ns. */
+  width?: bigint;
+  /** The most any host clock moved within this step's bracket, in ns. */
+  reach?: bigint;
+  /** Set by judgeStep for a timerfd's gettime or settime: Linux forwards an expired periodic timerfd
+   *  at one reading of its clock and takes the time left at a later one, never below 0. */
+  rereads?: boolean;
 }
 
 /** A periodic remaining time: from `least` up to `most`, wrapping at the interval when `least` is the
@@ -199,8 +215,12 @@ function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Co
       const least = c.ea ?? c.eb;
       const most = c.lb ?? c.la;
       if (interval !== 0n && same.includes(least) && same.includes(most)) {
-        return periodicWithin(v, BigInt(least.itimer!.value), BigInt(most.itimer!.value), interval, ctx.spread)
-          ? null : 'remaining time outside the corners';
+        const [lo, hi] = [BigInt(least.itimer!.value), BigInt(most.itimer!.value)];
+        // Forwarded at t1, read at t2 within this step: 0 once t2 - t1 reaches the time left at t1
+        // (at least the least corner's, or anything above 0 where the range wraps).
+        const width = ctx.width ?? 0n;
+        if (v === 0n && ctx.rereads && width > 0n && (lo > hi || width >= lo)) return null;
+        return periodicWithin(v, lo, hi, interval, ctx.spread) ? null : 'remaining time outside the corners';
       }
       return inRange(v, big((o) => o.itimer!.value)) ? null : 'remaining time outside the corners';
     }
@@ -211,7 +231,14 @@ function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Co
     case 'ticks':
       if (k.ret !== 8) return null;
       return inRange(BigInt(k.value!), big((o) => o.value!), straddle ? 1n : undefined) ? null : 'expirations outside the corners';
-    case 'time': return inRange(BigInt(k.time!), big((o) => o.time!)) ? null : 'clock value outside the bracket';
+    case 'time': {
+      // Where the corners straddle an outcome boundary (the task woke inside the bracket: blocked at
+      // one end, reading the clock at the other), the read may come anywhere after the wake-up: down
+      // to what the clock read at the bracket's start.
+      const values = big((o) => o.time!);
+      const floor = straddle ? values.reduce((a, b) => (a < b ? a : b)) - (ctx.reach ?? 0n) : undefined;
+      return inRange(BigInt(k.time!), values, floor) ? null : 'clock value outside the bracket';
+    }
     case 'value': return inRange(BigInt(k.value!), big((o) => o.value!)) ? null : 'value outside the bracket';
     case 'uptime': {
       const kf = uptimeFields(k.text);
@@ -242,7 +269,8 @@ export function judgeStep(step: Step, k: Observation, c: Corners, ctx: StepConte
   const shapes = all.map((o) => shape(o, kind));
   const same = all.filter((_, i) => shapes[i] === ks);
   if (same.length === 0) return new Set(shapes).size === 1 ? 'outcome differs' : 'outcome matches no corner';
-  return valuesWithin(kind, k, same, c, same.length < all.length, ctx);
+  const rereads = !isHostEvent(step) && (step.call === 'timerfd_gettime' || step.call === 'timerfd_settime');
+  return valuesWithin(kind, k, same, c, same.length < all.length, { ...ctx, rereads });
 }
 
 // ---- CPU-time clocks -----------------------------------------------------------------------------------
@@ -320,6 +348,11 @@ export interface CallRecord {
   probed: { ea: Map<number, CallOutcome>; lb: Map<number, CallOutcome> };
   /** The steps compared since the start (refused ones are skipped); absent: every step. */
   seen?: number[];
+  /** The early chain went on from the late chain's history: the earliest end it showed is lost, and the
+   *  kernel may end the call in any step (its own reports say when it was last seen asleep). */
+  earlyLost?: boolean;
+  /** Likewise the late chain went on from a history with a step moved earlier: no deadline is known. */
+  lateLost?: boolean;
 }
 
 /** The steps in which the kernel may end the call, as far as the chains have gone (up to step `now`). */
@@ -327,23 +360,48 @@ function window(r: CallRecord, now: number): { lo: number; hi: number } {
   const { early, late } = r.ends;
   const at = (k: number, d: number) => (r.seen ? r.seen[r.seen.indexOf(k) + d] ?? (d > 0 ? Infinity : -Infinity) : k + d);
   let lo: number;
-  if (early) lo = r.probed.ea.has(at(early.step, -1)) ? at(early.step, -1) : early.step;
+  if (r.earlyLost) lo = r.start;
+  else if (early) lo = r.probed.ea.has(at(early.step, -1)) ? at(early.step, -1) : early.step;
   else if (r.vanished.early !== undefined) lo = r.start;
   else lo = r.probed.ea.has(now) ? now : now + 1; // not before the early chain can end it
   let hi: number;
-  if (late) hi = r.probed.lb.has(late.step) ? late.step : at(late.step, 1);
+  if (r.lateLost) hi = Infinity;
+  else if (late) hi = r.probed.lb.has(late.step) ? late.step : at(late.step, 1);
   else hi = Infinity; // the late chain has not ended it (or its task was killed): no deadline yet
   return { lo: Math.max(lo, r.start), hi };
+}
+
+/** Monotonic bracket ends of the run's steps, and the longest any step so far took beyond the wait it
+ *  asked for (an `advance`), in ns. */
+export interface Timing {
+  before: bigint[];
+  after: bigint[];
+  widest: bigint;
 }
 
 /** Null when the kernel's end of the call is one the models allow, as far as the run has gone (up to
  *  step `now`); else the reason. The same judgement holds at program end: a call the kernel never ended
  *  fails once its window has closed, one the kernel ended fails if the early chain could not have. */
-export function judgeCall(r: CallRecord, now: number): string | null {
+export function judgeCall(r: CallRecord, now: number, timing?: Timing): string | null {
   const { kernel, early, late } = r.ends;
-  const { lo, hi } = window(r, now);
+  let { lo, hi } = window(r, now);
   const name = `the ${r.call} of ${r.task} (step ${r.start})`;
-  if (!kernel) return hi <= now ? `the models ended ${name} by step ${hi}, the kernel not by step ${now}` : null;
+  // Linux wakes a sleeper no earlier than its expiry, but promises nothing about how much later; a
+  // wake-up as late as the slowest step of the same run took is load, not a disagreement. The kernel
+  // saw the task still asleep no earlier than the `before` of the step before the one it reports the
+  // end in; the latest expiry the models allow is no later than the late chain's end step's `after`.
+  if (timing && late && hi !== Infinity) {
+    const deadline = r.probed.lb.has(late.step) ? timing.before[late.step] : timing.after[late.step];
+    let k = hi + 1;
+    while (k <= timing.before.length && timing.before[k - 1] - deadline <= timing.widest) k++;
+    hi = k > timing.before.length ? Infinity : k - 1;
+  }
+  if (!kernel) {
+    // The early chain's task was killed in the call (a sibling's exec, exit_group): the kill may come
+    // before the end on the kernel too, and then the call never ends.
+    if (r.vanished.early !== undefined && r.vanished.early <= now) return null;
+    return hi <= now ? `the models ended ${name} by step ${hi}, the kernel not by step ${now}` : null;
+  }
   if (kernel.step < lo) return `the kernel ended ${name} in step ${kernel.step}, the models not before step ${lo}`;
   if (kernel.step > hi) return `the kernel ended ${name} in step ${kernel.step}, the models by step ${hi}`;
   const done = (s: 'early' | 'late') => r.ends[s] !== undefined || r.vanished[s] !== undefined;
@@ -360,8 +418,12 @@ function outcomeAllowed(r: CallRecord, k: CallOutcome): boolean {
   const strip = (o: CallOutcome) => JSON.stringify({ ...o, time: o.time === undefined ? undefined : '*', value: o.value === undefined ? undefined : '*' });
   const same = outs.filter((o) => strip(o) === strip(k));
   if (same.length === 0) return false;
-  if (k.time !== undefined && !inRange(BigInt(k.time), same.map((o) => BigInt(o.time!)))) return false;
-  if (k.value !== undefined && !inRange(BigInt(k.value), same.map((o) => BigInt(o.value!)))) return false;
+  // Where the chains and probes straddle an outcome boundary (a signal came before the expiry in some,
+  // after it in others), the kernel's signal may have come just before the expiry: the time left goes
+  // down to 1 ns (an interrupted sleep with nothing left returns 0 instead), the ticks to 1.
+  const straddle = same.length < outs.length;
+  if (k.time !== undefined && !inRange(BigInt(k.time), same.map((o) => BigInt(o.time!)), straddle ? 1n : undefined)) return false;
+  if (k.value !== undefined && !inRange(BigInt(k.value), same.map((o) => BigInt(o.value!)), straddle ? 1n : undefined)) return false;
   return true;
 }
 
@@ -379,7 +441,9 @@ class CallTracker {
   started(index: number, step: TaskStep, k: Observation, c: Corners): CallRecord | undefined {
     const all = cornerList(c);
     if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return undefined;
-    if (k.blocked || all.some((o) => o.blocked)) return undefined;
+    // A blocked task starts nothing. The chains go on consistent with the kernel's task state; a probe
+    // may show another (a late-history probe, where the late chain went on from the early one).
+    if (k.blocked || c.eb.blocked || c.la.blocked) return undefined;
     const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, seen: [] };
     if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
     if (!c.eb.pending) r.ends.early = { step: index, out: outcomeOf(c.eb) };
@@ -413,6 +477,41 @@ class CallTracker {
     }
   }
 
+  /** A chain went on from the other chain's history (Chain.redo): where that history ended or lost
+   *  each open call is now where this chain did. An end this chain showed earlier is undone: the kernel
+   *  showed that the call had not ended then. The late history ends calls later than the earliest
+   *  execution consistent with the kernel may, so an early chain that adopts it bounds nothing below. */
+  adopt(side: 'early' | 'late', from: 'early' | 'late'): void {
+    for (const r of this.open) {
+      if (side === 'early') r.earlyLost = true;
+      const end = r.ends[from];
+      if (end) r.ends[side] = end;
+      else delete r.ends[side];
+      const gone = r.vanished[from];
+      if (gone !== undefined) r.vanished[side] = gone;
+      else delete r.vanished[side];
+    }
+  }
+
+  /** A chain went on with one earlier step moved (Chain.shift), a history that ended calls where `ends`
+   *  says (completions of this step excluded: they are taken as usual). Where it ended or lost each open
+   *  call is where that history did; the earliest (latest) end is no longer known (earlyLost, lateLost). */
+  rebase(side: 'early' | 'late', now: number, ends: { index: number; c: Completion }[], state: AbstractState): void {
+    const used = new Set<number>();
+    for (const r of this.open) {
+      if (side === 'early') r.earlyLost = true;
+      else r.lateLost = true;
+      delete r.ends[side];
+      delete r.vanished[side];
+      // A completion in the step that made the call is an earlier call's: a call that ends at once returns.
+      const i = ends.findIndex((x, j) => !used.has(j) && x.index > r.start && x.c.task === r.task && x.c.call === r.call);
+      if (i >= 0) used.add(i);
+      const e = i >= 0 ? ends[i] : undefined;
+      if (e && e.index < now) r.ends[side] = { step: e.index, out: outcomeOf(e.c) };
+      else if (!e && !state.tasks[r.task]?.waiting) r.vanished[side] = r.start;
+    }
+  }
+
   /** After a chain's step: its calls whose task is no longer waiting, without an end, vanished. */
   vanish(index: number, side: 'early' | 'late', state: AbstractState): void {
     for (const r of this.open) {
@@ -427,10 +526,13 @@ class CallTracker {
   }
 
   /** After step `index`: judges every open call; closes the ones fully judged. */
+  /** The run's brackets, for the lateness a loaded machine may add to a wake-up (judgeCall). */
+  timing?: Timing;
+
   settle(index: number): string | null {
     for (const r of [...this.open]) {
       if (r.seen && r.seen[r.seen.length - 1] !== index) r.seen.push(index);
-      const reason = judgeCall(r, index);
+      const reason = judgeCall(r, index, this.timing);
       if (reason) return reason;
       const done = (s: 'early' | 'late') => r.ends[s] || r.vanished[s] !== undefined;
       if (r.ends.kernel && done('early') && done('late')) this.open = this.open.filter((x) => x !== r);
@@ -449,7 +551,13 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
   const took = (o: Observation | Completion) => o.ret === 8 || o.err === 'ECANCELED';
   for (const [j, step] of program.steps.entries()) {
     const obs = run.steps[j].obs;
-    if (isRefused(obs)) continue;
+    if (isRefused(obs)) {
+      for (const [pos, c] of (obs.completions ?? []).entries()) {
+        const start = open.get(c.task)?.shift();
+        if (start !== undefined) ends.set(`${c.task}@${start}`, { at: j, pos, took: took(c) });
+      }
+      continue;
+    }
     if (mayBlock(step) && obs.pending) open.set(step.task, [...(open.get(step.task) ?? []), j]);
     else if (mayBlock(step) && !obs.blocked) ends.set(`${step.task}@${j}`, { at: j, pos: -1, took: took(obs) });
     for (const [pos, c] of (obs.completions ?? []).entries()) {
@@ -465,7 +573,7 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
 /** One model run through the program at one end of every bracket. probe() tells what its next step would
  *  show at other clocks: a fresh model replays the history (with the same reader choices) and makes it. */
 class Chain {
-  private history: { step: Step; host: HostClocks; picks: number }[] = [];
+  private history: { step: Step; host: HostClocks; picks: number; index: number }[] = [];
   private picks: TaskHandle[] = [];
   private backend: Backend;
   labels = new InodeLabels(PROC_TIME_INIT_INO, PROC_USER_INIT_INO);
@@ -478,8 +586,8 @@ class Chain {
     this.backend = this.replay(true);
   }
 
-  step(step: Step, host: HostClocks): Observation {
-    this.history.push({ step, host, picks: this.picks.length });
+  step(step: Step, host: HostClocks, index: number): Observation {
+    this.history.push({ step, host, picks: this.picks.length, index });
     return this.labels.apply(this.backend.step(step, host));
   }
 
@@ -504,6 +612,58 @@ class Chain {
     this.backend = this.replay(true);
   }
 
+  /**
+   * The kernel's outcome was not this chain's, and the other chain's history shows it: rather than jump
+   * to the other history wholesale (which moves every earlier step to the other end of its bracket),
+   * move one earlier step within its bracket, the most recent one that can do it, and only as far as
+   * it must: for the early chain later (from `before` towards `after`), for the late chain earlier. A
+   * binary search finds the least move whose history shows the kernel's task states in every step and
+   * the kernel's outcome in this one. The chain goes on from there, still an execution consistent with
+   * the kernel and as early (late) as one moved step allows. Null (the chain unchanged) when no single
+   * step can do it.
+   */
+  shift(run: KernelRun, ok: (o: Observation) => boolean, side: 'early' | 'late'): { last: Observation; ends: { index: number; c: Completion }[] } | null {
+    const attempt = (j: number, d: bigint) => {
+      const history = this.history.map((h, i) => (i === j ? { ...h, host: moved(run.steps[h.index], d, side) } : h));
+      let n = 0;
+      const b = this.factory(this.env, { timerfdReader: (readers) => (n < this.picks.length ? this.picks[n++] : this.pick(readers)) });
+      const labels = this.labels.copy();
+      const ends: { index: number; c: Completion }[] = [];
+      let fits = true;
+      let last: Observation = {};
+      for (const [i, h] of history.entries()) {
+        const o = b.step(h.step, h.host);
+        for (const c of o.completions ?? []) ends.push({ index: h.index, c });
+        const k = run.steps[h.index].obs;
+        if (i === history.length - 1) {
+          last = labels.apply(o);
+          fits &&= ok(last);
+        } else if (!isRefused(k) && !!k.blocked !== !!o.blocked) fits = false;
+        if (!fits) break;
+      }
+      return { history, fits, ends, last };
+    };
+    const lastPicks = this.history[this.history.length - 1].picks;
+    for (let j = this.history.length - 2; j >= 0; j--) {
+      const ks = run.steps[this.history[j].index];
+      const width = ks.after.monotonic - ks.before.monotonic;
+      if (width <= 0n || !attempt(j, width).fits) continue;
+      let lo = 0n; // does not fit
+      let hi = width; // fits
+      while (hi - lo > 1n) {
+        const mid = (lo + hi) / 2n;
+        if (attempt(j, mid).fits) hi = mid;
+        else lo = mid;
+      }
+      const found = attempt(j, hi);
+      this.history = found.history;
+      this.picks = this.picks.slice(0, lastPicks);
+      this.backend = this.replay(true);
+      return { last: found.last, ends: found.ends };
+    }
+    return null;
+  }
+
   /** A fresh model that has made this chain's history (with the same reader choices); `live` keeps
    *  recording the choices of later steps. */
   private replay(live: boolean): Backend {
@@ -526,6 +686,18 @@ class Chain {
   }
 }
 
+/** A step's clocks moved d into its bracket: for the early chain d after `before` (no later than
+ *  `after`), for the late chain d before `after` (no earlier than `before`). */
+function moved(ks: KernelStep, d: bigint, side: 'early' | 'late'): HostClocks {
+  const out = { ...ks.before };
+  for (const key of Object.keys(out) as (keyof HostClocks)[]) {
+    const room = ks.after[key] - ks.before[key];
+    const by = room <= 0n ? 0n : d < room ? d : room;
+    out[key] = side === 'early' ? ks.before[key] + by : ks.after[key] - by;
+  }
+  return out;
+}
+
 /** Whether a corner's outcome is the kernel's, as far as the chains' course goes: the same shape, or
  *  for a call that may block, the same task state (blocked, gone, or able to make the call). */
 function consistent(step: Step, k: Observation, o: Observation): boolean {
@@ -537,6 +709,9 @@ function consistent(step: Step, k: Observation, o: Observation): boolean {
 
 export function compareRun(program: Program, run: KernelRun, factory: BackendFactory): Comparison {
   const calls = new CallTracker();
+  calls.timing = {
+    before: run.steps.map((s) => s.before.monotonic), after: run.steps.map((s) => s.after.monotonic), widest: 0n,
+  };
   const kernelEnds = kernelCallEnds(program, run);
   // Of the readers woken together, the one whose read the kernel ended first with the expirations.
   const picker = (side: 'early' | 'late') => (readers: TaskHandle[]): TaskHandle => {
@@ -557,20 +732,27 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
   const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime');
   const result: Comparison = { compared: 0, refused: [], trace: [] };
   let widest = 0n;
-  for (const [index, step] of program.steps.entries()) {
+  for (const [index, programStep] of program.steps.entries()) {
     const ks: KernelStep = run.steps[index];
-    if (isRefused(ks.obs)) {
-      result.refused.push(index);
-      continue;
-    }
+    // A step the executor refused never ran, but time went by while it was taken, and calls of other
+    // tasks may have ended then: for the chains it is a zero advance at its bracket.
+    const refused = isRefused(ks.obs);
+    if (refused) result.refused.push(index);
+    const step: Step = refused ? { host: 'advance', ns: '0' } : programStep;
     const width = ks.after.monotonic - ks.before.monotonic;
     if (width > widest) widest = width;
-    const kernel = kernelLabels.apply(ks.obs);
+    // How long a step took beyond what it asked to wait: the load the run saw.
+    const asked = isHostEvent(programStep) && programStep.host === 'advance' ? BigInt(programStep.ns) : 0n;
+    const excess = width - (asked < ADVANCE_CAP_NS ? asked : ADVANCE_CAP_NS);
+    if (excess > calls.timing.widest) calls.timing.widest = excess;
+    const kernel = isRefused(ks.obs)
+      ? { ret: 0, ...(ks.obs.completions ? { completions: ks.obs.completions } : {}) }
+      : kernelLabels.apply(ks.obs);
     const probe = historyMatters(step) || calls.busy;
     // Probes replay the chains' history up to here, so they come before the chains' own step.
     const ea = probe ? early.probe(step, ks.after) : undefined;
     const lb = probe ? late.probe(step, ks.before) : undefined;
-    const c: Corners = { eb: early.step(step, ks.before), la: late.step(step, ks.after), ea, lb };
+    const c: Corners = { eb: early.step(step, ks.before, index), la: late.step(step, ks.after, index), ea, lb };
     // A chain whose outcome the kernel did not show goes on from the nearest corner the kernel did.
     let [eb, la] = [c.eb, c.la];
     if (!consistent(step, kernel, c.eb) || !consistent(step, kernel, c.la)) {
@@ -581,21 +763,39 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
       const eNext = eOrder.find(([o]) => corner(o));
       const lNext = [...eOrder].reverse().find(([o]) => corner(o));
       if (eNext && eNext[0] !== c.eb) {
-        early.redo(eNext[1], eNext[2]);
-        eb = eNext[0];
+        const shifted = eNext[1] === late ? early.shift(run, corner, 'early') : null;
+        if (shifted) {
+          // The early chain went on with one earlier step made later; this step is at `before` again.
+          eb = shifted.last;
+          calls.rebase('early', index, shifted.ends, early.abstract());
+        } else {
+          early.redo(eNext[1], eNext[2]);
+          if (eNext[1] === late) calls.adopt('early', 'late');
+          eb = eNext[0];
+        }
       }
       if (lNext && lNext[0] !== c.la) {
-        late.redo(lNext[1], lNext[2]);
-        la = lNext[0];
+        const shifted = lNext[1] === early ? late.shift(run, corner, 'late') : null;
+        if (shifted) {
+          la = shifted.last;
+          calls.rebase('late', index, shifted.ends, late.abstract());
+        } else {
+          late.redo(lNext[1], lNext[2]);
+          if (lNext[1] === early) calls.adopt('late', 'early');
+          la = lNext[0];
+        }
       }
     }
     const probes = c.ea || c.lb ? { earlyAfter: c.ea, lateBefore: c.lb } : undefined;
-    result.compared++;
-    result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
+    if (!refused) {
+      result.compared++;
+      result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
+    }
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
     // A call the early chain armed at `before` may end by `after` within this same step.
-    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, c);
-    if (opened && c.eb.pending) {
+    // The corners as the chains go on from them (after a redo, the corner the kernel showed).
+    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, { ...c, eb, la });
+    if (opened && eb.pending) {
       const done = early.settled(ks.after).completions?.find((x) => x.task === opened.task && x.call === opened.call);
       if (done) opened.probed.ea.set(index, outcomeOf(done));
     }
@@ -604,7 +804,11 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
     // Probes first: they end calls their chain has not ended before this step.
     calls.probed(index, 'ea', c.ea);
     calls.probed(index, 'lb', c.lb);
-    let reason = judgeStep(step, kernel, c, { spread: width + widest })
+    const reach = (Object.keys(ks.after) as (keyof HostClocks)[]).reduce((m, key) => {
+      const d = ks.after[key] - ks.before[key];
+      return d > m ? d : m;
+    }, 0n);
+    let reason = judgeStep(step, kernel, c, { spread: width + widest, width, reach })
       ?? judgeCpu(step, kernel, ks, cpu, lateState)
       ?? calls.ended(index, 'kernel', kernel.completions)
       ?? calls.ended(index, 'early', eb.completions)
@@ -617,7 +821,7 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
       reason = calls.settle(index);
     }
     if (reason) {
-      result.disagreement = { index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}), reason };
+      result.disagreement = { index, step: programStep, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}), reason };
       return result;
     }
   }

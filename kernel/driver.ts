@@ -17,6 +17,8 @@ import { consoleLogPath, consoleTail, vmPlan } from './vm.ts';
 
 export interface Refused {
   refused: string;
+  /** Calls of other tasks that ended while the executor took the refused step (it never ran). */
+  completions?: Completion[];
 }
 export interface KernelStep {
   obs: Observation | Refused;
@@ -592,16 +594,16 @@ function isBlockingCall(step: TaskStep, h?: HandleTable): boolean {
     || (step.call === 'read' && (h?.timerfds.has(step.fd) ?? false));
 }
 
-/** The completions field of a reply line: "<task>:<reply>" joined by '|', each for the call its
- * task was last left pending in. */
-function parseCompletions(text: string | undefined, h: HandleTable, pendingCall: Map<number, TaskStep>): Completion[] {
+/** The completions field of a reply line: "<task>:<reply>" joined by '|', each for the oldest call its
+ * task was left pending in (a call that ended at the start of a step, before its task made the step's
+ * own call, which may be pending too). */
+function parseCompletions(text: string | undefined, h: HandleTable, pendingCall: Map<number, TaskStep[]>): Completion[] {
   if (!text) return [];
   return text.split('|').map((entry) => {
     const colon = entry.indexOf(':');
     const idx = Number(entry.slice(0, colon));
-    const call = pendingCall.get(idx);
+    const call = pendingCall.get(idx)?.shift();
     if (!call) throw new Error(`the executor completed a call of task ${idx}, which has none pending`);
-    pendingCall.delete(idx);
     return { task: h.taskName(idx), call: call.call, ...blockingOutcome(call, parseOutcome(entry.slice(colon + 1))) };
   });
 }
@@ -735,17 +737,20 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
   // steps, nor between programs' start, steps and end.
   return withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
     const steps: KernelStep[] = [];
-    const pendingCall = new Map<number, TaskStep>();
+    const pendingCall = new Map<number, TaskStep[]>();
     for (const i of lines.keys()) {
       const [outcome, before, after, done] = (await session.read()).split('\t');
       const step = program.steps[i];
       const raw = parseOutcome(outcome);
       // A call may be declared pending and end before the same step's closing clock read: register it
       // first, so its reply can be among this step's completions.
-      if (raw.kind === 'pending' && !isHostEvent(step)) pendingCall.set(handles.task(step.task), step);
+      if (raw.kind === 'pending' && !isHostEvent(step)) {
+        const t = handles.task(step.task);
+        pendingCall.set(t, [...(pendingCall.get(t) ?? []), step]);
+      }
       const completions = parseCompletions(done, handles, pendingCall);
       const obs = observation(step, raw, handles);
-      const withCompletions = completions.length > 0 && !isRefused(obs) ? { ...obs, completions } : obs;
+      const withCompletions = completions.length > 0 ? { ...obs, completions } : obs;
       steps.push({ obs: withCompletions, before: parseClocks(before), after: parseClocks(after) });
       noteHostClocks(steps[steps.length - 1].after);
     }

@@ -126,7 +126,8 @@ function timerfdSetupCancel(ctx: TimerFd, abs: boolean, cancelOnSet: boolean): v
 
 // do_timerfd_settime: EINVAL (flags are always valid here; bad timespec), timerfd_fget, EPERM for alarm
 // clocks, the old value (forwarded first if periodic and expired), then timerfd_setup: ticks reset,
-// "value 0 disarms", an absolute value converted, and ECANCELED if a set already canceled it.
+// "value 0 disarms" (an alarm keeps its old expiry: see below), an absolute value converted, and
+// ECANCELED if a set already canceled it.
 export function sysTimerfdSettime(
   s: ModelState, t: Task, fd: FdHandle, abs: boolean, cancelOnSet: boolean, value: Timespec, interval: Timespec,
   host: HostClocks,
@@ -144,7 +145,9 @@ export function sysTimerfdSettime(
   ctx.interval = timespecToKtime(interval);
   const val = timespecToKtime(value);
   ctx.base = baseOf(ctx.clock, abs);
-  ctx.hrExpires = val;
+  // hrtimer_init clears the expiry of a disarmed timer; alarm_init leaves an alarm's node.expires as it
+  // was, so a disarmed alarm timerfd still reports the time left to its old expiry (probed on 6.18).
+  if (!isAlarm(ctx.clock)) ctx.hrExpires = val;
   if (val !== 0n) {
     ctx.hrExpires = abs ? ktimeToHost(ctx.clock, val, t.timeNs!) : ktimeAddSafe(val, baseNow(host, ctx.base));
     ctx.active = true;

@@ -24,6 +24,14 @@ describe('one step against its corners', () => {
     expect(judgeStep(gettime, { err: 'EINVAL' }, c)).toBe('outcome differs');
   });
 
+  it('a task that woke inside the bracket may read the clock anywhere in it; one that did not, at its ends', () => {
+    const c: Corners = { eb: { blocked: true }, la: at(200n), ea: at(200n), lb: { blocked: true } };
+    expect(judgeStep(gettime, at(150n), c, { spread: 0n, reach: 100n })).toBeNull();
+    expect(judgeStep(gettime, at(100n), c, { spread: 0n, reach: 100n })).toBeNull();
+    expect(judgeStep(gettime, at(99n), c, { spread: 0n, reach: 100n })).toBe('clock value outside the bracket');
+    expect(judgeStep(gettime, at(201n), c, { spread: 0n, reach: 100n })).toBe('clock value outside the bracket');
+  });
+
   it('an outcome boundary inside the bracket allows either side of it, and nothing else', () => {
     const write: Step = { task: 't0', call: 'write', fd: 'f1', text: 'monotonic 1 0' };
     const c: Corners = { eb: { ret: 13 }, la: { err: 'ERANGE' } };
@@ -69,6 +77,16 @@ describe('one step against its corners', () => {
     // Brackets together as wide as the interval: any value in (0, interval].
     expect(judgeStep(gettimer, itimer(I / 2n, I), c, { spread: I })).toBeNull();
     expect(judgeStep(gettimer, itimer(I + 1n, I), c, { spread: I })).toBe('remaining time outside the corners');
+  });
+
+  it('a timerfd forwarded and then read within one step may show 0 left, a POSIX timer never', () => {
+    const I = 5n * MS;
+    const tfd: Step = { task: 't0', call: 'timerfd_gettime', fd: 'f0' };
+    // 30 µs to 50 µs left at the corners: 0 needs the step's own bracket to be at least 30 µs wide.
+    const c: Corners = { eb: itimer(40n * US, I), la: itimer(45n * US, I), ea: itimer(30n * US, I), lb: itimer(50n * US, I) };
+    expect(judgeStep(tfd, itimer(0n, I), c, { spread: 60n * US, width: 30n * US })).toBeNull();
+    expect(judgeStep(tfd, itimer(0n, I), c, { spread: 60n * US, width: 29n * US })).toBe('remaining time outside the corners');
+    expect(judgeStep(gettimer, itimer(0n, I), c, { spread: 60n * US, width: 30n * US })).toBe('remaining time outside the corners');
   });
 
   it('counts lie between the corners; off by one is caught', () => {
@@ -147,6 +165,33 @@ describe('a blocking call as a whole', () => {
     expect(judgeCall(rec(base), 6)).toMatch(/the models ended .* by step 6, the kernel not by step 6/);
   });
 
+  it('a call whose task the early chain saw killed may never end on the kernel; before the kill it must', () => {
+    // Late chain: the sleep ended in step 8, before the exec of step 8 killed its task; early chain: the
+    // exec killed it first (vanished at 8). The kernel never reported an end.
+    const base = { ends: { late: { step: 8, out: ok } }, probed: { ea: new Map(), lb: new Map() } };
+    expect(judgeCall(rec({ ...base, vanished: { early: 8 } }), 9)).toBeNull();
+    expect(judgeCall(rec({ ...base, vanished: { early: 8 } }), 12)).toBeNull();
+    // Without the kill in the early chain, the window closes at step 9.
+    expect(judgeCall(rec({ ...base, ends: { ...base.ends, early: { step: 8, out: ok } } }), 9)).toMatch(/by step 9, the kernel not by step 9/);
+    // A kill the early chain sees later does not excuse a call the late chain ended long before.
+    expect(judgeCall(rec({ ...base, vanished: { early: 11 } }), 10)).toMatch(/by step 9, the kernel not by step 10/);
+  });
+
+  it('a wake-up may come as late as the slowest step of the run took, and no later', () => {
+    // Steps of 50 µs, 10 µs apart; the late chain ends the sleep in step 5. The kernel reports it in step
+    // 8: it saw the task asleep at step 7's before at the earliest, 70 µs after step 5's after.
+    const before = Array.from({ length: 12 }, (_, i) => BigInt(i) * 60n * US);
+    const after = before.map((b) => b + 50n * US);
+    const r = rec({ ends: { kernel: { step: 8, out: ok }, early: { step: 5, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map(), lb: new Map() } });
+    expect(judgeCall(r, 8, { before, after, widest: 70n * US })).toBeNull();
+    expect(judgeCall(r, 8, { before, after, widest: 69n * US })).toMatch(/in step 8, the models by step 7/);
+    expect(judgeCall(r, 8)).toMatch(/in step 8, the models by step 6/);
+    // Not ended: the window closes once a step's before is further past the deadline than the widest step.
+    const open = rec({ ends: { early: { step: 5, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map(), lb: new Map() } });
+    expect(judgeCall(open, 7, { before, after, widest: 70n * US })).toBeNull();
+    expect(judgeCall(open, 8, { before, after, widest: 70n * US })).toMatch(/by step 8, the kernel not by step 8/);
+  });
+
   it('when lb already reaches the expiry, the kernel may not report it a step after the late chain', () => {
     const r = rec({ ends: { early: { step: 5, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map(), lb: new Map([[5, ok]]) } });
     expect(judgeCall(r, 5)).toMatch(/by step 5, the kernel not by step 5/);
@@ -170,6 +215,18 @@ describe('a blocking call as a whole', () => {
     expect(judgeCall(r(intr(99n)), 4)).toMatch(/ended differently/);
     expect(judgeCall(r(intr(301n)), 4)).toMatch(/ended differently/);
     expect(judgeCall(r(ok), 4)).toMatch(/ended differently/);
+  });
+
+  it('where some corners ended the sleep and others were interrupted, the time left goes down to 1 ns', () => {
+    const intr = (time: bigint) => ({ err: 'EINTR' as const, time: String(time) });
+    const r = (k: ReturnType<typeof intr>) => rec({
+      ends: { kernel: { step: 4, out: k }, early: { step: 4, out: intr(1_100n * US) }, late: { step: 4, out: ok } },
+      probed: { ea: new Map([[4, ok]]), lb: new Map([[4, intr(1_200n * US)]]) },
+    });
+    expect(judgeCall(r(intr(625n * US)), 4)).toBeNull();
+    expect(judgeCall(r(intr(1n)), 4)).toBeNull();
+    expect(judgeCall(r(intr(0n)), 4)).toMatch(/ended differently/);
+    expect(judgeCall(r(intr(1_200n * US + 1n)), 4)).toMatch(/ended differently/);
   });
 });
 
@@ -256,5 +313,67 @@ describe('calls at program end', () => {
     const d = compareRun(p, run, createModel).disagreement;
     expect(d?.index).toBe(1);
     expect(d?.reason).toMatch(/the kernel ended the nanosleep of t0 \(step 0\) in step 1, the models not before step 2/);
+  });
+});
+
+// ---- Wide brackets under load: the early chain delayed, completions in refused steps --------------------
+
+/** A kernel run with explicit brackets, in µs from T0. */
+function bracketed(program: Program, rows: [Observation, number, number][]): KernelRun {
+  const steps = program.steps.map((_, i) => ({
+    obs: rows[i][0], before: clocks(T0 + BigInt(rows[i][1]) * US), after: clocks(T0 + BigInt(rows[i][2]) * US),
+  }));
+  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, steps };
+}
+
+describe('a sleep armed inside a wide bracket', () => {
+  // A 5 ms sleep whose arming step took 10 ms (the task was slow to be seen asleep): it ends somewhere
+  // in [5, 15] ms. The kernel then saw it asleep at 11 ms, and ended it in a step at 12-13 ms.
+  const sleep: Step = { task: 't0', call: 'nanosleep', value: { sec: '0', nsec: 5_000_000 } };
+  const gettime: Step = { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true };
+  const p = prog([sleep, { host: 'advance', ns: '1000000' }, gettime, gettime, gettime]);
+  const done: Observation = { ret: 0, completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] };
+
+  it('may end after the early chain\'s end, once the kernel showed it still asleep', () => {
+    const run = bracketed(p, [[{ pending: true }, 0, 10_000], [{ ret: 0 }, 10_010, 11_000], [{ blocked: true }, 11_010, 11_050],
+      [{ ...done, completions: undefined, ret: 0, time: String(T0 + 12_010n * US) }, 12_010, 12_050], [{ ret: 0, time: String(T0 + 13_010n * US) }, 13_010, 13_050]]);
+    // The end is reported in step 3, with the task's own read of the clock: the kernel ran step 3.
+    run.steps[3].obs = { ret: 0, time: String(T0 + 12_020n * US), completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] };
+    expect(compareRun(p, run, createModel).disagreement).toBeUndefined();
+  });
+
+  it('may not end before the kernel last saw it asleep could allow', () => {
+    // Seen asleep at 11 ms, then ended and the task ran its step with the clock at 10.5 ms: impossible.
+    const run = bracketed(p, [[{ pending: true }, 0, 10_000], [{ ret: 0 }, 10_010, 10_020], [{ blocked: true }, 10_030, 10_040],
+      [{ ret: 0, time: String(T0 + 3_000n * US), completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] }, 10_050, 10_060],
+      [{ ret: 0, time: String(T0 + 10_070n * US) }, 10_070, 10_080]]);
+    const d = compareRun(p, run, createModel).disagreement;
+    expect(d?.index).toBe(3);
+    expect(d?.reason).toBe('clock value outside the bracket');
+  });
+});
+
+describe('a step the executor refused', () => {
+  const sleep: Step = { task: 't1', call: 'nanosleep', value: { sec: '0', nsec: 2_000_000 } };
+  const p = prog([
+    { task: 't0', call: 'thread', child: 't1' }, sleep,
+    { task: 't0', call: 'sysctl_write', value: 5 },
+    { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+  ]);
+  const end = [{ task: 't1', call: 'nanosleep' as const, ret: 0 }];
+  const rows = (refusedEnds: boolean): [Observation, number, number][] => [
+    [{ ret: 0, handle: 't1' }, 0, 30], [{ pending: true }, 1_000, 1_030],
+    [{ refused: 'sysctl write in the initial user namespace', ...(refusedEnds ? { completions: end } : {}) } as unknown as Observation, 4_000, 4_030],
+    [{ ret: 0, time: String(T0 + 5_010n * US) }, 5_000, 5_030],
+  ];
+
+  it('still reports the calls that ended while it was taken', () => {
+    expect(compareRun(p, bracketed(p, rows(true)), createModel).disagreement).toBeUndefined();
+  });
+
+  it('and without that report the sleep never ended on the kernel: a disagreement', () => {
+    const d = compareRun(p, bracketed(p, rows(false)), createModel).disagreement;
+    // The expiry fell inside the refused step; with its 30 µs of load the end may be reported a step later.
+    expect(d?.reason).toMatch(/the models ended the nanosleep of t1 \(step 1\) by step 3, the kernel not by step 3/);
   });
 });

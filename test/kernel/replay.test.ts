@@ -1,6 +1,7 @@
 // A kernel replay names the step where the kernel and the model part, not the later step where the
 // judge's window for a blocking call ran out. The model is planted: it ends t0's hour-long sleep at
-// step 2, which the kernel of course does not.
+// step 2, which the kernel of course does not. The judge lets a wake-up come as late as the slowest step
+// of the run took, so the program ends with waits well past that on a loaded machine.
 import { describe, expect, it } from 'vitest';
 import { compareOnKernel } from '../../kernel/compare.ts';
 import { formatKernelReplay } from '../../harness/trace.ts';
@@ -14,6 +15,7 @@ const p = program([
   { task: 't0', call: 'thread', child: 't1' },
   { task: 't0', call: 'nanosleep', value: { sec: '3600', nsec: 0 } },
   sysinfo, sysinfo, sysinfo, sysinfo, sysinfo,
+  ...Array.from({ length: 10 }, (): Step => ({ host: 'advance', ns: '20000000' })),
 ]);
 
 const endsTheSleepAtStep2: BackendFactory = (env) => {

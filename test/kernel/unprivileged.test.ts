@@ -25,7 +25,8 @@ async function agree(p: Program) {
   const result = await compareOnKernel(p, createModel, UNPRIVILEGED);
   if (result.disagreement) console.log(describeDisagreement(result.disagreement));
   expect(result.disagreement).toBeUndefined();
-  expect(result.compared + result.refused.length).toBe(p.steps.length);
+  // Every step ran on the kernel: none of these programs asks for anything the guard refuses.
+  expect(result.refused).toEqual([]);
   return result;
 }
 
