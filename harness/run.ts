@@ -24,7 +24,8 @@ export function resolveEnv(program: Program): Environment {
     rtc: program.env.rtc ?? true,
     maxTimeNamespaces: program.env.maxTimeNamespaces ?? DEFAULT_MAX_TIME_NAMESPACES,
     tickNs: DEFAULT_TICK_NS,
-    kernel: program.kernel,
+    // The kernel behaviour, when the program assumes an older one (absent: current).
+    ...(program.kernel !== 'current' ? { kernel: program.kernel } : {}),
   };
 }
 

@@ -22,9 +22,11 @@ export interface KernelFeatures {
   /** pidfd_open() of a tid that is not a thread-group leader: -ENOENT in 6.18, -EINVAL in 6.1 and 6.12
    *  (pidfd_prepare()'s "!pid_has_task(pid, PIDTYPE_TGID)"); the commit between is not identified. */
   pidfdOpenNotLeader: 'ENOENT' | 'EINVAL';
-  /** timens_offsets_write(): the %lu nanoseconds land in a signed long; 6.18 lets a "negative" one
-   *  through (nsec >= NSEC_PER_SEC as signed), 6.1 and 6.12 refuse it with -EINVAL. */
-  timensOffsetNsecSignedCompare: boolean;
+  /** The %lu nanoseconds of an offsets record land in a signed long, which the parse compares signed,
+   *  so a "negative" one gets through to proc_timens_set_offset(). 6.18 takes it (-1 ns); 6.12 refuses
+   *  it with -EINVAL in the per-record loop before the record's -ERANGE checks, 6.1 after them (both
+   *  after -EPERM, before -EACCES; measured, the commits are not identified). */
+  timensOffsetNegativeNsec: 'accepted' | 'einval-before-range' | 'einval-after-range';
   /** The 6.13 rework of posix-timer signals (it_signal_seq; commit not identified): a queued signal of
    *  a timer re-armed or deleted since is dropped at dequeue, and a re-send while queued only
    *  revalidates it. Before (6.1, 6.12): sigqueue_free() leaves a deleted timer's signal queued,
@@ -39,13 +41,15 @@ const V6_18: KernelFeatures = {
   pidfdUnknownIoctl: 'ENOTTY',
   pidfdOnPidfs: true,
   pidfdOpenNotLeader: 'ENOENT',
-  timensOffsetNsecSignedCompare: true,
+  timensOffsetNegativeNsec: 'accepted',
   posixTimersSignalSeq: true,
 };
 const V6_12: KernelFeatures = {
-  ...V6_18, pidfdUnknownIoctl: 'EINVAL', pidfdOpenNotLeader: 'EINVAL', timensOffsetNsecSignedCompare: false, posixTimersSignalSeq: false,
+  ...V6_18, pidfdUnknownIoctl: 'EINVAL', pidfdOpenNotLeader: 'EINVAL', timensOffsetNegativeNsec: 'einval-before-range', posixTimersSignalSeq: false,
 };
-const V6_1: KernelFeatures = { ...V6_12, fsExecSwitchTimensOnNewMm: false, pidfdUnknownIoctl: 'ENOTTY', pidfdOnPidfs: false };
+const V6_1: KernelFeatures = {
+  ...V6_12, fsExecSwitchTimensOnNewMm: false, pidfdUnknownIoctl: 'ENOTTY', pidfdOnPidfs: false, timensOffsetNegativeNsec: 'einval-after-range',
+};
 
 const RELEASES: Record<KernelBehaviour, KernelFeatures> = { '6.1': V6_1, '6.12': V6_12, current: V6_18 };
 

@@ -135,7 +135,7 @@ function scanRecord(buf: Uint8Array, start: number, end: number): OffsetRecord |
 }
 
 /** The parse loop of timens_offsets_write(): lines split at '\n', at most two records. */
-export function parseTimensOffsets(buf: Uint8Array, nsecSigned = true): ParsedOffsets | 'EINVAL' {
+export function parseTimensOffsets(buf: Uint8Array): ParsedOffsets | 'EINVAL' {
   if (buf.length >= PAGE_SIZE) return 'EINVAL';
   // The kernel works on a NUL-terminated copy: an embedded NUL ends the text.
   let len = buf.indexOf(0);
@@ -153,8 +153,6 @@ export function parseTimensOffsets(buf: Uint8Array, nsecSigned = true): ParsedOf
     }
     const rec = scanRecord(buf, pos, lineEnd);
     if (rec === null) return 'EINVAL';
-    // 6.1 and 6.12 refuse what the signed compare in scanRecord lets through (impl/features.ts).
-    if (!nsecSigned && rec.val.nsec < 0n) return 'EINVAL';
     records.push(rec);
     if (records.length === 2) {
       if (next !== -1) count = next;
@@ -172,7 +170,8 @@ function host(k: Kernel, clockid: number): bigint {
 
 /** timens_offsets_write() -> proc_timens_set_offset(): EINVAL, ESRCH, EPERM, ERANGE, EACCES. */
 export function timensOffsetsWrite(k: Kernel, file: File, pid: number, text: string): number | Errno {
-  const parsed = parseTimensOffsets(new TextEncoder().encode(text), k.features.timensOffsetNsecSignedCompare);
+  const parsed = parseTimensOffsets(new TextEncoder().encode(text));
+  const negativeNsec = k.features.timensOffsetNegativeNsec;
   if (parsed === 'EINVAL') return parsed;
   const p = k.pidHash.get(pid);
   if (p === undefined || p.nsproxy === null) return 'ESRCH';
@@ -180,11 +179,15 @@ export function timensOffsetsWrite(k: Kernel, file: File, pid: number, text: str
   // file_ns_capable(): the opener's credentials, not the writer's.
   if (!capCapable(file.cred, ns.owner, capBit('CAP_SYS_TIME'))) return 'EPERM';
   for (const off of parsed.records) {
+    // A "negative" nanosecond count (impl/features.ts): 6.12 refuses it before the record's range checks.
+    if (negativeNsec === 'einval-before-range' && off.val.nsec < 0n) return 'EINVAL';
     if (off.val.sec > KTIME_SEC_MAX || off.val.sec < -KTIME_SEC_MAX) return 'ERANGE';
     const t = host(k, off.clockid) + off.val.sec * NSEC_PER_SEC + off.val.nsec;
     let tsec = t / NSEC_PER_SEC;
     if (t % NSEC_PER_SEC < 0n) tsec -= 1n;
     if (tsec < 0n || tsec > KTIME_SEC_MAX / 2n) return 'ERANGE';
+    // ... 6.1 after them.
+    if (negativeNsec === 'einval-after-range' && off.val.nsec < 0n) return 'EINVAL';
   }
   if (ns.frozenOffsets) return 'EACCES';
   // Don't report errors after this line.

@@ -69,11 +69,11 @@ function scanRecordFields(line: string): { clock: string; sec: bigint; nsec: big
   return { clock, sec, nsec: toS64(nsec) }; // %lu lands in a signed long tv_nsec
 }
 
-// Nanoseconds at or above NSEC_PER_SEC are refused; 6.18 compares them as the signed long they land
-// in (so 2^64 - 1 is -1 ns), 6.1 and 6.12 as unsigned (model/profile.ts offsetsNsecSigned).
-function parseRecord(line: string, nsecSigned: boolean): OffsetRecord | null {
+// Nanoseconds at or above NSEC_PER_SEC are refused, compared as the signed long they land in (so
+// 2^64 - 1 is -1 ns and gets through; model/profile.ts offsetsNegativeNsec says what happens next).
+function parseRecord(line: string): OffsetRecord | null {
   const f = scanRecordFields(line);
-  if (!f || f.nsec >= NSEC_PER_SEC || (!nsecSigned && f.nsec < 0n)) return null;
+  if (!f || f.nsec >= NSEC_PER_SEC) return null;
   if (f.clock === 'monotonic' || f.clock === '1') return { clock: 'monotonic', val: { sec: f.sec, nsec: f.nsec } };
   if (f.clock === 'boottime' || f.clock === '7') return { clock: 'boottime', val: { sec: f.sec, nsec: f.nsec } };
   return null;
@@ -83,7 +83,7 @@ const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
 // timens_offsets_write: parse at most two records (the byte count then stops after the second),
 // every line must parse; EINVAL before anything else.
-function parseOffsets(text: string, nsecSigned: boolean): { records: OffsetRecord[]; count: number } | null {
+function parseOffsets(text: string): { records: OffsetRecord[]; count: number } | null {
   const nul = text.indexOf('\0');
   const buf = nul >= 0 ? text.slice(0, nul) : text;
   let count = byteLength(text);
@@ -92,7 +92,7 @@ function parseOffsets(text: string, nsecSigned: boolean): { records: OffsetRecor
     const nl: number = buf.indexOf('\n', pos);
     let next: number | null = nl >= 0 ? nl + 1 : null;
     if (next !== null && next >= buf.length) next = null;
-    const rec = parseRecord(nl >= 0 ? buf.slice(pos, nl) : buf.slice(pos), nsecSigned);
+    const rec = parseRecord(nl >= 0 ? buf.slice(pos, nl) : buf.slice(pos));
     if (!rec) return null;
     records.push(rec);
     if (records.length === 2) {
@@ -113,7 +113,8 @@ export function floorSec(n: bigint): bigint {
 // timens_offsets_write -> proc_timens_set_offset: EINVAL, ESRCH, EPERM, ERANGE, EACCES, assign.
 export function writeTimensOffsets(s: ModelState, f: OffsetsFile, text: string, host: HostClocks): Observation {
   if (byteLength(text) >= PAGE_SIZE) return { err: 'EINVAL' };
-  const parsed = parseOffsets(text, kernelChanges(s.env).offsetsNsecSigned);
+  const parsed = parseOffsets(text);
+  const negativeNsec = kernelChanges(s.env).offsetsNegativeNsec;
   if (!parsed) return { err: 'EINVAL' };
   const p = taskByPid(s, f.pid);
   if (!p) return { err: 'ESRCH' };
@@ -121,11 +122,13 @@ export function writeTimensOffsets(s: ModelState, f: OffsetsFile, text: string, 
   if (!ns) return { err: 'ESRCH' };
   if (!capable(f.opener, ns.owner, 'CAP_SYS_TIME')) return { err: 'EPERM' };
   for (const { clock, val } of parsed.records) {
+    if (negativeNsec === 'EINVAL before the range checks' && val.nsec < 0n) return { err: 'EINVAL' };
     if (val.sec > KTIME_SEC_MAX || val.sec < -KTIME_SEC_MAX) return { err: 'ERANGE' };
     // Namespace time must land in [0, KTIME_SEC_MAX / 2] whole seconds at the moment of the write.
     const now = clock === 'monotonic' ? host.monotonic : host.boottime;
     const sec = floorSec(now + val.sec * NSEC_PER_SEC + val.nsec);
     if (sec < 0n || sec > KTIME_SEC_MAX / 2n) return { err: 'ERANGE' };
+    if (negativeNsec === 'EINVAL after the range checks' && val.nsec < 0n) return { err: 'EINVAL' };
   }
   if (ns.frozen) return { err: 'EACCES' };
   // Don't report errors after this line.

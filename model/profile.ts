@@ -27,11 +27,11 @@ export interface KernelChanges {
   /** pidfd_open(tid, 0) of a thread that leads no thread group: ENOENT on 6.18, EINVAL on 6.1.192 and
    *  6.12.117 (measured; the commit that changed it is not identified). */
   pidfdOpenNonLeader: 'ENOENT' | 'EINVAL';
-  /** The nanoseconds of a timens_offsets record, scanned as %lu into a signed long: 6.18 refuses
-   *  only values >= NSEC_PER_SEC as a signed long, so "monotonic 5 18446744073709551615" is taken as
-   *  -1 ns (measured on 6.18.44); 6.1.192 and 6.12.117 refuse every value that is not below
-   *  NSEC_PER_SEC as unsigned (EINVAL, measured). The commit that changed it is not identified. */
-  offsetsNsecSigned: boolean;
+  /** The nanoseconds of a timens_offsets record, scanned as %lu into a signed long, pass the parse when
+   *  "negative" (2^63 and up). 6.18 takes them: "monotonic 5 18446744073709551615" is 5 s - 1 ns. 6.12
+   *  refuses them with EINVAL, record by record, before that record's ERANGE checks; 6.1 after them;
+   *  both after EPERM and before EACCES (measured on 6.12.117 and 6.1.192; commits not identified). */
+  offsetsNegativeNsec: 'accepted' | 'EINVAL before the range checks' | 'EINVAL after the range checks';
   /** The posix-timers signal rework merged for 6.13 (it_signal_seq, it_sigqueue_seq; commit not
    *  identified): a queued timer signal whose timer was re-armed or deleted since is dropped when taken,
    *  and a timer that fires again while its signal is queued revalidates it in place. Before it (6.1.192
@@ -42,15 +42,18 @@ export interface KernelChanges {
 
 const CURRENT: KernelChanges = {
   execSwitchesTimens: true, clone3AllowsNewtime: true, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: true, pidfdOpenNonLeader: 'ENOENT',
-  offsetsNsecSigned: true, staleTimerSignalsDropped: true,
+  offsetsNegativeNsec: 'accepted', staleTimerSignalsDropped: true,
 };
 
 export const KERNEL_PROFILES: Record<KernelBehaviour, KernelChanges> = {
   '6.1': {
-    ...CURRENT, execSwitchesTimens: false, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: false, pidfdOpenNonLeader: 'EINVAL', offsetsNsecSigned: false,
+    ...CURRENT, execSwitchesTimens: false, pidfdNsIoctl: 'ENOTTY', pidfdIsPidfsFile: false, pidfdOpenNonLeader: 'EINVAL',
+    offsetsNegativeNsec: 'EINVAL after the range checks', staleTimerSignalsDropped: false,
+  },
+  '6.12': {
+    ...CURRENT, pidfdNsIoctl: 'EINVAL', pidfdOpenNonLeader: 'EINVAL', offsetsNegativeNsec: 'EINVAL before the range checks',
     staleTimerSignalsDropped: false,
   },
-  '6.12': { ...CURRENT, pidfdNsIoctl: 'EINVAL', pidfdOpenNonLeader: 'EINVAL', offsetsNsecSigned: false, staleTimerSignalsDropped: false },
   current: CURRENT,
 };
 

@@ -4,7 +4,6 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gate, kernelGateFor } from './kernel/skip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'timens-cli-'));
 function file(name: string, content: unknown): string {
@@ -118,16 +117,5 @@ describe('timens command line', () => {
     const r = cli(args);
     expect(r.status).toBe(2);
     expect(r.err).toMatch(message);
-  });
-});
-
-describe('timens run on a kernel booted under QEMU', () => {
-  gate(kernelGateFor({ kernel: '6.12' }));
-  it('--side kernel --kernel 6.12 prints the booted kernel\'s observations', () => {
-    const r = cli(['run', file('q.json', program), '--side', 'kernel', '--kernel', '6.12']);
-    expect(r.status, r.err).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.slice(0, 4)).toEqual([{ ret: 0 }, { ret: 0, handle: 'f0' }, { ret: 13 }, { ret: 0 }]);
-    expect(lines[4]).toEqual({ ret: 17, link: 'time:[4026531834]' });
   });
 });

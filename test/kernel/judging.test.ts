@@ -323,7 +323,7 @@ function bracketed(program: Program, rows: [Observation, number, number][]): Ker
   const steps = program.steps.map((_, i) => ({
     obs: rows[i][0], before: clocks(T0 + BigInt(rows[i][1]) * US), after: clocks(T0 + BigInt(rows[i][2]) * US),
   }));
-  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, release: "simulated", steps };
+  return { env: ENV, initialTimeNs: PROC_TIME_INIT_INO, initialUserNs: PROC_USER_INIT_INO, release: 'simulated', steps };
 }
 
 describe('a sleep armed inside a wide bracket', () => {

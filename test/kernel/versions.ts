@@ -1,8 +1,8 @@
 // What changed between the kernels the harness boots, one scenario per change: a program that shows the
 // change, and what each profile's kernel does with it. Every outcome here was measured on that kernel
 // (6.1.192 and 6.12.117 under QEMU, this machine's 6.18.44) and is checked again on it by
-// versions.test.ts, which also runs each program against the profile's model; the README's table of
-// behaviour by version is this list.
+// version-checks.ts (test/booted/versions.ts, versions.test.ts), which also runs each program
+// against the profile's model; the README's table of behaviour by version is this list.
 import type { KernelBehaviour, Observation, Program, Step } from '../../vocab/index.ts';
 
 export interface VersionScenario {
@@ -80,12 +80,22 @@ export const VERSION_SCENARIOS: VersionScenario[] = [
   },
   {
     behaviour: 'timens_offsets nanoseconds of 2^64 - 1 (a negative long)',
-    change: 'offsetsNsecSigned (commit not identified)',
+    change: 'offsetsNegativeNsec (commits not identified)',
     program: P([unshare, openOffsets, { task: 't0', call: 'write', fd: 'f0', text: 'monotonic 5 18446744073709551615' }, { task: 't0', call: 'read', fd: 'f0' }]),
     outcomes: oldAndNew(
       ['EINVAL', (o) => err('EINVAL')(o[2]) && /^monotonic +0 +0\n/.test(o[3].text ?? '')],
       ['accepted as -1 ns', (o) => o[2].ret === 32 && /^monotonic +5 +-1\n/.test(o[3].text ?? '')],
       'current'),
+  },
+  {
+    behaviour: 'timens_offsets: a negative nanosecond count in a record whose seconds are out of range (which check comes first)',
+    change: 'offsetsNegativeNsec (commits not identified)',
+    program: P([unshare, openOffsets, { task: 't0', call: 'write', fd: 'f0', text: 'monotonic -99999999999 18446744073709551615' }]),
+    outcomes: {
+      '6.1': { says: 'ERANGE', holds: (o) => err('ERANGE')(o[2]) },
+      '6.12': { says: 'EINVAL', holds: (o) => err('EINVAL')(o[2]) },
+      current: { says: 'ERANGE', holds: (o) => err('ERANGE')(o[2]) },
+    },
   },
   {
     behaviour: 'NS_GET_NSTYPE on a pidfd (6.1 has no pidfd ioctl at all)',
