@@ -5,20 +5,15 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { createImpl } from '../impl/index.ts';
 import { createModel } from '../model/index.ts';
-import type { ModelBackend } from '../model/index.ts';
 import { runDifferential } from '../harness/run.ts';
 import { runCampaign } from '../properties/campaign.ts';
 import { programs } from '../properties/generate.ts';
+import { modelInvariants } from '../properties/refine.ts';
 import type { Program } from '../vocab/index.ts';
 
 const RUNS = 200;
 
-const invariants: Parameters<typeof runDifferential>[3] = {
-  check: (_entry, model) => {
-    const broken = (model as ModelBackend).checkInvariants();
-    return broken.length > 0 ? `model invariants: ${broken.join('; ')}` : undefined;
-  },
-};
+const invariants = { check: modelInvariants };
 
 it(`impl refines the model on ${RUNS} generated programs`, () => {
   const r = runCampaign({ seed: 20261129, runs: RUNS, maxSteps: 60, left: createModel, right: createImpl, ...invariants });

@@ -5,11 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createImpl } from '../impl/index.ts';
 import { createModel } from '../model/index.ts';
-import type { ModelBackend } from '../model/index.ts';
-import { runDifferential } from '../harness/run.ts';
-import { formatSideBySide } from '../harness/trace.ts';
 import type { KernelBehaviour, Observation, Step } from '../vocab/index.ts';
 import { runCampaign } from './campaign.ts';
+import { describeRefinementFailure, modelInvariants } from './refine.ts';
 
 const REQUIRED_STEPS = 40_000;
 
@@ -34,18 +32,13 @@ describe.each(['6.1', '6.12'] as const)('profile %s', (kernel) => {
     const seen = new Map<string, number>();
     const r = runCampaign({
       seed: 20261202, runs: 1100, maxSteps: 60, left: createModel, right: createImpl, kernel,
-      check: (entry, model) => {
+      check: (entry, model, impl) => {
         const why = profileOnly(kernel, entry.step, entry.obs);
         if (why) seen.set(why, (seen.get(why) ?? 0) + 1);
-        const broken = (model as ModelBackend).checkInvariants();
-        return broken.length > 0 ? `model invariants: ${broken.join('; ')}` : undefined;
+        return modelInvariants(entry, model, impl);
       },
     });
-    if (!r.ok) {
-      const c = r.counterexample!;
-      const replay = runDifferential(c.program, createModel, createImpl);
-      expect.fail(`divergence, shrunk to ${c.program.steps.length} steps:\n${formatSideBySide(replay, ['model', 'impl'])}\n${JSON.stringify(c.program)}`);
-    }
+    if (!r.ok) expect.fail(describeRefinementFailure(r));
     expect(r.stats.steps).toBeGreaterThanOrEqual(REQUIRED_STEPS);
     const expected = kernel === '6.1'
       ? ['CLONE_VM refused while time != time_for_children', 'nanoseconds above LONG_MAX refused']

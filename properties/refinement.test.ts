@@ -4,11 +4,9 @@
 import { expect, it } from 'vitest';
 import { createImpl } from '../impl/index.ts';
 import { createModel } from '../model/index.ts';
-import type { ModelBackend } from '../model/index.ts';
 import { formatStats } from '../harness/stats.ts';
-import { formatSideBySide } from '../harness/trace.ts';
-import { runDifferential } from '../harness/run.ts';
 import { runCampaign } from './campaign.ts';
+import { describeRefinementFailure, modelInvariants } from './refine.ts';
 
 const REQUIRED_STEPS = 200_000;
 
@@ -16,17 +14,12 @@ it(`impl refines the model over at least ${REQUIRED_STEPS} generated steps`, () 
   let checked = 0;
   const r = runCampaign({
     seed: 20261129, runs: 5200, maxSteps: 60, left: createModel, right: createImpl,
-    check: (_entry, model) => {
+    check: (entry, model, impl) => {
       checked++;
-      const broken = (model as ModelBackend).checkInvariants();
-      return broken.length > 0 ? `model invariants: ${broken.join('; ')}` : undefined;
+      return modelInvariants(entry, model, impl);
     },
   });
-  if (!r.ok) {
-    const c = r.counterexample!;
-    const replay = runDifferential(c.program, createModel, createImpl);
-    expect.fail(`divergence, shrunk to ${c.program.steps.length} steps:\n${formatSideBySide(replay, ['model', 'impl'])}\n${JSON.stringify(c.program)}`);
-  }
+  if (!r.ok) expect.fail(describeRefinementFailure(r));
   console.log(formatStats(r.stats));
   expect(r.stats.steps).toBeGreaterThanOrEqual(REQUIRED_STEPS);
   // Every agreed step had its invariants checked (shrinking runs add more).
