@@ -24,8 +24,9 @@ export interface Report {
 /**
  * The results of `part` (a run over some files) laid over `whole`: part's mutated files replace theirs.
  * Test ids are renumbered, since each report numbers its tests itself. A test file whose source differs
- * between the two is taken from part; whole's mutants that such a test covered or killed are dropped, so
- * that the next run tests them again instead of trusting a result the changed test no longer backs.
+ * between the two is taken from part; whole's mutants that such a test covered or killed lose their result
+ * (status Pending, no tests: the score shows them as not run), so that the next run tests them again
+ * instead of trusting a result the changed test no longer backs.
  */
 export function mergeReports(whole: Report, part: Report): Report {
   const ids = new Map<string, string>();
@@ -58,12 +59,13 @@ export function mergeReports(whole: Report, part: Report): Report {
     }
     return m;
   };
-  const relabel = (r: Report, dropChanged: boolean) => {
+  const relabel = (r: Report, forgetChanged: boolean) => {
     const m = local(r);
     const files: Report['files'] = {};
     for (const [file, f] of Object.entries(r.files)) {
+      const backedByChanged = (x: ReportMutant) => [...(x.coveredBy ?? []), ...(x.killedBy ?? [])].some((id) => m.get(id)?.changed);
       const mutants = f.mutants
-        .filter((x) => !dropChanged || ![...(x.coveredBy ?? []), ...(x.killedBy ?? [])].some((id) => m.get(id)?.changed))
+        .map((x): ReportMutant => (forgetChanged && backedByChanged(x) ? { ...x, status: 'Pending', coveredBy: [], killedBy: undefined } : x))
         .map((x) => ({
           ...x,
           ...(x.coveredBy ? { coveredBy: x.coveredBy.map((id) => m.get(id)!.id) } : {}),

@@ -3,6 +3,7 @@
 // timed out, survived, no coverage); compile errors and ignored mutants are shown but not counted.
 // Survivors listed in mutation/equivalent.md are shown apart: the raw score counts them as survivors.
 import { readFileSync } from 'node:fs';
+import { GROUPS } from './groups.ts';
 import type { Report, ReportMutant } from './report.ts';
 
 /** A survivor argued equivalent: file, start (line:column), mutator and replacement as the report names them. */
@@ -92,10 +93,24 @@ export function formatScore(s: FolderScore): string {
   return lines.join('\n');
 }
 
+/** The files of impl/ and model/ (mutation/groups.ts) the report has no results for: a score over the
+ *  others is not the folder's. */
+export function unmeasured(report: Report, files: string[] = GROUPS.flat()): string[] {
+  return files.filter((f) => !(f in report.files));
+}
+
+/** The score per folder, and the files still to run if there are any. */
+export function scoreLines(report: Report, equivalents: Equivalent[]): string[] {
+  const lines = scoreFolders(report, ['impl/', 'model/'], equivalents).map(formatScore);
+  const missing = unmeasured(report);
+  if (missing.length > 0) lines.push(`not measured yet (${missing.length} files): ${missing.join(' ')}`);
+  return lines;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const path = process.argv[2] ?? 'mutation/stryker-incremental.json';
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   const equivalents = readEquivalents(readFileSync(new URL('./equivalent.md', import.meta.url), 'utf8'));
   console.log(`mutation score from ${path}`);
-  for (const s of scoreFolders(report, ['impl/', 'model/'], equivalents)) console.log(formatScore(s));
+  for (const line of scoreLines(report, equivalents)) console.log(line);
 }

@@ -1,7 +1,10 @@
 // Merging Stryker reports of runs over parts (mutation/report.ts) and reading the equivalent list
 // (mutation/score.ts): test ids are per report, so merging goes by test name; results a changed test backed
 // are dropped; equivalents are matched by file, start, mutator and replacement.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GROUPS, group } from '../mutation/groups.ts';
 import { mergeReports } from '../mutation/report.ts';
 import type { Report, ReportMutant } from '../mutation/report.ts';
 import { isEquivalent, readEquivalents, scoreFolders } from '../mutation/score.ts';
@@ -34,12 +37,17 @@ describe('mergeReports', () => {
     expect(m.files['impl/b.ts'].mutants[0].coveredBy).toEqual([idOf('test/y.test.ts')]);
     expect(idOf('test/x.test.ts')).not.toBe(idOf('test/y.test.ts'));
   });
-  it('drops the kept results that a test changed since backed', () => {
+  it('forgets the kept results that a test changed since backed: they become not run', () => {
     const part: Report = {
       files: { 'impl/b.ts': { source: 'b', mutants: [] } },
       testFiles: { 'test/x.test.ts': { source: 'x2', tests: [{ id: '1', name: 'x one' }] }, 'test/y.test.ts': { source: 'y', tests: [{ id: '2', name: 'y one' }] } },
     };
-    expect(mergeReports(whole, part).files['impl/a.ts'].mutants.map((x) => x.id)).toEqual(['2']);
+    const a = mergeReports(whole, part).files['impl/a.ts'].mutants;
+    expect(a.map((x) => [x.id, x.status])).toEqual([['1', 'Pending'], ['2', 'Survived']]);
+    expect(a[0].coveredBy).toEqual([]);
+    expect(a[0].killedBy).toBeUndefined();
+    const [impl] = scoreFolders(mergeReports(whole, part), ['impl/'], []);
+    expect(impl).toMatchObject({ killed: 0, pending: 1, survived: 1 });
   });
 });
 
@@ -61,5 +69,24 @@ describe('the score', () => {
     expect(impl).toMatchObject({ killed: 1, timeout: 1, survived: 1, noCoverage: 1, invalid: 1, equivalent: 1 });
     expect(impl.open.map((o) => o.mutant.id)).toEqual(['4']);
     expect(model).toMatchObject({ killed: 0, survived: 1, equivalent: 0 });
+  });
+});
+
+describe('mutation groups', () => {
+  it('hold every file of impl/ and model/ exactly once', () => {
+    const onDisk = ['impl', 'model'].flatMap((d) => readdirSync(d, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => `${d}/${f}`));
+    const grouped = GROUPS.flat();
+    expect(new Set(grouped).size).toBe(grouped.length);
+    expect([...grouped].sort()).toEqual(onDisk.sort());
+  });
+  it('are named by number from 1; anything else is refused with the range', () => {
+    expect(group('1')).toEqual(GROUPS[0]);
+    expect(group(String(GROUPS.length))).toEqual(GROUPS[GROUPS.length - 1]);
+    for (const bad of ['0', String(GROUPS.length + 1), '1.5', 'x', '']) expect(String(group(bad))).toContain(`from 1 to ${GROUPS.length}`);
+  });
+  it('npm run mutate refuses a bad group with exit 2 before starting Stryker', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'mutation/run.ts', '--group', '0'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--group takes a number from 1 to');
   });
 });
