@@ -29,10 +29,6 @@ export function hrtimerInit(fn: () => void, base = BASE_MONOTONIC): HrTimer {
   return { expires: 0n, seq: 0, base, index: -1, fn };
 }
 
-export function hrtimerActive(t: HrTimer): boolean {
-  return t.index >= 0;
-}
-
 function before(a: HrTimer, b: HrTimer): boolean {
   return a.expires < b.expires || (a.expires === b.expires && a.seq < b.seq);
 }
