@@ -21,6 +21,8 @@ import { collectCounterexample, describeCampaign, mergeShards, parseShard, Shard
 import type { ShardResult } from './shards.ts';
 import type { Shard } from '../properties/campaign.ts';
 import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { exportC, notExportable, thisMachine } from '../kernel/export-c.ts';
 
 const USAGE = `usage:
   timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR] [--unprivileged yes]
@@ -46,7 +48,11 @@ const USAGE = `usage:
       Run one program on one side and print one JSON observation per line; --side kernel --kernel
       VERSION runs it on that Linux booted under QEMU.
   timens check FILE...
-      Read programs or counterexample files and report the first bad field, if any.`;
+      Read programs or counterexample files and report the first bad field, if any.
+  timens export-c FILE [-o OUT.c]
+      Write a self-contained C program (libc only) that replays FILE on Linux as the kernel backend does
+      and checks every step against the model's observation, printing the first departure (exit 1).
+      The model runs on this machine's environment and clocks when the kernel can be used here.`;
 
 class UsageError extends Error {}
 
@@ -60,8 +66,8 @@ function parseFlags(args: string[], known: Record<string, 'number' | 'string'>):
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!a.startsWith('--')) { rest.push(a); continue; }
-    const name = a.slice(2);
+    if (!a.startsWith('--') && a !== '-o') { rest.push(a); continue; }
+    const name = a === '-o' ? 'out' : a.slice(2);
     if (!(name in known)) throw new UsageError(`unknown option ${a}`);
     const v = args[++i];
     if (v === undefined) throw new UsageError(`${a} needs a value`);
@@ -322,6 +328,28 @@ function check(args: string[]): number {
   return 0;
 }
 
+/** Writes a C reproducer of one program or counterexample. */
+async function exportCommand(args: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(args, { out: 'string' });
+  if (rest.length !== 1) throw new UsageError('export-c takes exactly one program file');
+  const file = rest[0];
+  const program = readCounterexample(file).program;
+  const off = notExportable(program);
+  if (off) throw new NotOnKernel(`${file}: ${off}; the program can run on the model and impl only`);
+  const here = await thisMachine(program);
+  const machine = 'machine' in here ? here.machine : undefined;
+  if (!machine) console.error(`the kernel cannot be used here (${'reason' in here ? here.reason : ''}): expectations made for the program's own environment`);
+  const out = flags.out ?? `${basename(file).replace(/\.json$/, '')}.c`;
+  const text = exportC(program, basename(file), createModel, machine);
+  try {
+    writeFileSync(out, text);
+  } catch (e) {
+    throw new ProgramError(out, `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  console.log(`wrote ${out} (${program.steps.length} steps): cc -O1 -static -fno-stack-protector -o repro ${out} && ./repro`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -331,6 +359,7 @@ async function main(argv: string[]): Promise<number> {
       case 'run': return await run(args);
       case 'check': return check(args);
       case 'merge': return merge(args);
+      case 'export-c': return await exportCommand(args);
       case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
     }
