@@ -8,7 +8,7 @@ import { runDifferential, runProgram } from '../harness/run.ts';
 import { formatStats } from '../harness/stats.ts';
 import { formatKernelReplay, formatSideBySide } from '../harness/trace.ts';
 import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
-import { DEFAULT_KERNEL_CAMPAIGN, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
+import { DEFAULT_KERNEL_CAMPAIGN, LINUX_SIDE, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
 import type { KernelFinding } from '../properties/kernel-campaign.ts';
 import { compareOnKernel } from '../kernel/compare.ts';
 import { kernelAvailable, notOnKernel, runOnKernel } from '../kernel/driver.ts';
@@ -160,6 +160,7 @@ async function kernelCampaign(
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   // Findings are printed and stored as they are made, so a campaign cut short still leaves them.
   const stored = new Map<KernelFinding, string>();
+  const reproducers: Promise<void>[] = [];
   const r = await runKernelCampaign({
     seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged, shard, executors, kernel,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
@@ -169,8 +170,10 @@ async function kernelCampaign(
       const path = writeCounterexample(f.kind === 'reproduced' ? out : join(out, 'unreproduced'), f.counterexample);
       stored.set(f, path);
       console.log(`  stored (${f.counterexample.program.steps.length} steps) in ${path}\n`);
+      if (f.counterexample.divergence.kind === LINUX_SIDE) reproducers.push(writeReproducer(path, f.counterexample.program, kernel));
     },
   });
+  await Promise.all(reproducers);
   if (r.skipped) {
     console.log(`summary: SKIPPED, the kernel cannot be used here: ${r.skipped}`);
     return 2;
@@ -326,6 +329,19 @@ function check(args: string[]): number {
     console.log(`${file}: a valid ${'counterexample' in c && c.divergence.index >= 0 ? 'counterexample' : 'program'} of ${c.program.steps.length} steps`);
   }
   return 0;
+}
+
+/** A Linux-side departure's C reproducer, beside its counterexample (same name, .c). On a booted kernel
+ *  the expectations are made for the program's own environment (this machine's may differ). */
+async function writeReproducer(path: string, program: Program, kernel: string | undefined): Promise<void> {
+  try {
+    const here = kernel === undefined ? await thisMachine(program) : { reason: 'booted' };
+    const out = path.replace(/\.json$/, '.c');
+    writeFileSync(out, exportC(program, basename(path), createModel, 'machine' in here ? here.machine : undefined));
+    console.log(`  its C reproducer: ${out}`);
+  } catch (e) {
+    console.log(`  no C reproducer for ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Writes a C reproducer of one program or counterexample. */

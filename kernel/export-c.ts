@@ -142,7 +142,8 @@ export const CHECKS: Partial<Record<TaskStep['call'], CheckOf>> = {
   fork: handleRet, vfork: handleRet, thread: handleRet, clone3: handleRet,
   open: handleRet, pidfd_open: handleRet, timer_create: handleRet, timerfd_create: handleRet,
   wait: (_s, obs) => ({ ret: obs.ret === 0 ? '=0' : '+' }),
-  ioctl: (step, obs) => {
+  ioctl: (call, obs) => {
+    const step = call as Extract<TaskStep, { call: 'ioctl' }>;
     if (step.request === 'NS_GET_OWNER_UID') return { ret: '=0', checks: [`u==${obs.uid}`] };
     if (step.request === 'NS_GET_USERNS' || step.request === 'NS_GET_PARENT') return { ret: '*' };
     return {};
@@ -181,7 +182,8 @@ function expectation(step: Step, obs: Observation, ctx: Context, open: Set<strin
     // A check of the same step keeps its context (an arming that failed arms nothing).
     return { kind: 'err', ret: `=${ERRNOS[obs.err]}`, checks: '', loose: busy || (BLOCKING.has(step.call) && CHECKS[step.call] === timing) };
   }
-  const check = (CHECKS[step.call] ?? (() => ({})))(step, obs, ctx);
+  const generic: CheckOf = () => ({});
+  const check = (CHECKS[step.call] ?? generic)(step, obs, ctx);
   return {
     kind: 'ok', ret: check.ret ?? `=${obs.ret ?? 0}`, checks: (check.checks ?? []).join(' '), loose: busy || check.loose === true,
   };
