@@ -17,11 +17,12 @@ import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import type { Program } from '../vocab/index.ts';
 import { SIDES, sideFactory } from './sides.ts';
-import { collectCounterexample, describeCampaign, mergeShards, parseShard, ShardError, writeShardResult } from './shards.ts';
+import { collectCounterexample, describeCampaign, mergeShards, parseShard, readShardResult, ShardError, writeShardResult } from './shards.ts';
 import type { ShardResult } from './shards.ts';
 import type { Shard } from '../properties/campaign.ts';
 import { basename } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { campaignPage, counterexamplePage } from './report.ts';
 import { exportC, notExportable, thisMachine } from '../kernel/export-c.ts';
 
 const USAGE = `usage:
@@ -49,6 +50,11 @@ const USAGE = `usage:
       VERSION runs it on that Linux booted under QEMU.
   timens check FILE...
       Read programs or counterexample files and report the first bad field, if any.
+  timens report FILE [-o OUT.html]
+  timens report DIR... [-o OUT.html]
+      One self-contained HTML page: for a counterexample, its tasks and time namespaces as a sequence
+      diagram over the steps, each side's observations and the first difference marked; for campaign
+      results (DIR or DIR/result.json of one or more shards), the statistics as charts.
   timens export-c FILE [-o OUT.c]
       Write a self-contained C program (libc only) that replays FILE on Linux as the kernel backend does
       and checks every step against the model's observation, printing the first departure (exit 1).
@@ -344,6 +350,48 @@ async function writeReproducer(path: string, program: Program, kernel: string | 
   }
 }
 
+/** One HTML page: a counterexample's sequence diagram, or a campaign's statistics as charts. */
+function report(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { out: 'string' });
+  if (rest.length === 0) throw new UsageError('report needs a counterexample file, or a campaign result (DIR or DIR/result.json)');
+  const campaign = rest.length > 1 || (existsSync(rest[0]) && statSync(rest[0]).isDirectory()) || isShardResult(rest[0]);
+  let html: string;
+  let out: string;
+  if (campaign) {
+    const merged = rest.length > 1 ? mergeShards(rest) : undefined;
+    const one = merged ? merged.shards[0] : readShardResult(rest[0]);
+    const stats = merged ? merged.stats : one.stats;
+    const parts = merged ? `${merged.shards.length} of ${one.shard.count}` : `${one.shard.index} of ${one.shard.count}`;
+    html = campaignPage(`campaign: ${describeCampaign(one)}`, stats, [
+      ['part(s)', parts], ['divergences', String(merged ? merged.divergences.length : one.divergences.length)],
+      ['seconds', (merged ? merged.seconds : one.seconds).toFixed(1)],
+    ]);
+    out = flags.out ?? 'campaign-report.html';
+  } else {
+    const file = rest[0];
+    const c = readCounterexample(file);
+    const sides = Object.fromEntries(c.sides.map((s) => [s, SIDES.includes(s) ? sideFactory(s) : undefined]));
+    html = counterexamplePage(c, basename(file), { ...sides, model: sideFactory('model') });
+    out = flags.out ?? `${basename(file).replace(/\.json$/, '')}.html`;
+  }
+  try {
+    writeFileSync(out, html);
+  } catch (e) {
+    throw new ProgramError(out, `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  console.log(`wrote ${out}`);
+  return 0;
+}
+
+/** Whether a file is a campaign's result.json (rather than a counterexample or a program). */
+function isShardResult(path: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { campaignShard?: unknown }).campaignShard !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Writes a C reproducer of one program or counterexample. */
 async function exportCommand(args: string[]): Promise<number> {
   const { flags, rest } = parseFlags(args, { out: 'string' });
@@ -376,6 +424,7 @@ async function main(argv: string[]): Promise<number> {
       case 'check': return check(args);
       case 'merge': return merge(args);
       case 'export-c': return await exportCommand(args);
+      case 'report': return report(args);
       case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
     }
