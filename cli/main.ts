@@ -8,7 +8,7 @@ import { runDifferential, runProgram } from '../harness/run.ts';
 import { formatStats } from '../harness/stats.ts';
 import { formatKernelReplay, formatSideBySide } from '../harness/trace.ts';
 import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
-import { DEFAULT_KERNEL_CAMPAIGN, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
+import { DEFAULT_KERNEL_CAMPAIGN, LINUX_SIDE, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
 import type { KernelFinding } from '../properties/kernel-campaign.ts';
 import { compareOnKernel } from '../kernel/compare.ts';
 import { kernelAvailable, notOnKernel, runOnKernel } from '../kernel/driver.ts';
@@ -17,13 +17,17 @@ import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import type { Program } from '../vocab/index.ts';
 import { SIDES, sideFactory } from './sides.ts';
-import { collectCounterexample, describeCampaign, mergeShards, parseShard, ShardError, writeShardResult } from './shards.ts';
+import { collectCounterexample, describeCampaign, mergeShards, parseShard, readShardResult, ShardError, writeShardResult } from './shards.ts';
 import type { ShardResult } from './shards.ts';
 import type { Shard } from '../properties/campaign.ts';
 import { basename } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { campaignPage, counterexamplePage } from './report.ts';
+import { exportC, notExportable, thisMachine } from '../kernel/export-c.ts';
 
-const USAGE = `usage:
-  timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR] [--unprivileged yes]
+/** Each command's usage: `timens COMMAND --help` prints its own, `timens --help` all of them. */
+const COMMAND_USAGE: Record<string, string> = {
+  'campaign': `  timens campaign [--against impl|kernel] [--seed N|random] [--runs N] [--steps N] [--time-limit SECONDS] [--out DIR] [--unprivileged yes]
                   [--shard K/N] [--executors N] [--kernel VERSION]
       Generate programs, run them on the model and impl in lock-step, compare every observation and the
       abstract state after every step; shrink and store the first divergence. Prints statistics.
@@ -34,21 +38,43 @@ const USAGE = `usage:
       --kernel VERSION (${Object.keys(KERNEL_PACKAGES).join(', ')}) boots that Linux under QEMU and runs the
       programs there (default: this machine's kernel; one executor unless --executors says more).
       --shard K/N runs part K of N of the campaign (program i goes to part i mod N + 1) and writes
-      DIR/result.json (default DIR: campaign-shard-K-of-N) beside its counterexamples, for merge.
-  timens merge DIR...
+      DIR/result.json (default DIR: campaign-shard-K-of-N) beside its counterexamples, for merge.`,
+  'merge': `  timens merge DIR...
       Check that the results are the N parts of one campaign, each once, and print the campaign's
       statistics and summary; copy their counterexamples to --out DIR (default counterexamples).
-      Exit 1 if any part found a divergence, 2 if the parts do not make one campaign.
-  timens replay FILE...
+      Exit 1 if any part found a divergence, 2 if the parts do not make one campaign.`,
+  'replay': `  timens replay FILE...
       Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
-      Exit 1 while any still differs, 0 once all agree.
-  timens run FILE [--side ${[...SIDES, 'kernel'].join('|')}] [--kernel VERSION]
+      Exit 1 while any still differs, 0 once all agree.`,
+  'run': `  timens run FILE [--side ${[...SIDES, 'kernel'].join('|')}] [--kernel VERSION]
       Run one program on one side and print one JSON observation per line; --side kernel --kernel
-      VERSION runs it on that Linux booted under QEMU.
-  timens check FILE...
-      Read programs or counterexample files and report the first bad field, if any.`;
+      VERSION runs it on that Linux booted under QEMU.`,
+  'check': `  timens check FILE...
+      Read programs or counterexample files and report the first bad field, if any.`,
+  'report': `  timens report FILE [-o OUT.html]
+  timens report DIR... [-o OUT.html]
+      One self-contained HTML page: for a counterexample, its tasks and time namespaces as a sequence
+      diagram over the steps, each side's observations and the first difference marked; for campaign
+      results (DIR or DIR/result.json of one or more shards), the statistics as charts.`,
+  'export-c': `  timens export-c FILE [-o OUT.c]
+      Write a self-contained C program (libc only) that replays FILE on Linux as the kernel backend does
+      and checks every step against the model's observation, printing the first departure (exit 1).
+      The model runs on this machine's environment and clocks when the kernel can be used here.`,
+};
+const USAGE = `usage:\n${Object.values(COMMAND_USAGE).join('\n')}`;
 
 class UsageError extends Error {}
+
+/** fast-check takes 32 bits of a seed (a larger one wraps onto a smaller one, and past 2^53 a number is
+ *  not even the one typed), so a seed is a whole number from 0 to 2^32 - 1, taken exactly, or refused. */
+export const SEED_MAX = 0xffffffffn;
+
+function parseSeed(text: string): number {
+  if (!/^[0-9]+$/.test(text) || BigInt(text) > SEED_MAX) {
+    throw new UsageError(`--seed takes a whole number from 0 to ${SEED_MAX} (fast-check's seeds are 32 bits) or "random", got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
 
 /** A kernel version the harness knows how to boot, or none. */
 function checkVersion(v: string | undefined): void {
@@ -60,8 +86,8 @@ function parseFlags(args: string[], known: Record<string, 'number' | 'string'>):
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!a.startsWith('--')) { rest.push(a); continue; }
-    const name = a.slice(2);
+    if (!a.startsWith('--') && a !== '-o') { rest.push(a); continue; }
+    const name = a === '-o' ? 'out' : a.slice(2);
     if (!(name in known)) throw new UsageError(`unknown option ${a}`);
     const v = args[++i];
     if (v === undefined) throw new UsageError(`${a} needs a value`);
@@ -85,7 +111,7 @@ async function campaign(args: string[]): Promise<number> {
   const against = flags.against ?? 'impl';
   if (against !== 'impl' && against !== 'kernel') throw new UsageError(`--against takes impl or kernel, got ${JSON.stringify(against)}`);
   const defaults = against === 'kernel' ? DEFAULT_KERNEL_CAMPAIGN : DEFAULT_CAMPAIGN;
-  const seed = flags.seed === 'random' ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(flags.seed ?? defaults.seed);
+  const seed = flags.seed === 'random' ? (Date.now() ^ (process.pid << 8)) >>> 0 : flags.seed !== undefined ? parseSeed(flags.seed) : defaults.seed;
   const runs = Number(flags.runs ?? defaults.runs);
   const maxSteps = Number(flags.steps ?? defaults.maxSteps);
   const timeLimit = flags['time-limit'] ? Number(flags['time-limit']) : undefined;
@@ -109,7 +135,7 @@ async function campaign(args: string[]): Promise<number> {
     return kernelCampaign(seed, runs, maxSteps, timeLimit, out, flags.unprivileged === 'yes', shard,
       flags.executors === undefined ? undefined : Number(flags.executors), flags.kernel, base);
   }
-  console.log(`campaign: model against impl, seed ${seed}, ${runs} programs of up to ${maxSteps} steps${part}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+  console.log(`campaign: model against impl, --seed ${seed}, ${runs} programs of up to ${maxSteps} steps${part}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const result = runCampaign({
@@ -149,11 +175,12 @@ async function kernelCampaign(
   base: Omit<ShardResult, 'campaignShard' | 'shard' | 'ran' | 'interrupted' | 'seconds' | 'stats' | 'divergences'>,
 ): Promise<number> {
   const linux = kernel !== undefined ? `Linux ${kernel} booted under QEMU` : "this machine's Linux";
-  console.log(`campaign: model against ${linux}${unprivileged ? ' as nobody' : ''}, seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${shard ? `, shard ${shard.index}/${shard.count}` : ''}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
+  console.log(`campaign: model against ${linux}${unprivileged ? ' as nobody' : ''}, --seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${shard ? `, shard ${shard.index}/${shard.count}` : ''}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   // Findings are printed and stored as they are made, so a campaign cut short still leaves them.
   const stored = new Map<KernelFinding, string>();
+  const reproducers: Promise<void>[] = [];
   const r = await runKernelCampaign({
     seed, runs, maxSteps, timeLimitMs: timeLimit ? timeLimit * 1000 : undefined, unprivileged, shard, executors, kernel,
     onProgress: (n, steps) => process.stderr.write(`  ${n} programs, ${steps} kernel steps, ${elapsed().toFixed(1)}s\n`),
@@ -163,8 +190,10 @@ async function kernelCampaign(
       const path = writeCounterexample(f.kind === 'reproduced' ? out : join(out, 'unreproduced'), f.counterexample);
       stored.set(f, path);
       console.log(`  stored (${f.counterexample.program.steps.length} steps) in ${path}\n`);
+      if (f.counterexample.divergence.kind === LINUX_SIDE) reproducers.push(writeReproducer(path, f.counterexample.program, kernel));
     },
   });
+  await Promise.all(reproducers);
   if (r.skipped) {
     console.log(`summary: SKIPPED, the kernel cannot be used here: ${r.skipped}`);
     return 2;
@@ -198,8 +227,8 @@ async function kernelCampaign(
 }
 
 /** Replay a program on the kernel beside the model; the step judged while they still disagree. */
-async function replayKernel(c: Counterexample): Promise<number | undefined> {
-  refuseOffKernel(c.program);
+async function replayKernel(c: Counterexample, file: string): Promise<number | undefined> {
+  refuseOffKernel(c.program, file);
   const mode = { unprivileged: c.program.env.start === 'user-namespace', ...(c.booted ? { kernel: c.booted.version } : {}) };
   const available = kernelAvailable(mode);
   if (!available.ok) throw new KernelUnavailable(available.reason);
@@ -209,13 +238,31 @@ async function replayKernel(c: Counterexample): Promise<number | undefined> {
 }
 
 /** A program that cannot run on a real machine is refused before anything runs, naming the step. */
-function refuseOffKernel(program: Program): void {
+function refuseOffKernel(program: Program, file: string): void {
   const i = program.steps.findIndex((s) => notOnKernel(s) !== null);
-  if (i >= 0) throw new NotOnKernel(`steps[${i}] is ${notOnKernel(program.steps[i])}; the program can run on the model and impl only`);
+  if (i >= 0) throw new NotOnKernel(`${file}: steps[${i}] is ${notOnKernel(program.steps[i])}; the program can run on the model and impl only`);
 }
 
 class NotOnKernel extends Error {}
 class KernelUnavailable extends Error {}
+
+/** What a stored file says about itself: its note, how it was found, and the divergence as it was
+ *  found (the replay below shows what the sides do now). A bare program has none of these. */
+function describeStored(c: Counterexample): string {
+  if (c.divergence.index < 0) return 'a bare program: nothing stored about it';
+  const [l, r] = c.sides;
+  const d = c.divergence;
+  return [
+    ...(c.note ? [`note: ${c.note}`] : ['note: (none)']),
+    ...(c.found ? [`found: --seed ${c.found.seed}${c.found.path !== undefined ? ` (fast-check path ${c.found.path})` : ''}${c.found.runs !== undefined ? `, --runs ${c.found.runs}` : ''}${c.found.maxSteps !== undefined ? ` --steps ${c.found.maxSteps}` : ''}`] : []),
+    `stored divergence: step ${d.index} (${d.kind})${d.reason ? `: ${d.reason}` : ''}`,
+    `  ${l}: ${JSON.stringify(d.left)}`,
+    `  ${r}: ${JSON.stringify(d.right)}`,
+    ...(d.stateDiff ? [`  ${d.stateDiff}`] : []),
+    ...(c.replays ? [`  ${c.replays.reproduced} of ${c.replays.of} replays disagreed again when it was found`] : []),
+    'now:',
+  ].join('\n');
+}
 
 async function replay(args: string[]): Promise<number> {
   if (args.length === 0) throw new UsageError('replay needs at least one file');
@@ -230,7 +277,8 @@ async function replay(args: string[]): Promise<number> {
     if (r === 'kernel') {
       const linux = c.booted ? `Linux ${c.booted.version} booted under QEMU (found on ${c.booted.release})` : "this machine's Linux";
       console.log(`== ${file}: ${c.property}, model against ${linux}, ${c.program.steps.length} steps`);
-      const still = await replayKernel(c);
+      console.log(describeStored(c));
+      const still = await replayKernel(c, file);
       if (still !== undefined) differing++;
       console.log(still !== undefined ? `STILL DIFFERS (judged at step ${still})` : 'agrees: the model allows every kernel observation');
       console.log('');
@@ -238,6 +286,7 @@ async function replay(args: string[]): Promise<number> {
     }
     const result = runDifferential(c.program, sideFactory(l), sideFactory(r));
     console.log(`== ${file}: ${c.property}, ${l} against ${r}, ${c.program.steps.length} steps`);
+    console.log(describeStored(c));
     console.log(formatSideBySide(result, [l, r]));
     if (result.divergence) {
       differing++;
@@ -260,7 +309,7 @@ async function run(args: string[]): Promise<number> {
   if (!SIDES.includes(side) && side !== 'kernel') throw new UsageError(`--side must be one of ${[...SIDES, 'kernel'].join(', ')}, got ${side}`);
   const program = readCounterexample(rest[0]).program;
   if (side === 'kernel') {
-    refuseOffKernel(program);
+    refuseOffKernel(program, rest[0]);
     const mode = { unprivileged: program.env.start === 'user-namespace', ...(flags.kernel !== undefined ? { kernel: flags.kernel } : {}) };
     const available = kernelAvailable(mode);
     if (!available.ok) throw new KernelUnavailable(available.reason);
@@ -322,8 +371,89 @@ function check(args: string[]): number {
   return 0;
 }
 
+/** A Linux-side departure's C reproducer, beside its counterexample (same name, .c). On a booted kernel
+ *  the expectations are made for the program's own environment (this machine's may differ). */
+async function writeReproducer(path: string, program: Program, kernel: string | undefined): Promise<void> {
+  try {
+    const here = kernel === undefined ? await thisMachine(program) : { reason: 'booted' };
+    const out = path.replace(/\.json$/, '.c');
+    writeFileSync(out, exportC(program, basename(path), createModel, 'machine' in here ? here.machine : undefined));
+    console.log(`  its C reproducer: ${out}`);
+  } catch (e) {
+    console.log(`  no C reproducer for ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** One HTML page: a counterexample's sequence diagram, or a campaign's statistics as charts. */
+function report(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { out: 'string' });
+  if (rest.length === 0) throw new UsageError('report needs a counterexample file, or a campaign result (DIR or DIR/result.json)');
+  const campaign = rest.length > 1 || (existsSync(rest[0]) && statSync(rest[0]).isDirectory()) || isShardResult(rest[0]);
+  let html: string;
+  let out: string;
+  if (campaign) {
+    const merged = rest.length > 1 ? mergeShards(rest) : undefined;
+    const one = merged ? merged.shards[0] : readShardResult(rest[0]);
+    const stats = merged ? merged.stats : one.stats;
+    const parts = merged ? `${merged.shards.length} of ${one.shard.count}` : `${one.shard.index} of ${one.shard.count}`;
+    html = campaignPage(`campaign: ${describeCampaign(one)}`, stats, [
+      ['part(s)', parts], ['divergences', String(merged ? merged.divergences.length : one.divergences.length)],
+      ['seconds', (merged ? merged.seconds : one.seconds).toFixed(1)],
+    ]);
+    out = flags.out ?? 'campaign-report.html';
+  } else {
+    const file = rest[0];
+    const c = readCounterexample(file);
+    const sides = Object.fromEntries(c.sides.map((s) => [s, SIDES.includes(s) ? sideFactory(s) : undefined]));
+    html = counterexamplePage(c, basename(file), { ...sides, model: sideFactory('model') });
+    out = flags.out ?? `${basename(file).replace(/\.json$/, '')}.html`;
+  }
+  try {
+    writeFileSync(out, html);
+  } catch (e) {
+    throw new ProgramError(out, `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  console.log(`wrote ${out}`);
+  return 0;
+}
+
+/** Whether a file is a campaign's result.json (rather than a counterexample or a program). */
+function isShardResult(path: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { campaignShard?: unknown }).campaignShard !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a C reproducer of one program or counterexample. */
+async function exportCommand(args: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(args, { out: 'string' });
+  if (rest.length !== 1) throw new UsageError('export-c takes exactly one program file');
+  const file = rest[0];
+  const program = readCounterexample(file).program;
+  const off = notExportable(program);
+  if (off) throw new NotOnKernel(`${file}: ${off}; the program can run on the model and impl only`);
+  const here = await thisMachine(program);
+  const machine = 'machine' in here ? here.machine : undefined;
+  if (!machine) console.error(`the kernel cannot be used here (${'reason' in here ? here.reason : ''}): expectations made for the program's own environment`);
+  const out = flags.out ?? `${basename(file).replace(/\.json$/, '')}.c`;
+  const text = exportC(program, basename(file), createModel, machine);
+  try {
+    writeFileSync(out, text);
+  } catch (e) {
+    throw new ProgramError(out, `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  console.log(`wrote ${out} (${program.steps.length} steps): cc -O1 -static -fno-stack-protector -o repro ${out} && ./repro`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command !== undefined && command in COMMAND_USAGE && (args.includes('--help') || args.includes('-h'))) {
+    console.log(`usage:\n${COMMAND_USAGE[command]}`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'campaign': return await campaign(args);
@@ -331,6 +461,8 @@ async function main(argv: string[]): Promise<number> {
       case 'run': return await run(args);
       case 'check': return check(args);
       case 'merge': return merge(args);
+      case 'export-c': return await exportCommand(args);
+      case 'report': return report(args);
       case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
     }

@@ -74,6 +74,16 @@ export function readCounterexample(path: string): Counterexample {
   } catch (e) {
     throw new ProgramError(path, `not JSON: ${(e as Error).message}`);
   }
+  // Every refusal names the file as well as the field.
+  try {
+    return counterexampleOf(value);
+  } catch (e) {
+    if (e instanceof ProgramError) throw new ProgramError(`${path}: ${e.field}`, e.reason);
+    throw e;
+  }
+}
+
+function counterexampleOf(value: unknown): Counterexample {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProgramError('(file)', 'expected a JSON object');
   const v = value as Record<string, unknown>;
   // A bare program is accepted too, so that hand-written programs replay with the same command.

@@ -59,8 +59,9 @@ import type {
   AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, Observation, Program, Step, TaskCall,
   TaskHandle, TaskStep,
 } from '../vocab/index.ts';
-import { ADVANCE_CAP_NS, isRefused, runOnKernel } from './driver.ts';
-import type { KernelRun, KernelStep, Refused, RunOptions } from './driver.ts';
+import { ADVANCE_CAP_NS, isOdd, isRefused, runOnKernel } from './driver.ts';
+import { runProgram } from '../harness/run.ts';
+import type { KernelRun, KernelStep, Odd, Refused, RunOptions } from './driver.ts';
 
 /** One step as the model shows it at each corner; `ea` and `lb` only where a step was probed. */
 export interface Corners {
@@ -80,6 +81,8 @@ export interface Disagreement {
   /** The probes, where the step was probed: early history at `after`, late history at `before`. */
   probes?: { earlyAfter?: Observation; lateBefore?: Observation };
   reason: string;
+  /** Linux did something no model answer can be (hung, killed, an unnamed errno): a Linux-side departure. */
+  linuxSide?: true;
 }
 
 export interface Comparison {
@@ -707,7 +710,29 @@ function consistent(step: Step, k: Observation, o: Observation): boolean {
 
 // ---- Running -----------------------------------------------------------------------------------------------
 
+/**
+ * A run in which Linux did something no model answer can be (driver.ts Odd: a step that hung past the
+ * time limit, a task killed during its step, an unnamed errno) is judged up to that step as usual; if
+ * the steps before it agree, the odd step is the disagreement, a departure on the Linux side.
+ */
 export function compareRun(program: Program, run: KernelRun, factory: BackendFactory): Comparison {
+  const odd = run.steps.findIndex((s) => isOdd(s.obs));
+  if (odd < 0) return compareWholeRun(program, run, factory);
+  const before = compareWholeRun({ ...program, steps: program.steps.slice(0, odd) }, { ...run, steps: run.steps.slice(0, odd) }, factory);
+  if (before.disagreement) return before;
+  const model = runProgram({ ...program, steps: program.steps.slice(0, odd + 1) }, factory)[odd].obs;
+  const seen = run.steps[odd].obs as Odd;
+  const kernel = seen as Observation;
+  const what = seen.hung ? 'the step did not end within the time limit (hung)'
+    : seen.died !== undefined ? `the task was killed by signal ${seen.died} during the step`
+    : `the kernel returned errno ${seen.unknownErrno}, which no model answer has`;
+  return {
+    ...before,
+    disagreement: { index: odd, step: program.steps[odd], kernel, modelBefore: model, modelAfter: model, reason: `Linux: ${what}`, linuxSide: true },
+  };
+}
+
+function compareWholeRun(program: Program, run: KernelRun, factory: BackendFactory): Comparison {
   const calls = new CallTracker();
   calls.timing = {
     before: run.steps.map((s) => s.before.monotonic), after: run.steps.map((s) => s.after.monotonic), widest: 0n,

@@ -20,8 +20,19 @@ export interface Refused {
   /** Calls of other tasks that ended while the executor took the refused step (it never ran). */
   completions?: Completion[];
 }
+/** What Linux did that no model answer can be: a step that did not end within the program's time
+ *  limit, a task killed by a signal during its step, an errno the vocabulary has no name for. These are
+ *  observations like any other (the judge reports them as Linux-side departures), not crashed runs. */
+export interface Odd extends Observation {
+  hung?: true;
+  died?: number;
+  unknownErrno?: number;
+}
+export function isOdd(obs: Observation | Refused | Odd): obs is Odd {
+  return 'hung' in obs || 'died' in obs || 'unknownErrno' in obs;
+}
 export interface KernelStep {
-  obs: Observation | Refused;
+  obs: Observation | Refused | Odd;
   before: HostClocks;
   after: HostClocks;
 }
@@ -198,6 +209,11 @@ export class ExecutorSession {
     }
   }
 
+  /** Whether this process's timer ended the program (the run is then cut short, not broken). */
+  get hasTimedOut(): boolean {
+    return this.timedOut;
+  }
+
   get alive(): boolean {
     return !this.closed && !this.timedOut;
   }
@@ -249,10 +265,7 @@ export class ExecutorSession {
     const alarmS = Math.ceil(timeoutMs / 1000) + 1;
     if (this.booted) await this.booted;
     this.hold(true);
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.kill();
-    }, timeoutMs);
+    this.timer = setTimeout(() => this.expire(), timeoutMs);
     // Steps may be queued with the header: the executor starts t0 before it reads them.
     this.send([`program ${taskCount} ${alarmS}`, ...steps]);
     const report = parseEnv(await this.read());
@@ -281,6 +294,20 @@ export class ExecutorSession {
     this.kill();
     clearTimeout(this.timer);
     await new Promise<void>((resolve) => (this.closed ? resolve() : this.child.once('exit', () => resolve())));
+  }
+
+  /** The program's time limit passed. A local executor is told first (SIGALRM, as its own alarm): it
+   *  prints the replies it holds, so the step that hung is known, and kills its tasks; the whole group
+   *  is killed anyway shortly after. A booted kernel's QEMU is killed at once. */
+  private expire(): void {
+    this.timedOut = true;
+    if (this.console !== undefined || this.booted) return this.kill();
+    try {
+      process.kill(this.child.pid!, 'SIGALRM');
+    } catch {
+      // Already gone.
+    }
+    setTimeout(() => this.kill(), 1000).unref();
   }
 
   kill(): void {
@@ -546,13 +573,14 @@ function itimerOf(kv: Record<string, string>): { value: string; interval: string
 }
 
 /** The Observation of one step, from the executor's raw outcome. */
-export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Observation | Refused {
+export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Observation | Refused | Odd {
   if (raw.kind === 'refused') return { refused: raw.reason };
+  if (raw.kind === 'died') return { died: raw.signal };
+  if (raw.kind === 'err' && !ERRNO_NAMES.has(raw.errno)) return { unknownErrno: raw.errno };
   if (raw.kind === 'blocked') return { blocked: true };
   if (raw.kind === 'pending') return { pending: true };
-  if (!isHostEvent(step) && raw.kind !== 'died' && isBlockingCall(step, h)) return blockingOutcome(step, raw);
+  if (!isHostEvent(step) && isBlockingCall(step, h)) return blockingOutcome(step, raw);
   if (raw.kind === 'err') return { err: errnoName(raw.errno) };
-  if (raw.kind === 'died') throw new Error(`the task died during the step${raw.signal ? ` (signal ${raw.signal})` : ''}`);
   if (isHostEvent(step)) return { ret: 0 };
   const kv = raw.kv;
   switch (step.call) {
@@ -735,11 +763,25 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
   // The executor runs steps strictly one after another and brackets each with its own clock reads,
   // so the whole program, up to its "end", is queued at once: no round trip to this process between
   // steps, nor between programs' start, steps and end.
-  return withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
+  let hung: { report: EnvReport; steps: KernelStep[] } | undefined;
+  try {
+    return await withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
     const steps: KernelStep[] = [];
     const pendingCall = new Map<number, TaskStep[]>();
     for (const i of lines.keys()) {
-      const [outcome, before, after, done] = (await session.read()).split('\t');
+      let line: string;
+      try {
+        line = await session.read();
+      } catch (e) {
+        // The step ran past the program's time limit (this process's timer or the executor's alarm):
+        // an observation of that step, {hung: true}, and the run ends there.
+        if (!session.hasTimedOut && !/executor time limit/.test((e as Error).message)) throw e;
+        const last = steps.length > 0 ? steps[steps.length - 1].after : undefined;
+        steps.push({ obs: { hung: true }, before: last ?? parseClocks('0 0 0 0 0 0 0 0'), after: last ?? parseClocks('0 0 0 0 0 0 0 0') });
+        hung = { report, steps };
+        throw e;
+      }
+      const [outcome, before, after, done] = line.split('\t');
       const step = program.steps[i];
       const raw = parseOutcome(outcome);
       // A call may be declared pending and end before the same step's closing clock read: register it
@@ -756,7 +798,13 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
     }
     sameSleep(steps);
     return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, steps };
-  }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' }, options.lane);
+    }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' }, options.lane);
+  } catch (e) {
+    if (!hung) throw e;
+    const { report, steps } = hung;
+    sameSleep(steps.slice(0, -1));
+    return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, steps };
+  }
 }
 
 /**

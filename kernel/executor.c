@@ -125,10 +125,14 @@ static __attribute__((noreturn)) void fatal(const char *fmt, ...)
 	_exit(2);
 }
 
+/* The program's time limit (its alarm, or SIGALRM from the driver when its own timer fires): the
+ * replies so far are printed first, so that the step that hung is known; then everything is killed.
+ * (fflush here is not async-signal-safe; at worst a half-printed line is shown, and the run ends anyway.) */
 static void on_alarm(int sig)
 {
 	(void)sig;
 	static const char msg[] = "fatal executor time limit\n";
+	fflush(stdout);
 	if (write(1, msg, sizeof msg - 1) < 0) {
 	}
 	kill(0, SIGKILL);

@@ -8,7 +8,7 @@ import { createModel } from '../model/index.ts';
 import { compareOnKernel, describeDisagreement } from '../kernel/compare.ts';
 import type { Comparison, Disagreement } from '../kernel/compare.ts';
 import { hostClocksEstimate, isRefused, kernelAvailable, runOnKernel } from '../kernel/driver.ts';
-import type { KernelRun } from '../kernel/driver.ts';
+import type { KernelRun, Odd } from '../kernel/driver.ts';
 import { defaultExecutors, KernelPool } from '../kernel/pool.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
@@ -31,6 +31,9 @@ import { shrinkProgram } from './shrink.ts';
 
 /** What `timens campaign --against kernel` runs when given no other options. */
 export const DEFAULT_KERNEL_CAMPAIGN = { seed: 1, runs: 300, maxSteps: 15 } as const;
+
+/** The divergence kind of a stored finding in which Linux hung, killed a task or gave an unnamed errno. */
+export const LINUX_SIDE = 'linux-side';
 
 /** How often a disagreement is run again to see whether it reproduces. */
 export const REPLAYS = 3;
@@ -55,6 +58,11 @@ export interface KernelCampaignOptions {
   kernel?: string;
   /** The side the kernel is judged against. Default: the model. */
   model?: BackendFactory;
+  /** The time limit of one program's run (default 10 s). A step still running when it passes is
+   *  observed as hung ({hung: true}), a Linux-side departure like any other finding. */
+  timeoutMs?: number;
+  /** The programs to run instead of generated ones (tests plant programs with this). */
+  programs?: fc.Arbitrary<Program>;
   /** Run only this part of the campaign (properties/campaign.ts Shard). */
   shard?: Shard;
   /** Executors running programs side by side (kernel/pool.ts; default two per CPU); 1 runs one
@@ -128,7 +136,7 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   const pool = executors > 1 ? new KernelPool({ executors }) : undefined;
   const check = async (p: Program): Promise<Checked> => {
     try {
-      const options = { timeoutMs: 10_000, ...mode };
+      const options = { timeoutMs: o.timeoutMs ?? 10_000, ...mode };
       return { comparison: await (pool ? pool.compare(p, model, options) : compareOnKernel(p, model, options)) };
     } catch (e) {
       return { error: errorText(e) };
@@ -142,7 +150,7 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   // An unprivileged campaign's programs say so themselves, so that a stored one replays the same way.
   // Programs for a booted version assume that version's behaviour (its profile has the version's name).
   const kernel = o.kernel !== undefined ? profileOf(o.kernel) : 'current';
-  const gen = programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false, kernel })
+  const gen = (o.programs ?? programs({ maxSteps: o.maxSteps, kernelSafe: true, kernelTimers: timers ? { now: hostClocksEstimate } : false, kernel }))
     .map((p): Program => (o.unprivileged ? { ...p, env: { ...p.env, start: 'user-namespace' } } : p));
   const found = (path: number) => ({ seed: o.seed, path: String(path), runs: o.runs, maxSteps: o.maxSteps });
   // fast-check generates the campaign's programs one after another (program i depends only on the seed
@@ -197,6 +205,13 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   return result;
 }
 
+/** Whether a rerun shows the same finding: a disagreement at the same step; for a hang, a hang at any
+ *  step (where a time limit falls in a program depends on how fast the machine ran it). */
+function sameFinding(first: Disagreement, d: Disagreement): boolean {
+  if ((first.kernel as Odd).hung) return (d.kernel as Odd).hung === true;
+  return d.index === first.index;
+}
+
 /** The same program run REPLAYS times more: how often it disagreed at the same step. */
 async function replay(p: Program, first: Disagreement, check: (p: Program) => Promise<Checked>): Promise<KernelDisagreement['replays']> {
   const replays = { reproduced: 0, of: REPLAYS, seen: [] as string[] };
@@ -206,7 +221,7 @@ async function replay(p: Program, first: Disagreement, check: (p: Program) => Pr
     else if (!c.comparison.disagreement) replays.seen.push('agreed');
     else {
       const d = c.comparison.disagreement;
-      if (d.index === first.index) replays.reproduced++;
+      if (sameFinding(first, d)) replays.reproduced++;
       replays.seen.push(`disagreed at step ${d.index}: ${d.reason}`);
     }
   }
@@ -216,8 +231,10 @@ async function replay(p: Program, first: Disagreement, check: (p: Program) => Pr
 function counterexampleOf(
   p: Program, d: Disagreement, found: Counterexample['found'], property: string, replays: KernelDisagreement['replays'], booted?: Counterexample['booted'],
 ): Counterexample {
+  // What Linux did that no model answer can be (a hang, a killed task) is a departure on Linux's side.
   const c = makeCounterexample(property, ['model', 'kernel'], p,
     { index: d.index, step: d.step, kind: 'observation', left: d.modelBefore, right: d.kernel }, found);
+  if (d.linuxSide) c.divergence.kind = LINUX_SIDE;
   c.divergence.reason = d.reason;
   c.divergence.modelAfter = d.modelAfter;
   c.replays = { reproduced: replays.reproduced, of: replays.of };
@@ -253,7 +270,9 @@ async function shrinkOnKernel(
   let best = { program: p, disagreement: d };
   const disagrees = async (q: Program): Promise<Disagreement | undefined> => {
     const c = await check(q);
-    return 'error' in c ? undefined : c.comparison.disagreement;
+    const found = 'error' in c ? undefined : c.comparison.disagreement;
+    // A hang shrinks to a smaller hang, not to whatever else the smaller program shows.
+    return found && (!(d.kernel as Odd).hung || (found.kernel as Odd).hung) ? found : undefined;
   };
   for (let progress = true; progress && process.hrtime.bigint() < deadline;) {
     progress = false;

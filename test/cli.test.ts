@@ -32,7 +32,7 @@ describe('timens command line', () => {
     const bad = file('bad.json', { ...program, steps: [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWIPC'] }] });
     const r = cli(['replay', bad]);
     expect(r.status).toBe(2);
-    expect(r.err).toMatch(/bad program: steps\[0\]\.flags\[0\]: expected one of/);
+    expect(r.err).toMatch(/bad program: \S*bad\.json: steps\[0\]\.flags\[0\]: expected one of/);
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
@@ -80,6 +80,66 @@ describe('timens command line', () => {
     const r = cli(['replay', file('side.json', { counterexample: 1, property: 'x', sides: ['model', 'nosuch'], divergence: {}, program })]);
     expect(r.status).toBe(2);
     expect(r.err).toMatch(/sides\[1\]: no side called "nosuch"/);
+  });
+
+  it('names the file in every refusal of one (read, parse, field, kernel-only step, output)', () => {
+    const field = file('field.json', { ...program, env: {} });
+    for (const args of [['run', field], ['check', field], ['replay', field], ['export-c', field], ['report', field]]) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toContain(`${field}: env.seed: missing`);
+    }
+    const suspend = file('suspend.json', { ...program, steps: [{ host: 'suspend', ns: '1' }] });
+    for (const args of [['run', suspend, '--side', 'kernel'], ['export-c', suspend]]) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toContain(`${suspend}: steps[0] is a "suspend" host event`);
+    }
+    const out = join(dir, 'no-such-dir', 'x.html');
+    const r = cli(['report', file('fine.json', program), '-o', out]);
+    expect(r.status).toBe(2);
+    expect(r.err).toContain(`${out}: cannot write: ENOENT`);
+  });
+
+  it.each(['campaign', 'merge', 'replay', 'run', 'check', 'report', 'export-c'])('%s --help prints its own usage on stdout, exit 0', (command) => {
+    const r = cli([command, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^usage:\n  timens ${command} `));
+    // Its own usage, not every command's.
+    const others = ['campaign', 'merge', 'replay', 'run', 'check', 'report', 'export-c'].filter((c) => c !== command);
+    for (const o of others) expect(r.out).not.toMatch(new RegExp(`\n  timens ${o} `));
+    expect(r.err).toBe('');
+  });
+
+  it.each([
+    ['4294967296', '2^32, which fast-check would take as 0'],
+    ['9007199254740993', '2^53 + 1, which a JavaScript number rounds'],
+    ['-1', 'negative'],
+  ])('refuses --seed %s (%s) with exit 2 rather than run another seed', (seed) => {
+    const r = cli(['campaign', '--seed', seed, '--runs', '1', '--steps', '1']);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/--seed takes a whole number/);
+    expect(r.out).not.toMatch(/campaign:/);
+  });
+
+  it('takes the largest seed exactly and prints it in a form that can be pasted back', () => {
+    const r = cli(['campaign', '--seed', '4294967295', '--runs', '1', '--steps', '1', '--shard', '1/1', '--out', join(dir, 'seed-shard')]);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toMatch(/--seed 4294967295,/);
+  });
+
+  it('replay shows the stored note, how the file was found and the divergence as stored', () => {
+    const stored = file('stored.json', {
+      counterexample: 1, property: 'refinement', sides: ['model', 'impl'], note: 'fixed by re-queueing a restarted read',
+      found: { seed: 11, path: '3:1', runs: 100, maxSteps: 8 },
+      divergence: { index: 4, kind: 'observation', left: { ret: 16, link: 'time:[4026531834]' }, right: { ret: 16, link: 'time:[4026531840]' } }, program,
+    });
+    const r = cli(['replay', stored]);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('note: fixed by re-queueing a restarted read');
+    expect(r.out).toContain('found: --seed 11 (fast-check path 3:1), --runs 100 --steps 8');
+    expect(r.out).toContain('stored divergence: step 4 (observation)');
+    expect(r.out).toContain('impl: {"ret":16,"link":"time:[4026531840]"}');
   });
 
   it('writes nothing when refusing input', () => {

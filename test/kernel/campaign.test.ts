@@ -4,8 +4,9 @@
 // throwing) on purpose in the runs chosen below; the kernel is the real one.
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../model/index.ts';
-import { REPLAYS, describeFindings, runKernelCampaign } from '../../properties/kernel-campaign.ts';
-import type { Backend, BackendFactory, Observation } from '../../vocab/index.ts';
+import fc from 'fast-check';
+import { LINUX_SIDE, REPLAYS, describeFindings, runKernelCampaign } from '../../properties/kernel-campaign.ts';
+import type { Backend, BackendFactory, Observation, Program } from '../../vocab/index.ts';
 import { gate, kernelGate } from './skip.ts';
 
 /** No kernel call returns this. */
@@ -83,4 +84,31 @@ describe('a kernel campaign reports every finding and runs to the end', () => {
     expect(r.crashes[0].error).toMatch(/^Error: planted crash in the model\n\s+at /);
     expect(describeFindings(r)).toMatch(/CRASH in a check:[^]*planted crash in the model[^]*campaign\.test\.ts/);
   }, 120_000);
+});
+
+describe('a kernel step that hangs', () => {
+  gate(kernelGate);
+  it('is an observation ({hung: true}): the campaign shrinks it, stores it as a Linux-side departure and goes on', async () => {
+    // Forty real 20 ms waits under a 150 ms time limit: some step is still running when it passes.
+    const waits: Program = {
+      format: 1, kernel: 'current', env: { seed: 'h' }, steps: [
+        { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+        ...Array.from({ length: 40 }, () => ({ host: 'advance' as const, ns: '20000000' })),
+        { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+      ],
+    };
+    const r = await runKernelCampaign({ seed: 3, runs: 2, maxSteps: 8, timeoutMs: 150, executors: 1, programs: fc.constant(waits) });
+    expect(r.crashes, describeFindings(r)).toEqual([]);
+    expect(r.runs).toBe(2);
+    const found = [...r.reproduced, ...r.notReproduced];
+    expect(found.length, describeFindings(r)).toBe(2);
+    for (const f of found) {
+      expect(f.counterexample.divergence.kind).toBe(LINUX_SIDE);
+      expect(f.counterexample.divergence.right).toEqual({ hung: true });
+      expect(f.first.reason).toMatch(/did not end within the time limit/);
+    }
+    // Hangs come back (at whichever step the limit falls), and shrunk.
+    expect(r.reproduced.length).toBeGreaterThan(0);
+    expect(Math.min(...r.reproduced.map((f) => f.counterexample.program.steps.length))).toBeLessThan(waits.steps.length);
+  }, 300_000);
 });
