@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,6 +11,11 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One test file per CPU at a time. (vitest's default leaves one CPU to itself, which on two CPUs
+    // runs every file one after another; the main process does next to nothing meanwhile.)
+    maxWorkers: availableParallelism(),
+    // The laws of a run share the programs they check instead of each generating them again.
+    globalSetup: ['test/law-corpus.ts'],
     // Checks on kernels booted under QEMU run after all the others: an emulated CPU keeps a host CPU
     // busy, and the checks that time this machine's kernel (a sleeper woken late by a busy CPU is
     // judged late) must not run beside it.
@@ -21,7 +27,8 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, 'test/booted/**'], sequence: { groupOrder: 0 },
         },
       },
-      { extends: true, test: { name: 'booted', include: ['test/booted/booted.test.ts'], sequence: { groupOrder: 1 } } },
+      // One file per version (linux-<version>.test.ts): the guests boot and run side by side.
+      { extends: true, test: { name: 'booted', include: ['test/booted/*.test.ts'], sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
 const SOURCES = ['executor.c', 'worker.c', 'executor.h'].map((f) => join(KERNEL_DIR, f));
+/** The executor's entry point (worker.c tn_entry), for every build of it (here and kernel/vm.ts). */
+export const EXECUTOR_LINK = ['-Wl,-e,tn_entry'];
 export const EXECUTOR_PATH = join(resolve(process.env.TIMENS_EXECUTOR_DIR ?? join(KERNEL_DIR, 'build')), 'executor');
 
 /** `broken`: a compiler is there but the executor did not compile, which is a fault of the executor,
@@ -30,7 +32,9 @@ export function buildExecutor(): BuildResult {
   const tmp = `${EXECUTOR_PATH}.${process.pid}.tmp`;
   const cc = process.env.CC || 'cc';
   // -fno-stack-protector: raw clone3 threads share the creator's TLS, and the worker needs none.
-  const args = ['-O2', '-Wall', '-Wextra', '-fno-stack-protector', '-o', tmp, SOURCES[0], SOURCES[1]];
+  // -e tn_entry: a task an exec step starts goes straight to the worker, without the C library's
+  // start-up (worker.c).
+  const args = ['-O2', '-Wall', '-Wextra', '-fno-stack-protector', ...EXECUTOR_LINK, '-o', tmp, SOURCES[0], SOURCES[1]];
   // Linked statically where the C library allows it: every exec step re-executes this binary, and
   // without the dynamic loader an exec takes about a third less time. glibc's static clock_gettime
   // and clock_getres still go through the vDSO, so "vdso" steps mean the same either way.

@@ -6,7 +6,7 @@
 // closed fd's number is never reused by another handle. Everything else the executor is told is the
 // syscall's own argument.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
 import type {
@@ -51,6 +51,8 @@ export interface KernelRun {
 const BOOT_TIMEOUT_MS = 90_000;
 /** `advance` becomes a real wait of at most this long. */
 export const ADVANCE_CAP_NS = 20_000_000n;
+/** The unit of the CPU times in /proc/PID/stat (USER_HZ, 100 on every Linux architecture this runs on). */
+const CLOCK_TICKS = 100;
 /** Fd handles live at FD_HANDLE_BASE + ordinal (executor.h). */
 const FD_HANDLE_BASE = 100;
 const FD_HANDLE_MAX = 899;
@@ -670,6 +672,24 @@ export class ExecutorLane {
     const next = this.queue.then(timed, timed);
     this.queue = next.catch(() => {});
     return next;
+  }
+
+  /** CPU time of this lane's live executors and of every task of theirs reaped so far, in seconds
+   *  (each executor reaps every process of a program before the next starts). */
+  cpuSeconds(): number {
+    let ticks = 0;
+    for (const s of this.sessions.values()) {
+      if (!s.alive || s.pid === undefined) continue;
+      try {
+        const stat = readFileSync(`/proc/${s.pid}/stat`, 'utf8');
+        // utime, stime, cutime, cstime: fields 14-17, the 12th-15th after the parenthesised comm.
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      } catch {
+        // It ended meanwhile.
+      }
+    }
+    return ticks / CLOCK_TICKS;
   }
 
   /** Kills this lane's executors (after the programs queued on it). */

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -1482,6 +1483,8 @@ int main(int argc, char **argv)
 	ssize_t n = readlink("/proc/self/exe", executor_path, sizeof executor_path - 1);
 	if (n > 0)
 		executor_path[n] = 0;
+	/* Before any task exists: every task finds the vDSO's clocks where E found them (worker.c). */
+	worker_vdso_init(getauxval(AT_SYSINFO_EHDR));
 	if (argc >= 3 && !strcmp(argv[1], "worker"))
 		worker_main(atoi(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "run")) {

@@ -24,6 +24,9 @@ extern char executor_path[4096];
 /* Runs the command loop of task `idx`; never returns. */
 __attribute__((noreturn)) void worker_main(int idx);
 
+/* Finds the vDSO's clock functions in the image at base (getauxval(AT_SYSINFO_EHDR)); 0: none. */
+void worker_vdso_init(unsigned long base);
+
 /* Installs the seccomp wall (see worker.c). Returns 0 or a negative errno. */
 int seccomp_wall_install(int have_sys_admin);
 

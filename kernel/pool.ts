@@ -27,6 +27,8 @@ export interface PoolTimes {
   executorWall: number;
   /** Judging (compareRun) in this process, summed; it runs while the executors run other programs. */
   judging: number;
+  /** CPU time of the executors and their programs' tasks (ExecutorLane.cpuSeconds). */
+  executorCpu: number;
 }
 
 export function defaultExecutors(): number {
@@ -63,7 +65,11 @@ export class KernelPool {
   }
 
   get times(): PoolTimes {
-    return { ...this.counted, executorWall: this.lanes.reduce((t, l) => t + l.lane.busySeconds, 0) };
+    return {
+      ...this.counted,
+      executorWall: this.lanes.reduce((t, l) => t + l.lane.busySeconds, 0),
+      executorCpu: this.lanes.reduce((t, l) => t + l.lane.cpuSeconds(), 0),
+    };
   }
 
   get size(): number {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXECUTOR_LINK } from './build.ts';
 
 const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(KERNEL_DIR, '..');
@@ -115,7 +116,7 @@ export function buildInitramfs(): InitramfsResult {
   const a = compileStatic(init, [SOURCES[3]]);
   if (!a.ok) return a;
   // -fno-stack-protector: as kernel/build.ts builds it (raw clone3 threads share the creator's TLS).
-  const b = compileStatic(executor, [SOURCES[0], SOURCES[1]], ['-fno-stack-protector']);
+  const b = compileStatic(executor, [SOURCES[0], SOURCES[1]], ['-fno-stack-protector', ...EXECUTOR_LINK]);
   if (!b.ok) return b;
   const dir = 0o040755, exe = 0o100755;
   const archive = cpioArchive([

@@ -4,8 +4,8 @@
  * CLONE_VM children) and threads made by a raw clone3 share the creator's TLS. So this file calls no
  * libc function that keeps state: every syscall goes through sys6() (which never touches errno), all
  * buffers live on the task's own stack, and globals are read-only once the first task exists.
- * The one exception is the vDSO clock path (glibc clock_gettime/clock_getres), whose only side
- * effect is errno, read back at once while no other task runs. */
+ * Clocks read through the vDSO call its functions directly (no errno either). A task exec'd by a
+ * program runs this file's code only, without the C library's start-up (tn_entry). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <sys/timex.h>
 #include <signal.h>
 #include <stddef.h>
+#include <elf.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -365,6 +366,115 @@ static long debug_probe(const char *name)
 	return -EINVAL;
 }
 
+/* ---- The vDSO -------------------------------------------------------------------------------- */
+
+/* clock_gettime and clock_getres of the vDSO, found in the image the kernel maps into every process
+ * (AT_SYSINFO_EHDR), as the C library finds them; null without a vDSO, and the calls then go to the
+ * kernel, as the C library's would. They return 0 or a negative errno. */
+typedef int (*vdso_clock_fn)(clockid_t clock, struct timespec *ts);
+static vdso_clock_fn vdso_gettime, vdso_getres;
+
+void worker_vdso_init(unsigned long base)
+{
+	vdso_gettime = vdso_getres = 0;
+	if (!base)
+		return;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff);
+	unsigned long load = 0;
+	const Elf64_Dyn *dyn = 0;
+	int loaded = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && !loaded) {
+			load = base + ph[i].p_offset - ph[i].p_vaddr;
+			loaded = 1;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = (const Elf64_Dyn *)(base + ph[i].p_offset);
+		}
+	}
+	if (!loaded || !dyn)
+		return;
+	const Elf64_Sym *sym = 0;
+	const char *str = 0;
+	const Elf32_Word *hash = 0, *gnu = 0;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_SYMTAB)
+			sym = (const Elf64_Sym *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			str = (const char *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_HASH)
+			hash = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_GNU_HASH)
+			gnu = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
+	}
+	if (!sym || !str || (!hash && !gnu))
+		return;
+	/* The number of symbols: DT_HASH's chain count, or past the last chain DT_GNU_HASH ends. */
+	unsigned long count = 0;
+	if (hash) {
+		count = hash[1];
+	} else {
+		Elf32_Word nbuckets = gnu[0], symoffset = gnu[1], bloom = gnu[2];
+		const Elf32_Word *buckets = gnu + 4 + 2 * bloom, *chain = buckets + nbuckets;
+		Elf32_Word last = 0;
+		for (Elf32_Word b = 0; b < nbuckets; b++)
+			if (buckets[b] > last)
+				last = buckets[b];
+		if (last >= symoffset)
+			while (!(chain[last - symoffset] & 1))
+				last++;
+		count = last >= symoffset ? last + 1 : symoffset;
+	}
+	for (unsigned long i = 0; i < count; i++) {
+		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || sym[i].st_shndx == SHN_UNDEF)
+			continue;
+		const char *name = str + sym[i].st_name;
+		if (str_eq(name, "__vdso_clock_gettime"))
+			vdso_gettime = (vdso_clock_fn)(load + sym[i].st_value);
+		else if (str_eq(name, "__vdso_clock_getres"))
+			vdso_getres = (vdso_clock_fn)(load + sym[i].st_value);
+	}
+}
+
+/* ---- Start after an exec ------------------------------------------------------------------------ */
+
+/* The exec step runs this binary again as "timens-task worker <idx>". Such a task needs nothing of the
+ * C library, whose start-up (CPU features, relocations, TLS: more than half of what an exec costs here)
+ * it skips: the binary is linked with tn_entry as its entry point (build.ts, vm.ts), which hands
+ * every other start to the C library's _start unchanged (stack and %rdx as the kernel or the
+ * dynamic loader left them). Nothing below may call into the C library. */
+__asm__(".text\n"
+	".globl tn_entry\n"
+	".type tn_entry,@function\n"
+	"tn_entry:\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %rsp, %r12\n"
+	"	mov %rdx, %r13\n"
+	"	mov %rsp, %rdi\n"
+	"	and $-16, %rsp\n"
+	"	call tn_worker_start\n"
+	"	mov %r12, %rsp\n"
+	"	mov %r13, %rdx\n"
+	"	jmp _start\n");
+
+void tn_worker_start(long *sp);
+void tn_worker_start(long *sp)
+{
+	long argc = sp[0];
+	char **argv = (char **)(sp + 1);
+	if (argc != 3 || !str_eq(argv[1], "worker"))
+		return;
+	char **envp = argv + argc + 1;
+	while (*envp)
+		envp++;
+	unsigned long vdso = 0;
+	for (unsigned long *aux = (unsigned long *)(envp + 1); aux[0] != AT_NULL; aux += 2)
+		if (aux[0] == AT_SYSINFO_EHDR)
+			vdso = aux[1];
+	worker_vdso_init(vdso);
+	worker_main((int)parse_i64(argv[2]));
+}
+
 /* ---- One command ----------------------------------------------------------------------------- */
 
 static void worker_exec(const struct worker *w, const char *path)
@@ -468,9 +578,9 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 		int get = str_eq(op, "gettime");
 		long clk = parse_i64(c->tok[1]);
 		struct timespec ts = { 0, 0 };
-		if (parse_i64(c->tok[2])) {
-			int e = get ? clock_gettime((clockid_t)clk, &ts) : clock_getres((clockid_t)clk, &ts);
-			r = e == 0 ? 0 : -errno;
+		vdso_clock_fn vdso = get ? vdso_gettime : vdso_getres;
+		if (parse_i64(c->tok[2]) && vdso) {
+			r = vdso((clockid_t)clk, &ts);
 		} else {
 			r = sys2(get ? SYS_clock_gettime : SYS_clock_getres, clk, &ts);
 		}

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tsx } from './tsx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'timens-cli-'));
 function file(name: string, content: unknown): string {
@@ -12,7 +13,7 @@ function file(name: string, content: unknown): string {
   return p;
 }
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(...tsx('cli/main.ts', args), { encoding: 'utf8', env: { ...process.env, ...env } });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 

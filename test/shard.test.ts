@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeShards, parseShard, ShardError } from '../cli/shards.ts';
 import { gate, kernelGate } from './kernel/skip.ts';
+import { tsx } from './tsx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'timens-shard-'));
 type Run = { status: number | null; out: string; err: string };
 function cli(args: string[]): Run {
-  const r = spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync(...tsx('cli/main.ts', args), { encoding: 'utf8' });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 /** The same, as a promise: independent runs go side by side, as the jobs of a CI matrix do. */
 function cliAsync(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn('npx', ['tsx', 'cli/main.ts', ...args]);
+    const child = spawn(...tsx('cli/main.ts', args));
     let out = '', err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (err += d));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gate, kernelGateFor } from '../kernel/skip.ts';
+import { tsx } from '../tsx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'timens-cli-booted-'));
 function file(name: string, content: unknown): string {
@@ -13,7 +14,7 @@ function file(name: string, content: unknown): string {
   return p;
 }
 function cli(args: string[]) {
-  const r = spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync(...tsx('cli/main.ts', args), { encoding: 'utf8' });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -28,13 +29,15 @@ const program = {
   ],
 };
 
-describe('timens run on a kernel booted under QEMU', () => {
-  gate(kernelGateFor({ kernel: '6.12' }));
-  it('--side kernel --kernel 6.12 prints the booted kernel\'s observations', () => {
-    const r = cli(['run', file('q.json', program), '--side', 'kernel', '--kernel', '6.12']);
-    expect(r.status, r.err).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.slice(0, 4)).toEqual([{ ret: 0 }, { ret: 0, handle: 'f0' }, { ret: 13 }, { ret: 0 }]);
-    expect(lines[4]).toEqual({ ret: 17, link: 'time:[4026531834]' });
+export function bootedCli(): void {
+  describe('timens run on a kernel booted under QEMU', () => {
+    gate(kernelGateFor({ kernel: '6.12' }));
+    it('--side kernel --kernel 6.12 prints the booted kernel\'s observations', () => {
+      const r = cli(['run', file('q.json', program), '--side', 'kernel', '--kernel', '6.12']);
+      expect(r.status, r.err).toBe(0);
+      const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines.slice(0, 4)).toEqual([{ ret: 0 }, { ret: 0, handle: 'f0' }, { ret: 13 }, { ret: 0 }]);
+      expect(lines[4]).toEqual({ ret: 17, link: 'time:[4026531834]' });
+    });
   });
-});
+}

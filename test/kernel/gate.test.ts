@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inCI, kernelCheckGate } from './skip.ts';
+import { tsx, vitestCommand } from '../tsx.ts';
 
 const unavailable = { ok: false, reason: 'this kernel has no time namespaces' } as const;
 const broken = { ok: false, reason: 'the executor does not compile (cc exit status 1)', broken: true } as const;
@@ -45,10 +46,10 @@ function childEnv(cc: string, ci: string, name: string): NodeJS.ProcessEnv {
 
 describe('building the executor', () => {
   it('a compiler that fails is a broken build, with the compiler\'s message; no compiler is not', () => {
-    const bad = spawnSync('npx', ['tsx', 'kernel/build.ts'], { encoding: 'utf8', env: childEnv(badCc, '', 'build-bad') });
+    const bad = spawnSync(...tsx('kernel/build.ts', []), { encoding: 'utf8', env: childEnv(badCc, '', 'build-bad') });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/the executor does not compile \(.*bad-cc exit status 1\):\nexecutor\.c:1:1: error: planted compile error/);
-    const none = spawnSync('npx', ['tsx', 'kernel/build.ts'], { encoding: 'utf8', env: childEnv(noCc, '', 'build-none') });
+    const none = spawnSync(...tsx('kernel/build.ts', []), { encoding: 'utf8', env: childEnv(noCc, '', 'build-none') });
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/no C compiler \(.*no-such-cc\): spawnSync .* ENOENT/);
   }, 60_000);
@@ -60,7 +61,7 @@ interface Reported { status: number | null; tests: { title: string; status: stri
 function vitestOnKernelFile(cc: string, ci: string, name: string): Promise<Reported> {
   const out = join(dir, `${name}.json`);
   return new Promise((resolve) => {
-    const child = spawn('npx', ['vitest', 'run', 'test/kernel/executor.test.ts', '--reporter=json', `--outputFile=${out}`],
+    const child = spawn(...vitestCommand(['run', 'test/kernel/executor.test.ts', '--reporter=json', `--outputFile=${out}`]),
       { env: childEnv(cc, ci, name), stdio: 'ignore' });
     child.on('exit', (status) => {
       const json = JSON.parse(readFileSync(out, 'utf8')) as { testResults: { assertionResults: Reported['tests'] }[] };
