@@ -1,7 +1,7 @@
 // Reading a program: every field is checked, and a bad one is named with the reason, before anything runs.
 import {
-  CAP_NAMES, CLOCK_NAMES, CLONE3_PROGRAM_FLAGS, HOST_EVENTS, INT_MAX, KERNEL_BEHAVIOURS, NS_IOCTLS,
-  PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS,
+  CAP_NAMES, CLOCK_NAMES, CLONE3_PROGRAM_FLAGS, CLONE_EXIT_SIGNALS_IGNORED, CLONE_PROGRAM_FLAGS, HOST_EVENTS, NSIG, INT_MAX, KERNEL_BEHAVIOURS, NS_IOCTLS,
+  PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS, WAIT_PROGRAM_OPTIONS,
 } from '../vocab/index.ts';
 import type { Program, Step } from '../vocab/index.ts';
 
@@ -45,6 +45,14 @@ const flagList = (allowed: readonly string[]): Check => (v, f) => {
   if (new Set(v as unknown[]).size !== (v as unknown[]).length) fail(f, 'a flag is repeated');
 };
 const capList: Check = flagList(CAP_NAMES);
+/** The legacy clone's exit signal: a byte whose delivery changes nothing the model describes. */
+const exitSignal: Check = (v, f) => {
+  int(0, 255)(v, f);
+  if (!(CLONE_EXIT_SIGNALS_IGNORED as readonly number[]).includes(v as number) && (v as number) <= NSIG)
+    fail(f, `signal ${v} would act on the parent when the child ends, which programs do not describe; `
+      + `use 0, 17 (SIGCHLD), 23 (SIGURG), 28 (SIGWINCH) or a number from ${NSIG + 1} to 255 (never sent)`);
+};
+const exitCode = int(-2147483648, 2147483647);
 const clock: Check = (v, f) => {
   if (typeof v === 'number') return int(-2147483648, 2147483647)(v, f);
   oneOf(CLOCK_NAMES)(v, f);
@@ -63,10 +71,11 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   vfork: { child: handle('t') },
   thread: { child: handle('t') },
   clone3: { child: handle('t'), flags: flagList(CLONE3_PROGRAM_FLAGS) },
+  clone: { child: handle('t'), flags: flagList(CLONE_PROGRAM_FLAGS), exitSignal },
   exec: { 'fail?': bool },
-  exit: {},
-  exit_group: {},
-  wait: { child: handle('t') },
+  exit: { 'code?': exitCode },
+  exit_group: { 'code?': exitCode },
+  wait: { child: handle('t'), 'syscall?': oneOf(['wait4', 'waitid']), 'options?': flagList(WAIT_PROGRAM_OPTIONS) },
   unshare: { flags: flagList(UNSHARE_PROGRAM_FLAGS) },
   setns: { fd: handle('f'), nstype: flagList(SETNS_PROGRAM_FLAGS) },
   open: { target: handle('t'), file: oneOf(PROC_FILES), mode: oneOf(['r', 'w', 'rw']), fd: handle('f') },
@@ -108,7 +117,7 @@ const HOST_FIELDS: Record<string, Record<string, Check>> = {
 };
 /** The field of each call that binds a new handle. */
 const BINDER: Record<string, string> = {
-  fork: 'child', vfork: 'child', thread: 'child', clone3: 'child', open: 'fd', pidfd_open: 'fd', ioctl: 'result',
+  fork: 'child', vfork: 'child', thread: 'child', clone3: 'child', clone: 'child', open: 'fd', pidfd_open: 'fd', ioctl: 'result',
   timer_create: 'timer', timerfd_create: 'fd',
 };
 

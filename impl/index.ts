@@ -2,8 +2,8 @@
 // dispatches each step to the syscall it names. Everything else lives in the file of its concern.
 import { kernelFeatures } from './features.ts';
 import {
-  CLONE_FLAGS, INT_MAX, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
-  type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
+  CLONE_FLAGS, CSIGNAL, INT_MAX, SIGCHLD, WAIT_OPTIONS, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
+  type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep, type WaitOptionName,
 } from '../vocab/index.ts';
 import { buildAbstract, writeAbstract } from './abstract.ts';
 import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime, sysinfoUptime } from './clocks.ts';
@@ -80,14 +80,25 @@ function bootKernel(env: Environment): Kernel {
   timeNs.count += 2;
   const t0: Task = {
     handle: 't0', pid: k.nextPid++, group: null as unknown as ThreadGroup, state: 'running', cred,
-    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true, waiting: null,
+    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true, waiting: null, exitSignal: SIGCHLD, exitCode: 0,
   };
-  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set() };
+  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null };
   mm.users.add(t0);
   k.pidHash.set(t0.pid, t0);
   k.tasks.set('t0', t0);
   k.lastPid.set('t0', t0.pid);
   return k;
+}
+
+/** do_exit's status word: SYS_exit and SYS_exit_group pass (error_code & 0xff) << 8. */
+function exitStatus(code: number): number {
+  return (code & 0xff) << 8;
+}
+
+function waitOptions(names: readonly WaitOptionName[]): number {
+  let o = WAIT_OPTIONS.WNOHANG;
+  for (const n of names) o |= WAIT_OPTIONS[n];
+  return o;
 }
 
 function res(r: Errno | null, ok: Observation = { ret: 0 }): Observation {
@@ -109,12 +120,19 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const child = copyProcess(k, me, flags, s.child);
       return typeof child === 'string' ? { err: child } : { ret: 0, handle: s.child };
     }
+    case 'clone': {
+      // SYSCALL_DEFINE5(clone): one word carries both; the CSIGNAL byte is the exit signal, unchecked.
+      let word = (flagBits(s.flags) | s.exitSignal) >>> 0;
+      if (word & CLONE_FLAGS.CLONE_THREAD) word |= THREAD_FLAGS & ~CLONE_FLAGS.CLONE_VM;
+      const child = copyProcess(k, me, word & ~CSIGNAL, s.child, word & CSIGNAL);
+      return typeof child === 'string' ? { err: child } : { ret: 0, handle: s.child };
+    }
     case 'exec': return res(sysExecve(k, me, s.fail === true));
-    case 'exit': doExit(k, me); return { ret: 0 };
-    case 'exit_group': doGroupExit(k, me); return { ret: 0 };
+    case 'exit': doExit(k, me, exitStatus(s.code ?? 0)); return { ret: 0 };
+    case 'exit_group': doGroupExit(k, me, exitStatus(s.code ?? 0)); return { ret: 0 };
     case 'wait': {
-      const r = sysWait(k, me, findTaskByHandle(k, s.child));
-      return typeof r === 'string' ? { err: r } : { ret: r };
+      const r = sysWait(k, me, findTaskByHandle(k, s.child), waitOptions(s.options ?? ['__WALL']));
+      return typeof r === 'string' ? { err: r } : r === 0 ? { ret: 0 } : { ret: 1, status: r.status };
     }
     case 'unshare': return res(sysUnshare(k, me, flagBits(s.flags)));
     case 'setns': {

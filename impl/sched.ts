@@ -64,6 +64,8 @@ export interface ThreadGroup {
   children: Set<ThreadGroup>;
   /** signal->posix_timers. */
   timers: Set<KItimer>;
+  /** signal->group_exit_code once do_group_exit or the last thread's exit set SIGNAL_GROUP_EXIT, else null. */
+  groupExitCode: number | null;
   /** shared_pending for SIGRTMIN: timers whose signal is queued, in queueing order (a Set keeps
    *  insertion order, so a dequeue is O(1) instead of a search). */
   sigQueue: Set<KItimer>;
@@ -97,6 +99,10 @@ export interface Task {
   vforkParent: Task | null;
   /** The blocking call the task is in (state 'blocked'), or null. */
   waiting: Waiter | null;
+  /** exit_signal: what the parent is sent when this leader's process ends (-1 for a thread). */
+  exitSignal: number;
+  /** exit_code: the wait status do_exit stored ((code & 0xff) << 8). */
+  exitCode: number;
 }
 
 export interface Kernel {

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
+import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, WAIT_OPTIONS, isHostEvent } from '../vocab/index.ts';
 import type {
   CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep, Timespec,
 } from '../vocab/index.ts';
@@ -483,10 +483,19 @@ export function stepLine(step: Step, h: HandleTable): string {
       if (bits & CLONE_FLAGS.CLONE_THREAD) bits |= CLONE_FLAGS.CLONE_SIGHAND | CLONE_FLAGS.CLONE_FILES | CLONE_FLAGS.CLONE_FS;
       return `${t} clone ${h.task(s.child)} ${bits.toString(16)}`;
     }
+    case 'clone': {
+      // The legacy clone's one word: flags, and the exit signal in the low byte.
+      let bits = flagBits(s.flags);
+      if (bits & CLONE_FLAGS.CLONE_THREAD) bits |= CLONE_FLAGS.CLONE_SIGHAND | CLONE_FLAGS.CLONE_FILES | CLONE_FLAGS.CLONE_FS;
+      return `${t} lclone ${h.task(s.child)} ${((bits | s.exitSignal) >>> 0).toString(16)}`;
+    }
     case 'exec': return `${t} exec ${s.fail ? 1 : 0}`;
-    case 'exit': return `${t} exit`;
-    case 'exit_group': return `${t} exit_group`;
-    case 'wait': return `${t} wait ${h.task(s.child)}`;
+    case 'exit': return `${t} exit ${s.code ?? 0}`;
+    case 'exit_group': return `${t} exit_group ${s.code ?? 0}`;
+    case 'wait': {
+      const options = (s.options ?? ['__WALL']).reduce((m, o) => (m | WAIT_OPTIONS[o]) >>> 0, 0);
+      return `${t} wait ${h.task(s.child)} ${options.toString(16)} ${s.syscall === 'waitid' ? 1 : 0}`;
+    }
     case 'unshare': return `${t} unshare ${flagBits(s.flags).toString(16)}`;
     case 'setns': return `${t} setns ${h.fd(s.fd)} ${flagBits(s.nstype).toString(16)}`;
     case 'open': return `${t} open ${h.task(s.target)} ${s.file} ${OPEN_MODES[s.mode]} ${h.fd(s.fd)}`;
@@ -556,7 +565,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
   if (isHostEvent(step)) return { ret: 0 };
   const kv = raw.kv;
   switch (step.call) {
-    case 'fork': case 'vfork': case 'thread': case 'clone3':
+    case 'fork': case 'vfork': case 'thread': case 'clone3': case 'clone':
       return { ret: 0, handle: step.child };
     case 'open': case 'pidfd_open':
       return { ret: 0, handle: step.fd };
@@ -575,7 +584,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
     case 'sysinfo': case 'read_btime': case 'sysctl_read':
       return { ret: 0, value: kv.v };
     case 'wait':
-      return { ret: raw.ret > 0 ? 1 : 0 };
+      return raw.ret > 0 ? { ret: 1, status: Number(kv.s) } : { ret: 0 };
     case 'timer_settime': case 'timer_gettime': case 'timerfd_settime': case 'timerfd_gettime':
       return { ret: 0, itimer: itimerOf(kv) };
     case 'timer_create': return { ret: 0, handle: step.timer };

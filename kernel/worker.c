@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -61,6 +62,32 @@ __asm__(".text\n"
 	"	mov %rdx, %r8\n"
 	"	mov %rcx, %r9\n"
 	"	mov $435, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	and $-16, %rsp\n"
+	"	mov %r9, %rdi\n"
+	"	call *%r8\n"
+	"	mov $60, %eax\n"
+	"	xor %edi, %edi\n"
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n");
+
+/* The legacy clone(2) (x86-64: flags, newsp, parent_tid, child_tid, tls), running fn(arg) in the child
+ * on the stack whose top is newsp. The low byte of flags is the exit signal. No CLONE_SETTLS is ever
+ * passed, so r8 (tls) carries fn across the syscall, as r9 carries arg. */
+long tn_clone(unsigned long flags, void *newsp, void (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl tn_clone\n"
+	".type tn_clone,@function\n"
+	"tn_clone:\n"
+	"	mov %rdx, %r8\n"
+	"	mov %rcx, %r9\n"
+	"	xor %edx, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	mov $56, %eax\n"
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jnz 1f\n"
@@ -250,7 +277,8 @@ static void worker_entry(void *arg)
 	worker_main((int)(long)arg);
 }
 
-static long do_clone3(unsigned long flags, int child_idx)
+/* legacy: the clone(2) word, exit signal in its low byte; else clone3 with SIGCHLD (none for a thread). */
+static long do_clone(unsigned long flags, int child_idx, int legacy)
 {
 	struct clone_args args = { 0 };
 	void *stack = 0;
@@ -266,7 +294,8 @@ static long do_clone3(unsigned long flags, int child_idx)
 	stack = (void *)m;
 	args.stack = (unsigned long)stack;
 	args.stack_size = WORKER_STACK_SIZE;
-	long r = tn_clone3(&args, sizeof args, worker_entry, (void *)(long)child_idx);
+	long r = legacy ? tn_clone(flags, (char *)stack + WORKER_STACK_SIZE, worker_entry, (void *)(long)child_idx)
+			: tn_clone3(&args, sizeof args, worker_entry, (void *)(long)child_idx);
 	/* Without CLONE_VM the child has its own copy of the mapping; the parent's is unused. */
 	if (r < 0 || !(flags & CLONE_VM))
 		sys2(SYS_munmap, stack, WORKER_STACK_SIZE);
@@ -390,9 +419,9 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 	const char *op = c->tok[0];
 	long r;
 
-	if (str_eq(op, "clone")) {
-		/* clone <childIdx> <flagsHex> */
-		r = do_clone3(parse_hex(c->tok[2]), (int)parse_i64(c->tok[1]));
+	if (str_eq(op, "clone") || str_eq(op, "lclone")) {
+		/* clone|lclone <childIdx> <flagsHex> */
+		r = do_clone(parse_hex(c->tok[2]), (int)parse_i64(c->tok[1]), str_eq(op, "lclone"));
 		reply_start(&o, r < 0 ? r : 0);
 		if (r > 0) {
 			out_str(&o, " c=");
@@ -403,15 +432,32 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 		worker_exec(w, c->tok[1]);
 		return;
 	} else if (str_eq(op, "exit")) {
-		sys1(SYS_exit, 0);
+		sys1(SYS_exit, parse_i64(c->tok[1]));
 		return;
 	} else if (str_eq(op, "exit_group")) {
-		sys1(SYS_exit_group, 0);
+		sys1(SYS_exit_group, parse_i64(c->tok[1]));
 		return;
 	} else if (str_eq(op, "wait")) {
-		int status;
-		r = sys4(SYS_wait4, parse_i64(c->tok[1]), &status, WNOHANG | __WALL, 0);
+		/* wait <pid> <optionsHex> <waitid 0|1>: WNOHANG always (and WEXITED for waitid). The reply's
+		 * value is the pid reaped (0 if none) and s= the wait status as wait4 stores it. */
+		int status = 0;
+		long opts = parse_hex(c->tok[2]);
+		if (parse_i64(c->tok[3])) {
+			siginfo_t info;
+			memset(&info, 0, sizeof info); /* stateless */
+			r = sys6(SYS_waitid, P_PID, parse_i64(c->tok[1]), (long)&info, WEXITED | WNOHANG | opts, 0, 0);
+			if (r == 0) {
+				r = info.si_pid;
+				status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : info.si_status & 0x7f;
+			}
+		} else {
+			r = sys4(SYS_wait4, parse_i64(c->tok[1]), &status, WNOHANG | opts, 0);
+		}
 		reply_start(&o, r);
+		if (r > 0) {
+			out_str(&o, " s=");
+			out_i64(&o, status);
+		}
 	} else if (str_eq(op, "unshare")) {
 		reply_start(&o, sys1(SYS_unshare, parse_hex(c->tok[1])));
 	} else if (str_eq(op, "setns")) {

@@ -21,7 +21,7 @@ import {
 } from './timers.ts';
 import { initialState, nsToNanos, taskByHandle, taskByPath, type ModelState, type Task } from './state.ts';
 import {
-  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysClone3, sysExec, sysExit, sysExitGroup, sysWait,
+  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysClone, sysClone3, sysExec, sysExit, sysExitGroup, sysWait,
 } from './tasks.ts';
 
 export { INVARIANTS } from './invariants.ts';
@@ -50,10 +50,11 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'vfork': return kernelClone(s, t, step.child, VFORK_FLAGS);
     case 'thread': return kernelClone(s, t, step.child, THREAD_FLAGS);
     case 'clone3': return sysClone3(s, t, step.child, clone3Flags(step.flags));
+    case 'clone': return sysClone(s, t, step.child, clone3Flags(step.flags), step.exitSignal);
     case 'exec': return sysExec(s, t, step.fail ?? false);
-    case 'exit': return sysExit(s, t);
-    case 'exit_group': return sysExitGroup(s, t);
-    case 'wait': return sysWait(s, t, step.child);
+    case 'exit': return sysExit(s, t, step.code ?? 0);
+    case 'exit_group': return sysExitGroup(s, t, step.code ?? 0);
+    case 'wait': return sysWait(s, t, step.child, step.options ?? ['__WALL']);
     case 'unshare': return sysUnshare(s, t, step.flags);
     case 'setns': return sysSetns(s, t, step.fd, step.nstype);
     case 'open': return sysOpen(s, t, step.target, step.file, step.mode, step.fd);

@@ -18,7 +18,7 @@ type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never
 /** The optional fields of every call. The type below fails to compile when a field is added to
  *  vocab/program.ts and not listed here, so a new field cannot be left ungenerated unnoticed. */
 export const OPTIONAL_FIELDS = {
-  fork: [], vfork: [], thread: [], clone3: [], exec: ['fail'], exit: [], exit_group: [], wait: [],
+  fork: [], vfork: [], thread: [], clone3: [], clone: [], exec: ['fail'], exit: ['code'], exit_group: ['code'], wait: ['syscall', 'options'],
   unshare: [], setns: [], open: [], pidfd_open: [], close: [], read: [], write: [], ioctl: ['result'], readlink: [],
   clock_gettime: [], clock_getres: [], clock_settime: [], read_uptime: [], sysinfo: [], read_btime: [],
   setuid: [], drop_caps: [], map_root: [], sysctl_read: [], sysctl_write: [],
@@ -81,6 +81,7 @@ const worked = (o: Observation) => o.ret !== undefined || o.pending === true;
 export class FeatureCounter {
   readonly counts: Record<string, number> = {};
   private armedAbs = new Map<string, string>(); // timer or timerfd -> the task that armed it absolute
+  private cloneChildren = new Map<string, 'clone child' | 'exec\'d clone child'>(); // legacy clone, exit signal not SIGCHLD
 
   private hit(name: string): void {
     this.counts[name] = (this.counts[name] ?? 0) + 1;
@@ -92,6 +93,7 @@ export class FeatureCounter {
   program(p: Program): void {
     for (const f of OPTIONAL_ENV_FIELDS) if (p.env[f] !== undefined) this.hit(`env.${f} set`);
     this.armedAbs.clear();
+    this.cloneChildren.clear();
     this.before = new Stepper(p.env, createModel).side.abstract();
   }
 
@@ -135,7 +137,19 @@ export class FeatureCounter {
         break;
       case 'setns': case 'exec':
         if (obs.ret === 0) this.entered(step.task, step.call, before, after);
+        if (step.call === 'exec' && obs.ret === 0 && this.cloneChildren.has(step.task)) this.cloneChildren.set(step.task, 'exec\'d clone child');
         break;
+      case 'clone':
+        if (obs.ret === 0 && step.exitSignal !== 17 && !step.flags.includes('CLONE_THREAD')) this.cloneChildren.set(step.child, 'clone child');
+        break;
+      case 'wait': {
+        if (obs.ret === 1 && obs.status !== 0) this.hit('wait: a child reaped with a non-zero status');
+        const kind = this.cloneChildren.get(step.child);
+        const opts = step.options ?? ['__WALL'];
+        const how = opts.includes('__WALL') ? '__WALL' : opts.includes('__WCLONE') ? '__WCLONE' : 'neither __WCLONE nor __WALL';
+        if (kind && (obs.ret !== undefined || obs.err === 'ECHILD')) this.hit(`wait for ${kind === 'clone child' ? 'a' : 'an'} ${kind} with ${how}: ${obs.ret === undefined ? 'ECHILD' : 'waited'}`);
+        break;
+      }
       case 'write':
         if (before.processes[before.tasks[step.task]?.leader ?? '']?.fds[step.fd]?.kind === 'offsets') this.offsetsText(step.text);
         break;
@@ -217,6 +231,9 @@ export function requiredFeatures(kernel: boolean): string[] {
   for (const how of ['setns', 'exec']) f.push(`absolute timerfd armed, then its holder enters other offsets by ${how}`);
   f.push('timer_gettime of an armed timer from a shifted namespace', 'timerfd_gettime of an armed timer from a shifted namespace');
   f.push(...clocksVia('clock_gettime'));
+  f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',
+    'wait for a clone child with __WCLONE: waited', 'wait for a clone child with __WALL: waited',
+    'wait for an exec\'d clone child with neither __WCLONE nor __WALL: waited', 'wait for an exec\'d clone child with __WCLONE: ECHILD');
   for (const name of Object.keys(OFFSET_SEC_TEXTS)) f.push(`offsets sec ${name}`);
   for (const name of Object.keys(OFFSET_NSEC_TEXTS)) f.push(`offsets nsec ${name}`);
   if (!kernel) for (const name of Object.keys(OFFSET_NSEC_TEXTS_SIMULATED)) f.push(`offsets nsec ${name}`);

@@ -54,7 +54,7 @@ function learn(s: Sketch, step: Step, obs: Observation): void {
   if (step.call === 'exec' && obs.ret === 0) s.timersOf.set(s.group.get(step.task) ?? -1, new Set());
   if (obs.err === 'ESRCH' && !('fd' in step && step.call === 'setns')) gone(s, step.task);
   if (obs.blocked) return;
-  const binds = step.call === 'fork' || step.call === 'vfork' || step.call === 'thread' || step.call === 'clone3' ? step.child
+  const binds = step.call === 'fork' || step.call === 'vfork' || step.call === 'thread' || step.call === 'clone3' || step.call === 'clone' ? step.child
     : step.call === 'open' || step.call === 'pidfd_open' || step.call === 'timerfd_create' ? step.fd
     : step.call === 'ioctl' ? step.result
     : step.call === 'timer_create' ? step.timer : undefined;

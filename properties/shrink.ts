@@ -28,6 +28,16 @@ function* simplerStep(step: Step): Generator<Step> {
     case 'unshare':
       for (let i = 0; i < step.flags.length; i++) yield { ...step, flags: step.flags.filter((_, j) => j !== i) };
       return;
+    case 'clone':
+      for (let i = 0; i < step.flags.length; i++) yield { ...step, flags: step.flags.filter((_, j) => j !== i) };
+      if (step.exitSignal !== 17) yield { ...step, exitSignal: 17 };
+      return;
+    case 'exit': case 'exit_group':
+      if (step.code !== undefined) yield { task: step.task, call: step.call };
+      return;
+    case 'wait':
+      if (step.syscall !== undefined || step.options !== undefined) yield { task: step.task, call: 'wait', child: step.child };
+      return;
     case 'setns':
       if (step.nstype.length > 0) yield { ...step, nstype: [] };
       return;
@@ -54,7 +64,7 @@ function* simplerStep(step: Step): Generator<Step> {
   }
 }
 
-const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3']);
+const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3', 'clone']);
 
 /**
  * Merge task `child` into `into`: delete the step that created it and let `into` make its steps. A chain

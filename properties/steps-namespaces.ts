@@ -1,6 +1,6 @@
 // Steps of namespaces, processes, credentials, offsets and clocks, each kind with its weight.
 import { CAP_NAMES, INT_MAX, KTIME_SEC_MAX, NS_IOCTLS } from '../vocab/index.ts';
-import type { CapName, CloneFlagName, NsIoctl, ProcFile, Step, TaskStep } from '../vocab/index.ts';
+import type { CapName, CloneFlagName, NsIoctl, ProcFile, Step, TaskStep, WaitOptionName } from '../vocab/index.ts';
 import {
   ALL_CLOCKS, fdsOf, flags, gone, lastStanding, newFd, newTask, siblings, someClock, someFd, someTask,
   type FdKind, type GenOptions, type Maker, type Rng, type Sketch,
@@ -42,6 +42,16 @@ function offsetText(r: Rng, o: GenOptions): string {
   return recs.join('\n') + (r.chance(0.5) ? '\n' : '');
 }
 
+/** An exit code: mostly small, sometimes past a byte (only its low byte reaches the wait status). */
+const exitCode = (r: Rng) => r.pick([0, 1, 3, 42, 255, 256 + 7, -1]);
+
+/** A child process of the task's process, as the model has it now, or any task when it has none. */
+function someChild(r: Rng, s: Sketch, task: string): string {
+  const st = s.peek();
+  const leader = st.tasks[task]?.leader;
+  const children = Object.entries(st.tasks).filter(([h, t]) => t.parent === leader && t.leader === h).map(([h]) => h);
+  return children.length > 0 ? r.pick(children) : someTask(r, s);
+}
 
 /**
  * open("/proc/PID/<file>"). Offsets are opened mostly where a write can still land: a task whose
@@ -77,6 +87,13 @@ export const MAKERS: [number, Maker][] = [
     const f = flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.55], ['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.3], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.12]]);
     const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
     return { task, call: 'clone3', child: newTask(s, task, how), flags: f };
+  }],
+  [3, (r, s, task) => {
+    // The legacy clone: the exit signal byte decides who waits for the child (CLONE_NEWTIME's bit 0x80
+    // lands in it, so 0x80 | SIGCHLD is a clone child, not a new namespace).
+    const f = flags<CloneFlagName>(r, [['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.25], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.1]]);
+    const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
+    return { task, call: 'clone', child: newTask(s, task, how), flags: f, exitSignal: r.pick([17, 17, 0, 0x80 | 17, 0x80, 23, 255]) };
   }],
   [5, (r, s, task) => {
     if (r.chance(0.1)) return { task, call: 'exec', fail: true };
@@ -125,14 +142,19 @@ export const MAKERS: [number, Maker][] = [
   [2, (r, s, task) => {
     if (lastStanding(s, task) && r.chance(0.9)) return { task, call: 'read_uptime' };
     gone(s, task);
-    return { task, call: 'exit' };
+    return r.chance(0.5) ? { task, call: 'exit' } : { task, call: 'exit', code: exitCode(r) };
   }],
   [1, (r, s, task) => {
     if (lastStanding(s, task) && r.chance(0.9)) return { task, call: 'sysinfo' };
     for (const t of siblings(s, task)) gone(s, t);
-    return { task, call: 'exit_group' };
+    return r.chance(0.5) ? { task, call: 'exit_group' } : { task, call: 'exit_group', code: exitCode(r) };
   }],
-  [2, (r, s, task) => ({ task, call: 'wait', child: someTask(r, s) })],
+  [3, (r, s, task) => {
+    const child = r.chance(0.7) ? someChild(r, s, task) : someTask(r, s);
+    if (r.chance(0.4)) return { task, call: 'wait', child };
+    const options = r.pick<WaitOptionName[]>([[], [], ['__WCLONE'], ['__WALL'], ['__WCLONE', '__WALL']]);
+    return { task, call: 'wait', child, syscall: r.pick(['wait4', 'waitid'] as const), options };
+  }],
   [2, (r) => ({ host: 'advance', ns: String(r.pick([1_000, 1_000_000, 1_000_000_000, 3_600_000_000_000])) })],
   [1, (r, _s, _t, o) => (o.kernelSafe ? { host: 'advance', ns: '1000000' } : { host: 'suspend', ns: String(r.pick([1_000_000_000, 86_400_000_000_000])) })],
 ];

@@ -17,7 +17,7 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *   sysinfo                          { ret: 0, value: uptime seconds }
  *   read_btime                       { ret: 0, value: btime seconds }
  *   sysctl_read                      { ret: 0, value }
- *   wait                             { ret: 1 } reaped, { ret: 0 } still running
+ *   wait                             { ret: 1, status } reaped, { ret: 0 } still running
  *   timer_create, timerfd_create     { ret: 0, handle }
  *   timer_settime, timerfd_settime   { ret: 0, itimer: the old setting }
  *   timer_gettime, timerfd_gettime   { ret: 0, itimer }
@@ -51,6 +51,8 @@ export interface Observation {
   /** A timer setting: time left until the next expiry (0 when disarmed) and the interval. */
   itimer?: { value: Nanos; interval: Nanos };
   overrun?: number;
+  /** wait: the reaped child's wait status as wait4 stores it (exit code << 8). */
+  status?: number;
   completions?: Completion[];
 }
 

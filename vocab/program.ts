@@ -9,7 +9,7 @@
 // Paths. A step that names a task as the target of a path (/proc/PID/...) uses that handle's pid: the
 // pid of its task, or the last pid it had. After a non-leader thread execs it takes over the leader's
 // pid, so the old leader's handle then resolves to the exec'ing thread, as /proc/TGID does in Linux.
-import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile } from './constants.ts';
+import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile, WaitOptionName } from './constants.ts';
 
 export const PROGRAM_FORMAT = 1;
 /** Kernel behaviours a program may assume: the long-term kernels 6.1 and 6.12 as Debian ships them
@@ -74,14 +74,26 @@ export type TaskStep =
   | { task: TaskHandle; call: 'thread'; child: TaskHandle }
   /** clone3() with exactly these flags (CLONE_THREAD adds CLONE_SIGHAND|CLONE_FILES|CLONE_FS). */
   | { task: TaskHandle; call: 'clone3'; child: TaskHandle; flags: CloneFlagName[] }
+  /** The legacy clone(2): flags | exitSignal in one word (CLONE_THREAD adds CLONE_SIGHAND|CLONE_FILES|CLONE_FS).
+   *  The low byte (CSIGNAL) is the signal the parent gets when the child's process ends, so CLONE_NEWTIME
+   *  (0x80, inside CSIGNAL) cannot be asked for this way: exitSignal 0x80 | 17 is the signal 145. A child
+   *  whose exit signal is not SIGCHLD (17) is a "clone child": only __WCLONE or __WALL waits for it, until
+   *  it execs (exec makes every exit signal SIGCHLD). exitSignal is one that changes nothing the model
+   *  describes when sent: 0 (none), 17 (SIGCHLD), 23 (SIGURG), 28 (SIGWINCH) (ignored by default), or
+   *  65..255 (not a signal: never sent). */
+  | { task: TaskHandle; call: 'clone'; child: TaskHandle; flags: CloneFlagName[]; exitSignal: number }
   /** execve() of the harness itself; fail: the path does not exist (ENOENT, nothing changes). */
   | { task: TaskHandle; call: 'exec'; fail?: boolean }
-  /** The calling thread exits (SYS_exit). The process ends with its last thread. */
-  | { task: TaskHandle; call: 'exit' }
-  /** The whole thread group exits (SYS_exit_group). */
-  | { task: TaskHandle; call: 'exit_group' }
-  /** waitpid(child, WNOHANG|__WALL): ret 1 when reaped, 0 while it runs, ECHILD if not ours. */
-  | { task: TaskHandle; call: 'wait'; child: TaskHandle }
+  /** The calling thread exits (SYS_exit(code), default 0). The process ends with its last thread; a
+   *  wait reports the leader's own code, unless the group exited. */
+  | { task: TaskHandle; call: 'exit'; code?: number }
+  /** The whole thread group exits (SYS_exit_group(code), default 0): a wait reports this code. */
+  | { task: TaskHandle; call: 'exit_group'; code?: number }
+  /** wait4(child, &status, WNOHANG | options, NULL), or with syscall "waitid"
+   *  waitid(P_PID, child, &info, WEXITED | WNOHANG | options): ret 1 and the wait status
+   *  (`status`, as wait4 stores it: the exit code << 8) when reaped, 0 while it runs, ECHILD if it is not
+   *  a child the options wait for. Defaults: syscall "wait4", options ["__WALL"]. */
+  | { task: TaskHandle; call: 'wait'; child: TaskHandle; syscall?: 'wait4' | 'waitid'; options?: WaitOptionName[] }
   // Namespaces.
   | { task: TaskHandle; call: 'unshare'; flags: CloneFlagName[] }
   /** setns(fd, nstype); nstype [] is 0. fd may be an nsfs fd or a pidfd. */
@@ -151,7 +163,7 @@ export type TaskCall = TaskStep['call'];
 export type Step = HostEvent | TaskStep;
 
 export const TASK_CALLS: readonly TaskCall[] = [
-  'fork', 'vfork', 'thread', 'clone3', 'exec', 'exit', 'exit_group', 'wait',
+  'fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
   'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'ioctl', 'readlink',
   'clock_gettime', 'clock_getres', 'clock_settime',
   'read_uptime', 'sysinfo', 'read_btime',

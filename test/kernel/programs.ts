@@ -1,7 +1,7 @@
 // Hand-written programs from the semantics reference, one per section, run on the real kernel.
 // Each comes with what the reference says the program must observe; reference.test.ts checks those
 // expectations, agreement.test.ts runs the same programs against the model.
-import type { Program, Step } from '../../vocab/index.ts';
+import type { Observation, Program, Step } from '../../vocab/index.ts';
 
 export function program(steps: Step[], seed = 'kernel-reference'): Program {
   return { format: 1, kernel: 'current', env: { seed }, steps };
@@ -184,8 +184,67 @@ export const UNPRIVILEGED = program([
   { task: 't4', call: 'open', target: 't4', file: 'timens_offsets', mode: 'w', fd: 'f5' },
 ]);
 
+/**
+ * The legacy clone's exit signal, exit codes and the wait options, each step's expected observation beside
+ * it (Linux: kernel/fork.c clone takes flags & CSIGNAL as the exit signal unchecked; kernel/exit.c
+ * eligible_child, synchronize_group_exit, do_group_exit, wait_task_zombie; fs/exec.c de_thread resets the
+ * exit signal to SIGCHLD). Shared by the model, impl and kernel checks.
+ */
+export const CLONE_EXIT_WAIT: [Step, Observation][] = [
+  // 0x80 | SIGCHLD: CLONE_NEWTIME's bit is read as part of the exit signal 145, so the child is a clone child.
+  [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { ret: 0 }],
+  [{ task: 't0', call: 'clone', child: 't1', flags: [], exitSignal: 0x80 | 17 }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'exit', code: 3 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't1', options: [] }, { err: 'ECHILD' }],
+  [{ task: 't0', call: 'wait', child: 't1', syscall: 'waitid', options: ['__WCLONE'] }, { ret: 1, status: 3 << 8 }],
+  // Exit signal 0; exec makes it SIGCHLD. The last thread to exit gives the status, not the leader.
+  [{ task: 't0', call: 'clone', child: 't2', flags: [], exitSignal: 0 }, { ret: 0, handle: 't2' }],
+  [{ task: 't2', call: 'wait', child: 't2', options: ['__WCLONE'] }, { err: 'ECHILD' }],
+  [{ task: 't2', call: 'exec' }, { ret: 0 }],
+  [{ task: 't2', call: 'thread', child: 't3' }, { ret: 0, handle: 't3' }],
+  [{ task: 't2', call: 'exit', code: 5 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't2', options: [] }, { ret: 0 }],
+  [{ task: 't3', call: 'exit', code: 7 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't2', options: ['__WCLONE'] }, { err: 'ECHILD' }],
+  [{ task: 't0', call: 'wait', child: 't2', options: [] }, { ret: 1, status: 7 << 8 }],
+  // exit_group's code (only its low byte) is the status, whoever exited before.
+  [{ task: 't0', call: 'fork', child: 't4' }, { ret: 0, handle: 't4' }],
+  [{ task: 't4', call: 'thread', child: 't5' }, { ret: 0, handle: 't5' }],
+  [{ task: 't4', call: 'exit', code: 9 }, { ret: 0 }],
+  [{ task: 't5', call: 'exit_group', code: 256 + 7 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't4', syscall: 'waitid' }, { ret: 1, status: 7 << 8 }],
+  // A vfork-like legacy clone with an ignored signal (SIGURG) and a negative code.
+  [{ task: 't0', call: 'clone', child: 't6', flags: ['CLONE_VM', 'CLONE_VFORK'], exitSignal: 23 }, { ret: 0, handle: 't6' }],
+  [{ task: 't6', call: 'exit', code: -1 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't6', syscall: 'wait4', options: ['__WCLONE', '__WALL'] }, { ret: 1, status: 255 << 8 }],
+  // A legacy clone checks its flags as clone3 does: a thread while time != time_for_children is fine
+  // (6.2+), a thread cannot be waited for, and CLONE_NEWUSER with CLONE_THREAD is refused.
+  [{ task: 't0', call: 'clone', child: 't7', flags: ['CLONE_THREAD', 'CLONE_VM'], exitSignal: 17 }, { ret: 0, handle: 't7' }],
+  [{ task: 't0', call: 'wait', child: 't7' }, { err: 'ECHILD' }],
+  [{ task: 't0', call: 'clone', child: 't8', flags: ['CLONE_THREAD', 'CLONE_VM', 'CLONE_NEWUSER'], exitSignal: 17 }, { err: 'EINVAL' }],
+  // A child still running, then one that is not the caller's.
+  [{ task: 't0', call: 'clone', child: 't9', flags: ['CLONE_NEWUSER'], exitSignal: 255 }, { ret: 0, handle: 't9' }],
+  [{ task: 't0', call: 'wait', child: 't9', options: ['__WCLONE'] }, { ret: 0 }],
+  [{ task: 't9', call: 'wait', child: 't9' }, { err: 'ECHILD' }],
+  [{ task: 't9', call: 'exit_group' }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't9', syscall: 'waitid', options: ['__WALL'] }, { ret: 1, status: 0 }],
+];
+export const CLONE_EXIT_WAIT_PROGRAM = program(CLONE_EXIT_WAIT.map(([s]) => s));
+
+/** After unshare(CLONE_NEWTIME), a legacy clone with the bit 0x80 set makes no namespace: the child enters
+ *  the caller's time_for_children, as a fork does (steps 3 and 4 name the same namespace, 5 another). */
+export const CLONE_NEWTIME_BIT = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'clone', child: 't1', flags: [], exitSignal: 0x80 },
+  { task: 't0', call: 'clone3', child: 't2', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time' },
+  { task: 't2', call: 'readlink', target: 't2', link: 'time' },
+]);
+
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
+  CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

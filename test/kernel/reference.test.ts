@@ -6,7 +6,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, EXEC_VFORK, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, EXEC_VFORK, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { gate, kernelGate, rootStartGate } from './skip.ts';
@@ -40,6 +40,18 @@ describe('reference programs on the kernel', () => {
     expect(obs(run, 10)).toEqual({ ret: 0 });
     expect(obs(run, 11).link).not.toBe(obs(run, 12).link);
     expect(obs(run, 12).link).toBe(obs(run, 7).link);
+  });
+
+  it('legacy clone: exit signals, exit codes and wait options observe what the table says', async () => {
+    const run = await runOnKernel(CLONE_EXIT_WAIT_PROGRAM);
+    CLONE_EXIT_WAIT.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('legacy clone: the bit 0x80 is an exit signal, never CLONE_NEWTIME', async () => {
+    const run = await runOnKernel(CLONE_NEWTIME_BIT);
+    expect(obs(run, 1)).toEqual({ ret: 0, handle: 't1' });
+    expect(obs(run, 4).link).toBe(obs(run, 3).link);
+    expect(obs(run, 5).link).not.toBe(obs(run, 3).link);
   });
 
   it('§2.3 clone3(CLONE_NEWTIME): frozen at birth without CLONE_VM, pending with it', async () => {
