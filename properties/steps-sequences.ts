@@ -177,8 +177,36 @@ function start(r: Rng, s: Sketch, plan: Planned[], fallback: Step): Step {
   return step;
 }
 
+/**
+ * A clone child's life: a legacy clone whose exit signal is not SIGCHLD, an exec (which makes it SIGCHLD)
+ * or none, an exit with a code, and a wait by the parent with options that may or may not see it.
+ */
+function cloneChildLife(r: Rng, parent: string): Planned[] {
+  let child = '';
+  const execs = r.chance(0.5);
+  const plan: Planned[] = [
+    (r2, s2) => {
+      if (!runs(s2, parent)) return undefined;
+      child = newTask(s2, parent, 'process');
+      return { task: parent, call: 'clone', child, flags: [], exitSignal: r2.pick([0, 0x80 | 17, 0x80, 23, 255]) };
+    },
+  ];
+  if (execs) plan.push((_r2, s2) => (runs(s2, child) ? { task: child, call: 'exec' } : undefined));
+  plan.push((r2, s2) => {
+    if (!runs(s2, child)) return undefined;
+    gone(s2, child);
+    return { task: child, call: r2.pick(['exit', 'exit_group'] as const), code: r2.int(0, 300) };
+  });
+  plan.push((r2, s2) => (runs(s2, parent) ? {
+    task: parent, call: 'wait', child, syscall: r2.pick(['wait4', 'waitid'] as const),
+    options: r2.pick([[], ['__WCLONE'], ['__WALL']] as const).slice(),
+  } : undefined));
+  return plan;
+}
+
 /** A shifted namespace for this task to live in (entered by exec, fork or clone3), then clock reads there. */
 export const SEQUENCE_MAKERS: [number, Maker][] = [
+  [1, (r, s, task) => start(r, s, cloneChildLife(r, task), { task, call: 'read_uptime' })],
   [3, (r, s, task) => {
     const enter = r.pick(['exec', 'fork', 'clone3'] as const);
     const plan = shiftedNamespace(task, enter);
