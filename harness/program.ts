@@ -81,8 +81,9 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   open: { target: handle('t'), file: oneOf(PROC_FILES), mode: oneOf(['r', 'w', 'rw']), fd: handle('f') },
   pidfd_open: { target: handle('t'), fd: handle('f') },
   close: { fd: handle('f') },
-  read: { fd: handle('f') },
-  write: { fd: handle('f'), text },
+  read: { fd: handle('f'), 'count?': int(1, 4096), 'pos?': (v, f) => (v === 'current' ? undefined : int(0, INT_MAX)(v, f)) },
+  write: { fd: handle('f'), text, 'pos?': int(0, INT_MAX) },
+  lseek: { fd: handle('f'), offset: int(-2147483648, 2147483647), whence: oneOf(['SEEK_SET', 'SEEK_CUR', 'SEEK_END']) },
   ioctl: { fd: handle('f'), request: oneOf(Object.keys(NS_IOCTLS)), 'result?': handle('f') },
   readlink: { target: handle('t'), link: oneOf(['time', 'time_for_children']) },
   clock_gettime: { clock, vdso: bool },
@@ -167,8 +168,12 @@ export function checkProgram(p: unknown): Program {
   if (!Array.isArray(p.steps)) fail('steps', `expected a list, got ${show(p.steps)}`);
   const steps = p.steps as unknown[];
   const bound = new Map<string, number>();
+  const timerfds = new Set<string>();
   steps.forEach((s, i) => {
     checkStep(s, `steps[${i}]`);
+    if ('call' in s && s.call === 'timerfd_create') timerfds.add(s.fd);
+    if ('call' in s && s.call === 'read' && timerfds.has(s.fd) && (s.count !== undefined || s.pos !== undefined))
+      fail(`steps[${i}].${s.count !== undefined ? 'count' : 'pos'}`, `"${s.fd}" is a timerfd (steps[${bound.get(s.fd)}]), which is read whole with read(2)`);
     const b = 'call' in s ? BINDER[s.call] : undefined;
     const h = b && (s as unknown as Record<string, unknown>)[b];
     if (typeof h === 'string') {

@@ -2,7 +2,7 @@
 // dispatches each step to the syscall it names. Everything else lives in the file of its concern.
 import { kernelFeatures } from './features.ts';
 import {
-  CLONE_FLAGS, CSIGNAL, INT_MAX, SIGCHLD, WAIT_OPTIONS, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
+  CLONE_FLAGS, CSIGNAL, INT_MAX, SEEK_WHENCE, SIGCHLD, WAIT_OPTIONS, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep, type WaitOptionName,
 } from '../vocab/index.ts';
 import { buildAbstract, writeAbstract } from './abstract.ts';
@@ -19,7 +19,8 @@ import { sysClockNanosleep, sysNanosleep } from './nanosleep.ts';
 import { nsIoctl, nsOpen, nsReadlink, pidfdOpen } from './nsfs.ts';
 import { sysSetns } from './nsproxy.ts';
 import { sysSigwait, sysTimerCreate, sysTimerDelete, sysTimerGetoverrun, sysTimerGettime, sysTimerSettime } from './posix_timers.ts';
-import { procWritePermitted, timensOffsetsRead, timensOffsetsWrite } from './proc_timens.ts';
+import { procWritePermitted, timensOffsetsShow, timensOffsetsWrite } from './proc_timens.ts';
+import { seqLseek, seqOpen, seqReadIter } from './seq_file.ts';
 import { findTaskByHandle, handlePid, type Kernel, type MmStruct, type Task, type ThreadGroup } from './sched.ts';
 import { sysDropCaps, sysMapRoot, sysSetresuid } from './sys.ts';
 import { sysctlRead, sysctlWrite } from './sysctl.ts';
@@ -147,7 +148,9 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       if (s.file === 'timens_offsets') {
         const write = s.mode !== 'r';
         if (write && !procWritePermitted(me, target)) return { err: 'EACCES' };
-        file = allocFile(me.cred, { kind: 'offsets', pid: target.pid, target: s.target, read: s.mode !== 'w', write });
+        const pid = target.pid;
+        const seq = seqOpen(() => timensOffsetsShow(k, pid));
+        file = allocFile(me.cred, { kind: 'offsets', pid, target: s.target, read: s.mode !== 'w', write, seq });
       } else {
         file = nsOpen(me, target, s.file);
         if (typeof file === 'string') return { err: file };
@@ -166,26 +169,41 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
+      const pread = s.pos === undefined || typeof s.pos === 'number';
       // ksys_pread64(): no FMODE_PREAD on a pidfd before pidfs.
-      if (f.kind === 'pidfd' && !k.features.pidfdOnPidfs) return { err: 'ESPIPE' };
+      if (pread && f.kind === 'pidfd' && !k.features.pidfdOnPidfs) return { err: 'ESPIPE' };
       if (f.kind === 'timerfd') return timerfdRead(k, me, e.file, f.ctx);
       // nsfs files and pidfds have no read method.
       if (f.kind !== 'offsets') return { err: 'EINVAL' };
       if (!f.read) return { err: 'EBADF' };
-      const text = timensOffsetsRead(k, f.pid);
-      if (text === 'ESRCH') return { err: text };
-      return { ret: Buffer.byteLength(text as string), text: text as string };
+      // pread reads at its own position; read(2) at f_pos, which it moves.
+      const ppos = typeof s.pos === 'string' ? e.file : { pos: s.pos ?? 0 };
+      const r = seqReadIter(f.seq, ppos, s.count ?? 4096);
+      if (typeof r === 'string') return { err: r };
+      return { ret: r.length, text: new TextDecoder().decode(r) };
+    }
+    case 'lseek': {
+      const e = me.files!.fds.get(s.fd);
+      if (e === undefined) return { err: 'EBADF' };
+      const f = e.file.f;
+      // timerfd_fops.llseek is noop_llseek (f_pos, never moved); nsfs and pidfs files have none.
+      if (f.kind === 'timerfd') return { ret: e.file.pos };
+      if (f.kind !== 'offsets') return { err: 'ESPIPE' };
+      const r = seqLseek(f.seq, e.file, s.offset, SEEK_WHENCE[s.whence]);
+      return typeof r === 'string' ? { err: r } : { ret: r };
     }
     case 'write': {
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
+      // ksys_pwrite64(): FMODE_PWRITE, which seq_open clears, and anon inodes (timerfd, pidfd before pidfs) lack.
+      if (s.pos !== undefined && (f.kind === 'offsets' || f.kind === 'timerfd' || (f.kind === 'pidfd' && !k.features.pidfdOnPidfs))) return { err: 'ESPIPE' };
       // nsfs files are read-only.
       if (f.kind === 'nsfs') return { err: 'EBADF' };
       // A pidfd is O_RDWR without a write method; so is a timerfd.
       if (f.kind === 'pidfd' || f.kind === 'timerfd') return { err: 'EINVAL' };
       if (!f.write) return { err: 'EBADF' };
-      const r = timensOffsetsWrite(k, e.file, f.pid, s.text);
+      const r = timensOffsetsWrite(k, e.file, f.pid, s.text, e.file.pos);
       return typeof r === 'string' ? { err: r } : { ret: r };
     }
     case 'ioctl': {

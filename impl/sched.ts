@@ -4,6 +4,7 @@
 import type { KernelFeatures } from './features.ts';
 import type { Completion, Environment, FdHandle, HostClocks, TaskCall, TaskHandle, TimerHandle } from '../vocab/index.ts';
 import type { Cred } from './cred.ts';
+import type { SeqFile } from './seq_file.ts';
 import type { HrTimer, HrtimerCpuBase } from './hrtimer.ts';
 import type { Ida } from './ida.ts';
 import type { Nsproxy } from './nsproxy.ts';
@@ -29,7 +30,7 @@ export interface MmStruct {
 
 export type FileKind =
   | { kind: 'nsfs'; time: TimeNamespace | null; user: UserNamespace | null }
-  | { kind: 'offsets'; pid: number; target: TaskHandle; read: boolean; write: boolean }
+  | { kind: 'offsets'; pid: number; target: TaskHandle; read: boolean; write: boolean; seq: SeqFile }
   | { kind: 'pidfd'; pid: number; target: TaskHandle }
   | { kind: 'timerfd'; ctx: TimerfdCtx };
 
@@ -38,6 +39,8 @@ export interface File {
   count: number;
   /** f_cred: the opener's credentials, used by file_ns_capable. */
   cred: Cred;
+  /** f_pos: shared by every fd (and process) holding this open file. */
+  pos: number;
   f: FileKind;
 }
 

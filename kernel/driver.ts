@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, WAIT_OPTIONS, isHostEvent } from '../vocab/index.ts';
+import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, SEEK_WHENCE, WAIT_OPTIONS, isHostEvent } from '../vocab/index.ts';
 import type {
   CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep, Timespec,
 } from '../vocab/index.ts';
@@ -501,8 +501,11 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'open': return `${t} open ${h.task(s.target)} ${s.file} ${OPEN_MODES[s.mode]} ${h.fd(s.fd)}`;
     case 'pidfd_open': return `${t} pidfd_open ${h.task(s.target)} ${h.fd(s.fd)}`;
     case 'close': return `${t} close ${h.fd(s.fd)}`;
-    case 'read': return `${t} ${h.timerfds.has(s.fd) ? 'tread' : 'read'} ${h.fd(s.fd)}`;
-    case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}`;
+    case 'read':
+      if (h.timerfds.has(s.fd)) return `${t} tread ${h.fd(s.fd)}`;
+      return `${t} read ${h.fd(s.fd)} ${s.count ?? 4096} ${s.pos === 'current' ? -1 : s.pos ?? 0}`;
+    case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}${s.pos === undefined ? '' : ` ${s.pos}`}`;
+    case 'lseek': return `${t} lseek ${h.fd(s.fd)} ${s.offset} ${SEEK_WHENCE[s.whence]}`;
     case 'ioctl': return `${t} ioctl ${h.fd(s.fd)} ${NS_IOCTLS[s.request]} ${s.result ? h.fd(s.result) : -1}`;
     case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
     case 'clock_gettime': return `${t} gettime ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
@@ -575,7 +578,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
       return { ret: raw.ret };
     case 'read': case 'read_uptime':
       return { ret: raw.ret, text: unhex(kv.t ?? '') };
-    case 'write':
+    case 'write': case 'lseek':
       return { ret: raw.ret };
     case 'readlink':
       return { ret: raw.ret, link: unhex(kv.l ?? '') };

@@ -475,16 +475,29 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 	} else if (str_eq(op, "close")) {
 		reply_start(&o, sys1(SYS_close, parse_i64(c->tok[1])));
 	} else if (str_eq(op, "read")) {
-		r = sys4(SYS_pread64, parse_i64(c->tok[1]), textbuf, 4096 < textcap ? 4096 : textcap, 0);
+		/* read <fd> <count> <pos>: pread at pos, or read(2) at the file position when pos is -1. */
+		long count = parse_i64(c->tok[2]), pos = parse_i64(c->tok[3]);
+		if (count > 4096 || count > textcap)
+			count = 4096 < textcap ? 4096 : textcap;
+		if (pos < 0)
+			r = sys3(SYS_read, parse_i64(c->tok[1]), textbuf, count);
+		else
+			r = sys4(SYS_pread64, parse_i64(c->tok[1]), textbuf, count, pos);
 		reply_start(&o, r);
 		if (r >= 0) {
 			out_str(&o, " t=");
 			out_hex(&o, textbuf, r);
 		}
 	} else if (str_eq(op, "write")) {
-		/* write <fd> x<hex>: the x keeps an empty text a token. */
+		/* write <fd> x<hex> [pos]: the x keeps an empty text a token; with pos, pwrite there. */
 		long n = unhex(c->tok[2] + 1);
-		reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2] + 1, n));
+		if (c->n > 3)
+			reply_start(&o, sys4(SYS_pwrite64, parse_i64(c->tok[1]), c->tok[2] + 1, n, parse_i64(c->tok[3])));
+		else
+			reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2] + 1, n));
+	} else if (str_eq(op, "lseek")) {
+		/* lseek <fd> <offset> <whence> */
+		reply_start(&o, sys3(SYS_lseek, parse_i64(c->tok[1]), parse_i64(c->tok[2]), parse_i64(c->tok[3])));
 	} else if (str_eq(op, "ioctl")) {
 		/* ioctl <fd> <request> <targetFd|-1> */
 		unsigned int uid = 0;

@@ -6,7 +6,7 @@ import {
 } from '../vocab/index.ts';
 import { abstractState, writeAbstract } from './abstract.ts';
 import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
-import { sysClose, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
+import { sysClose, sysLseek, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
 import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
 import { clockWasSet, hostSignal, passTime } from './hosttime.ts';
 import { checkInvariants } from './invariants.ts';
@@ -60,8 +60,9 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'open': return sysOpen(s, t, step.target, step.file, step.mode, step.fd);
     case 'pidfd_open': return sysPidfdOpen(s, t, step.target, step.fd);
     case 'close': return sysClose(s, t, step.fd);
-    case 'read': return sysRead(s, t, step.fd, host);
-    case 'write': return sysWrite(s, t, step.fd, step.text, host);
+    case 'read': return sysRead(s, t, step.fd, step.count ?? 4096, step.pos ?? 0, host);
+    case 'write': return sysWrite(s, t, step.fd, step.text, step.pos, host);
+    case 'lseek': return sysLseek(s, t, step.fd, step.offset, step.whence);
     case 'ioctl': return sysIoctl(s, t, step.fd, step.request, step.result);
     case 'readlink': {
       const target = taskByPath(s, step.target);

@@ -3,6 +3,7 @@
 // program starts in"). Objects refer to each other directly; nothing is cached or counted: who
 // references what is always found by scanning (see lifetime.ts).
 import type { Choices, Completion } from '../vocab/index.ts';
+import type { SeqState } from './seqfile.ts';
 import {
   INT_MAX, PROC_DYNAMIC_FIRST, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, SIGCHLD,
   type CapName, type Environment, type FdHandle, type HostClocks, type TaskCall, type TaskHandle, type TimerHandle,
@@ -56,7 +57,7 @@ export interface Mm {
 export type File =
   | { kind: 'timens'; ns: TimeNs }
   | { kind: 'userns'; ns: UserNs }
-  | { kind: 'offsets'; target: TaskHandle; pid: number; mode: 'r' | 'w' | 'rw'; opener: Creds }
+  | { kind: 'offsets'; target: TaskHandle; pid: number; mode: 'r' | 'w' | 'rw'; opener: Creds; seq: SeqState }
   | { kind: 'pidfd'; target: TaskHandle; pid: number }
   | { kind: 'timerfd'; ctx: TimerFd; nonblock: boolean };
 

@@ -32,6 +32,12 @@ function* simplerStep(step: Step): Generator<Step> {
       for (let i = 0; i < step.flags.length; i++) yield { ...step, flags: step.flags.filter((_, j) => j !== i) };
       if (step.exitSignal !== 17) yield { ...step, exitSignal: 17 };
       return;
+    case 'read':
+      if (step.count !== undefined || step.pos !== undefined) yield { task: step.task, call: 'read', fd: step.fd };
+      return;
+    case 'lseek':
+      if (step.whence !== 'SEEK_SET' || step.offset !== 0) yield { ...step, offset: 0, whence: 'SEEK_SET' };
+      return;
     case 'exit': case 'exit_group':
       if (step.code !== undefined) yield { task: step.task, call: step.call };
       return;
@@ -45,6 +51,7 @@ function* simplerStep(step: Step): Generator<Step> {
       for (let i = 0; i < step.caps.length; i++) yield { ...step, caps: step.caps.filter((_, j) => j !== i) };
       return;
     case 'write': {
+      if (step.pos !== undefined) yield { task: step.task, call: 'write', fd: step.fd, text: step.text };
       const records = step.text.split('\n').filter((l) => l !== '');
       if (records.length > 1) for (const r of records) yield { ...step, text: r };
       if (step.text.endsWith('\n') && records.length === 1) yield { ...step, text: records[0] };

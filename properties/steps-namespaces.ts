@@ -77,9 +77,22 @@ export const MAKERS: [number, Maker][] = [
     // A write wants an fd open for writing; a process holding none opens one first.
     const held = [...fdsOf(s, task)].filter((f) => s.kind.get(f) === 'offsets-w');
     if (held.length === 0 && r.chance(0.8)) return openStep(r, s, task, 'timens_offsets', 'w');
-    return { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r, o) };
+    const step: TaskStep = { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r, o) };
+    if (r.chance(0.05)) step.pos = r.pick([0, 1, 64]);
+    return step;
   }],
   [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['offsets', 'offsets-w']) })],
+  [2, (r, s, task) => {
+    // Reads that move the file position, in pieces (the seq_file keeps the rest of the text it made).
+    const fd = someFd(r, s, task, ['offsets', 'offsets-w']);
+    if (s.kind.get(fd) === 'timerfd') return { task, call: 'read', fd };
+    const count = r.pick([1, 10, 31, 32, 33, 64, 4096]);
+    return r.chance(0.7) ? { task, call: 'read', fd, count, pos: 'current' } : { task, call: 'read', fd, count, pos: r.pick([0, 10, 32, 64, 100]) };
+  }],
+  [2, (r, s, task) => ({
+    task, call: 'lseek', fd: someFd(r, s, task, ['offsets', 'offsets-w']),
+    offset: r.pick([0, 0, 0, 5, 32, 64, 1000, -1]), whence: r.pick(['SEEK_SET', 'SEEK_SET', 'SEEK_CUR', 'SEEK_END'] as const),
+  })],
   [6, (_r, s, task) => ({ task, call: 'fork', child: newTask(s, task, 'process') })],
   [2, (_r, s, task) => ({ task, call: 'vfork', child: newTask(s, task, 'vfork') })],
   [3, (_r, s, task) => ({ task, call: 'thread', child: newTask(s, task, 'thread') })],
@@ -88,7 +101,7 @@ export const MAKERS: [number, Maker][] = [
     const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
     return { task, call: 'clone3', child: newTask(s, task, how), flags: f };
   }],
-  [3, (r, s, task) => {
+  [2, (r, s, task) => {
     // The legacy clone: the exit signal byte decides who waits for the child (CLONE_NEWTIME's bit 0x80
     // lands in it, so 0x80 | SIGCHLD is a clone child, not a new namespace).
     const f = flags<CloneFlagName>(r, [['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.25], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.1]]);
@@ -149,7 +162,7 @@ export const MAKERS: [number, Maker][] = [
     for (const t of siblings(s, task)) gone(s, t);
     return r.chance(0.5) ? { task, call: 'exit_group' } : { task, call: 'exit_group', code: exitCode(r) };
   }],
-  [3, (r, s, task) => {
+  [2, (r, s, task) => {
     const child = r.chance(0.7) ? someChild(r, s, task) : someTask(r, s);
     if (r.chance(0.4)) return { task, call: 'wait', child };
     const options = r.pick<WaitOptionName[]>([[], [], ['__WCLONE'], ['__WALL'], ['__WCLONE', '__WALL']]);

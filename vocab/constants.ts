@@ -61,6 +61,9 @@ export const WAIT_OPTIONS = {
 export const WAIT_PROGRAM_OPTIONS = ['__WCLONE', '__WALL'] as const;
 export type WaitOptionName = (typeof WAIT_PROGRAM_OPTIONS)[number];
 
+/** lseek whence values (include/uapi/linux/fs.h). */
+export const SEEK_WHENCE = { SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2 } as const;
+
 /** Flags a program may pass to unshare (CLONE_VFORK is never valid there: it yields EINVAL). */
 export const UNSHARE_PROGRAM_FLAGS = ['CLONE_NEWTIME', 'CLONE_NEWUSER', 'CLONE_THREAD', 'CLONE_VM', 'CLONE_VFORK'] as const;
 /** nstype values a program may pass to setns. [] is 0. */

@@ -12,6 +12,7 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *   ioctl NS_GET_OWNER_UID           { ret: 0, uid }
  *   read, read_uptime                { ret: bytes, text }
  *   write                            { ret: bytes }
+ *   lseek                            { ret: the new file position }
  *   readlink                         { ret: bytes, link }
  *   clock_gettime, clock_getres      { ret: 0, time }
  *   sysinfo                          { ret: 0, value: uptime seconds }

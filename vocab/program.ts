@@ -102,10 +102,15 @@ export type TaskStep =
   | { task: TaskHandle; call: 'open'; target: TaskHandle; file: ProcFile; mode: 'r' | 'w' | 'rw'; fd: FdHandle }
   | { task: TaskHandle; call: 'pidfd_open'; target: TaskHandle; fd: FdHandle }
   | { task: TaskHandle; call: 'close'; fd: FdHandle }
-  /** pread(fd, buf, 4096, 0); on a timerfd read(fd, buf, 8), which blocks unless TFD_NONBLOCK. */
-  | { task: TaskHandle; call: 'read'; fd: FdHandle }
-  /** write(fd, text). */
-  | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string }
+  /** pread(fd, buf, count, pos), count 4096 and pos 0 unless given; with pos "current", read(fd, buf,
+   *  count) at the file position, which it moves. On a timerfd read(fd, buf, 8), which blocks unless
+   *  TFD_NONBLOCK (count and pos are refused on a timerfd's handle). */
+  | { task: TaskHandle; call: 'read'; fd: FdHandle; count?: number; pos?: number | 'current' }
+  /** write(fd, text), or pwrite(fd, text, pos) when pos is given. write(2) ignores nothing: a
+   *  timens_offsets file takes a write only at file position 0. */
+  | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string; pos?: number }
+  /** lseek(fd, offset, whence): the new file position. */
+  | { task: TaskHandle; call: 'lseek'; fd: FdHandle; offset: number; whence: 'SEEK_SET' | 'SEEK_CUR' | 'SEEK_END' }
   /** ioctl(fd, request); NS_GET_USERNS and NS_GET_PARENT bind the new fd to result. */
   | { task: TaskHandle; call: 'ioctl'; fd: FdHandle; request: NsIoctl; result?: FdHandle }
   /** readlink("/proc/PID/ns/<link>") of target. */
@@ -164,7 +169,7 @@ export type Step = HostEvent | TaskStep;
 
 export const TASK_CALLS: readonly TaskCall[] = [
   'fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
-  'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'ioctl', 'readlink',
+  'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'lseek', 'ioctl', 'readlink',
   'clock_gettime', 'clock_getres', 'clock_settime',
   'read_uptime', 'sysinfo', 'read_btime',
   'setuid', 'drop_caps', 'map_root', 'sysctl_read', 'sysctl_write',

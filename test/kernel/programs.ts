@@ -242,9 +242,59 @@ export const CLONE_NEWTIME_BIT = program([
   { task: 't2', call: 'readlink', target: 't2', link: 'time' },
 ]);
 
+/**
+ * The file position of timens_offsets (fs/proc/base.c: a seq_file, single_open; fs/seq_file.c:
+ * seq_read_iter, traverse, seq_lseek): a read(2) that stops part-way keeps the rest of the text it made
+ * for the next read, whatever the offsets are by then; a read at 0 or a seek to another position makes
+ * the text afresh; write(2) is taken only at position 0; pwrite has no FMODE_PWRITE (ESPIPE). The file,
+ * and so its position, is shared with a forked child. Measured on 6.18.
+ */
+const LINE = (name: string, sec: number) => `${name.padEnd(10)} ${String(sec).padStart(10)} ${'0'.padStart(9)}\n`;
+const TEXT = (mono: number) => LINE('monotonic', mono) + LINE('boottime', 0);
+export const OFFSETS_POSITION: [Step, Observation][] = [
+  [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { ret: 0 }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'rw', fd: 'f0' }, { ret: 0, handle: 'f0' }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' }, { ret: 0, handle: 'f1' }],
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 1 0' }, { ret: 13 }],
+  [{ task: 't0', call: 'read', fd: 'f0', count: 10, pos: 'current' }, { ret: 10, text: TEXT(1).slice(0, 10) }],
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 2 0' }, { err: 'EINVAL' }], // position 10
+  [{ task: 't0', call: 'write', fd: 'f1', text: 'monotonic 3 0' }, { ret: 13 }],
+  [{ task: 't0', call: 'read', fd: 'f0', pos: 'current' }, { ret: 54, text: TEXT(1).slice(10) }], // the kept text: 1, not 3
+  [{ task: 't0', call: 'read', fd: 'f0', count: 5, pos: 'current' }, { ret: 0, text: '' }],
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: 10, whence: 'SEEK_SET' }, { ret: 10 }], // made afresh: 3
+  [{ task: 't0', call: 'write', fd: 'f1', text: 'monotonic 4 0' }, { ret: 13 }],
+  [{ task: 't0', call: 'read', fd: 'f0', count: 20, pos: 'current' }, { ret: 20, text: TEXT(3).slice(10, 30) }],
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: -31, whence: 'SEEK_CUR' }, { err: 'EINVAL' }], // 30 - 31 < 0
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: 0, whence: 'SEEK_END' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'read', fd: 'f0', count: 8, pos: 40 }, { ret: 8, text: TEXT(4).slice(40, 48) }], // pread: its own position
+  [{ task: 't0', call: 'read', fd: 'f0', count: 8, pos: 'current' }, { ret: 8, text: TEXT(4).slice(30, 38) }],
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 5 0', pos: 0 }, { err: 'ESPIPE' }],
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: 1000, whence: 'SEEK_SET' }, { ret: 1000 }],
+  [{ task: 't0', call: 'read', fd: 'f0', pos: 'current' }, { ret: 0, text: '' }],
+  [{ task: 't0', call: 'fork', child: 't1' }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'lseek', fd: 'f0', offset: 0, whence: 'SEEK_SET' }, { ret: 0 }],
+  // The child moved the shared position back to 0: the write passes that check, and meets the namespace
+  // the fork froze (EACCES, not EINVAL).
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 6 0' }, { err: 'EACCES' }],
+  [{ task: 't0', call: 'read', fd: 'f1', pos: 'current' }, { err: 'EBADF' }],
+  [{ task: 't0', call: 'lseek', fd: 'f1', offset: 3, whence: 'SEEK_SET' }, { ret: 3 }], // seeking needs no read access
+  [{ task: 't0', call: 'write', fd: 'f1', text: 'monotonic 7 0' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'ns/time', mode: 'r', fd: 'f2' }, { ret: 0, handle: 'f2' }],
+  [{ task: 't0', call: 'lseek', fd: 'f2', offset: 0, whence: 'SEEK_SET' }, { err: 'ESPIPE' }],
+  [{ task: 't0', call: 'read', fd: 'f2', count: 3, pos: 'current' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'write', fd: 'f2', text: 'x', pos: 0 }, { err: 'EBADF' }],
+  [{ task: 't0', call: 'pidfd_open', target: 't0', fd: 'f3' }, { ret: 0, handle: 'f3' }],
+  [{ task: 't0', call: 'lseek', fd: 'f3', offset: 0, whence: 'SEEK_CUR' }, { err: 'ESPIPE' }],
+  [{ task: 't0', call: 'read', fd: 'f3', count: 3, pos: 'current' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: true, fd: 'f4' }, { ret: 0, handle: 'f4' }],
+  [{ task: 't0', call: 'lseek', fd: 'f4', offset: -7, whence: 'SEEK_END' }, { ret: 0 }], // noop_llseek
+  [{ task: 't0', call: 'write', fd: 'f4', text: '12345678', pos: 0 }, { err: 'ESPIPE' }],
+];
+export const OFFSETS_POSITION_PROGRAM = program(OFFSETS_POSITION.map(([s]) => s));
+
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
-  CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT,
+  CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

@@ -6,7 +6,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, EXEC_VFORK, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { gate, kernelGate, rootStartGate } from './skip.ts';
@@ -45,6 +45,11 @@ describe('reference programs on the kernel', () => {
   it('legacy clone: exit signals, exit codes and wait options observe what the table says', async () => {
     const run = await runOnKernel(CLONE_EXIT_WAIT_PROGRAM);
     CLONE_EXIT_WAIT.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('timens_offsets file position: partial reads keep their text, seeks, pwrite, write only at 0', async () => {
+    const run = await runOnKernel(OFFSETS_POSITION_PROGRAM);
+    OFFSETS_POSITION.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
   });
 
   it('legacy clone: the bit 0x80 is an exit signal, never CLONE_NEWTIME', async () => {
