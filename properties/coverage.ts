@@ -33,6 +33,19 @@ type UnlistedEnv = Exclude<OptionalKeys<ProgramEnv>, (typeof OPTIONAL_ENV_FIELDS
 /** Compiles only while both lists are complete. */
 export const OPTIONAL_LISTS_COMPLETE: [Unlisted, UnlistedEnv] extends [never, never] ? true : never = true;
 
+/** The text timens_offsets shows now for a target, from the abstract state (undefined: none). */
+function offsetsTextOf(st: AbstractState, target: string): string | undefined {
+  const ns = st.timeNamespaces[String(st.tasks[target]?.timeNsForChildren)];
+  if (!ns) return undefined;
+  const line = (name: string, v: string) => {
+    const n = BigInt(v);
+    let sec = n / NSEC_PER_SEC;
+    if (n < 0n && sec * NSEC_PER_SEC !== n) sec -= 1n;
+    return `${name.padEnd(10)} ${String(sec).padStart(10)} ${String(n - sec * NSEC_PER_SEC).padStart(9)}\n`;
+  };
+  return line('monotonic', ns.monotonic) + line('boottime', ns.boottime);
+}
+
 // ---- Boundaries of values -------------------------------------------------------------------------------
 
 const S64_MAX = (1n << 63n) - 1n;
@@ -142,6 +155,18 @@ export class FeatureCounter {
       case 'clone':
         if (obs.ret === 0 && step.exitSignal !== 17 && !step.flags.includes('CLONE_THREAD')) this.cloneChildren.set(step.child, 'clone child');
         break;
+      case 'read': {
+        const fd = before.processes[before.tasks[step.task]?.leader ?? '']?.fds[step.fd];
+        if (fd?.kind !== 'offsets' || obs.text === undefined) break;
+        if (step.pos === 'current' && obs.ret! > 0 && obs.ret! < (step.count ?? 4096)) this.hit('read: timens_offsets to its end from a moved file position');
+        if (step.pos === 'current' && obs.ret === step.count) this.hit('read: timens_offsets part-way at the file position');
+        const now = offsetsTextOf(before, fd.target);
+        if (step.pos === 'current' && now !== undefined && obs.text !== '' && !now.includes(obs.text)) this.hit('read: the rest of a text made before the offsets changed');
+        break;
+      }
+      case 'lseek':
+        if (before.processes[before.tasks[step.task]?.leader ?? '']?.fds[step.fd]?.kind === 'offsets' && obs.ret !== undefined) this.hit('lseek: timens_offsets');
+        break;
       case 'wait': {
         if (obs.ret === 1 && obs.status !== 0) this.hit('wait: a child reaped with a non-zero status');
         const kind = this.cloneChildren.get(step.child);
@@ -231,6 +256,8 @@ export function requiredFeatures(kernel: boolean): string[] {
   for (const how of ['setns', 'exec']) f.push(`absolute timerfd armed, then its holder enters other offsets by ${how}`);
   f.push('timer_gettime of an armed timer from a shifted namespace', 'timerfd_gettime of an armed timer from a shifted namespace');
   f.push(...clocksVia('clock_gettime'));
+  f.push('read: timens_offsets part-way at the file position', 'read: timens_offsets to its end from a moved file position',
+    'read: the rest of a text made before the offsets changed', 'lseek: timens_offsets');
   f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',
     'wait for a clone child with __WCLONE: waited', 'wait for a clone child with __WALL: waited',
     'wait for an exec\'d clone child with neither __WCLONE nor __WALL: waited', 'wait for an exec\'d clone child with __WCLONE: ECHILD');

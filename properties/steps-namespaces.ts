@@ -82,14 +82,14 @@ export const MAKERS: [number, Maker][] = [
     return step;
   }],
   [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['offsets', 'offsets-w']) })],
-  [2, (r, s, task) => {
+  [1, (r, s, task) => {
     // Reads that move the file position, in pieces (the seq_file keeps the rest of the text it made).
     const fd = someFd(r, s, task, ['offsets', 'offsets-w']);
     if (s.kind.get(fd) === 'timerfd') return { task, call: 'read', fd };
     const count = r.pick([1, 10, 31, 32, 33, 64, 4096]);
     return r.chance(0.7) ? { task, call: 'read', fd, count, pos: 'current' } : { task, call: 'read', fd, count, pos: r.pick([0, 10, 32, 64, 100]) };
   }],
-  [2, (r, s, task) => ({
+  [1, (r, s, task) => ({
     task, call: 'lseek', fd: someFd(r, s, task, ['offsets', 'offsets-w']),
     offset: r.pick([0, 0, 0, 5, 32, 64, 1000, -1]), whence: r.pick(['SEEK_SET', 'SEEK_SET', 'SEEK_CUR', 'SEEK_END'] as const),
   })],
@@ -101,7 +101,7 @@ export const MAKERS: [number, Maker][] = [
     const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
     return { task, call: 'clone3', child: newTask(s, task, how), flags: f };
   }],
-  [2, (r, s, task) => {
+  [1, (r, s, task) => {
     // The legacy clone: the exit signal byte decides who waits for the child (CLONE_NEWTIME's bit 0x80
     // lands in it, so 0x80 | SIGCHLD is a clone child, not a new namespace).
     const f = flags<CloneFlagName>(r, [['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.25], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.1]]);
