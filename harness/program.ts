@@ -88,6 +88,8 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   readlink: { target: handle('t'), link: oneOf(['time', 'time_for_children']) },
   clock_gettime: { clock, vdso: bool },
   clock_getres: { clock, vdso: bool },
+  gettimeofday: { vdso: bool },
+  time: { vdso: bool },
   clock_settime: { clock, sec: decimal(-(1n << 63n), (1n << 63n) - 1n), nsec: int(-(2 ** 53), 2 ** 53) },
   read_uptime: {},
   sysinfo: {},

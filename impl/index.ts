@@ -6,7 +6,7 @@ import {
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep, type WaitOptionName,
 } from '../vocab/index.ts';
 import { buildAbstract, writeAbstract } from './abstract.ts';
-import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime, sysinfoUptime } from './clocks.ts';
+import { clockGetres, clockGettime, clockId, clockSettime, gettimeofday, readBtime, readUptime, sysTime, sysinfoUptime } from './clocks.ts';
 import { capMask, type Cred } from './cred.ts';
 import { sysExecve } from './exec.ts';
 import { doExit, doGroupExit, sysWait } from './exit.ts';
@@ -233,6 +233,8 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const t = clockGettime(k, me, clockId(s.clock), s.vdso, scratch);
       return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };
     }
+    case 'gettimeofday': return { ret: 0, time: gettimeofday(k, me, s.vdso, scratch).toString() };
+    case 'time': return { ret: 0, time: sysTime(k, me, s.vdso, scratch).toString() };
     case 'clock_getres': {
       const t = clockGetres(k, me, clockId(s.clock), s.vdso, scratch);
       return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };

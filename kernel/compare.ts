@@ -137,6 +137,7 @@ function timeKind(step: Step): TimeKind {
     case 'timer_getoverrun': return 'count-ret';
     case 'read': return 'ticks';
     case 'clock_gettime': return CPU_CLOCKS.has(clockOf(step)!) ? 'cputime' : 'time';
+    case 'gettimeofday': case 'time': return 'time';
     case 'sysinfo': case 'read_btime': return 'value';
     case 'read_uptime': return 'uptime';
     default: return 'none';

@@ -510,6 +510,7 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
     case 'clock_gettime': return `${t} gettime ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
     case 'clock_getres': return `${t} getres ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
+    case 'gettimeofday': case 'time': return `${t} ${s.call} ${s.vdso ? 1 : 0}`;
     case 'clock_settime': return `${t} settime ${clockId(s.clock)} ${BigInt(s.sec)} ${s.nsec}`;
     case 'read_uptime': return `${t} uptime`;
     case 'sysinfo': return `${t} sysinfo`;
@@ -582,7 +583,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
       return { ret: raw.ret };
     case 'readlink':
       return { ret: raw.ret, link: unhex(kv.l ?? '') };
-    case 'clock_gettime': case 'clock_getres':
+    case 'clock_gettime': case 'clock_getres': case 'gettimeofday': case 'time':
       return { ret: 0, time: timespecNanos(kv.v) };
     case 'sysinfo': case 'read_btime': case 'sysctl_read':
       return { ret: 0, value: kv.v };

@@ -4,7 +4,7 @@
  * CLONE_VM children) and threads made by a raw clone3 share the creator's TLS. So this file calls no
  * libc function that keeps state: every syscall goes through sys6() (which never touches errno), all
  * buffers live on the task's own stack, and globals are read-only once the first task exists.
- * The one exception is the vDSO clock path (glibc clock_gettime/clock_getres), whose only side
+ * The one exception is the vDSO clock path (glibc clock_gettime/clock_getres, gettimeofday, time), whose only side
  * effect is errno, read back at once while no other task runs. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <sys/time.h>
 #include <sys/timex.h>
 #include <signal.h>
 #include <stddef.h>
@@ -532,6 +533,27 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 			r = e == 0 ? 0 : -errno;
 		} else {
 			r = sys2(get ? SYS_clock_gettime : SYS_clock_getres, clk, &ts);
+		}
+		reply_start(&o, r);
+		if (r == 0)
+			out_timespec(&o, &ts);
+	} else if (str_eq(op, "gettimeofday") || str_eq(op, "time")) {
+		/* gettimeofday|time <vdso 0|1>: reported as a timespec (usec * 1000 as nsec; time's seconds). */
+		struct timespec ts = { 0, 0 };
+		if (str_eq(op, "gettimeofday")) {
+			struct timeval tv = { 0, 0 };
+			if (parse_i64(c->tok[1])) {
+				int e = gettimeofday(&tv, 0);
+				r = e == 0 ? 0 : -errno;
+			} else {
+				r = sys2(SYS_gettimeofday, &tv, 0);
+			}
+			ts.tv_sec = tv.tv_sec;
+			ts.tv_nsec = tv.tv_usec * 1000;
+		} else {
+			time_t t = parse_i64(c->tok[1]) ? time(0) : (time_t)sys1(SYS_time, 0);
+			r = t < 0 && t > -4096 ? t : 0;
+			ts.tv_sec = t;
 		}
 		reply_start(&o, r);
 		if (r == 0)

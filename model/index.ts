@@ -5,7 +5,7 @@ import {
   type Backend, type BackendFactory, type Choices, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
 } from '../vocab/index.ts';
 import { abstractState, writeAbstract } from './abstract.ts';
-import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
+import { sysClockGetres, sysClockGettime, sysClockSettime, sysGettimeofday, sysTime } from './clocks.ts';
 import { sysClose, sysLseek, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
 import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
 import { clockWasSet, hostSignal, passTime } from './hosttime.ts';
@@ -70,6 +70,8 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     }
     case 'clock_gettime': return sysClockGettime(s, t, step.clock, host);
     case 'clock_getres': return sysClockGetres(s, step.clock);
+    case 'gettimeofday': return sysGettimeofday(host);
+    case 'time': return sysTime(host);
     case 'clock_settime': return sysClockSettime(s, t, step.clock, step.sec, step.nsec, host);
     case 'read_uptime': return readUptime(t, host);
     case 'sysinfo': return sysSysinfo(t, host);

@@ -140,6 +140,7 @@ export const MAKERS: [number, Maker][] = [
     return { task: who, call: 'clock_gettime', clock: someClock(r), vdso: r.chance(0.6) };
   }],
   [1, (r, _s, task) => ({ task, call: 'clock_getres', clock: someClock(r), vdso: r.chance(0.5) })],
+  [1, (r, _s, task) => ({ task, call: r.pick(['gettimeofday', 'time'] as const), vdso: r.chance(0.6) })],
   [1, (r, _s, task, o) => {
     const clock = r.pick(ALL_CLOCKS.filter((c) => !o.kernelSafe || (c !== 'CLOCK_REALTIME' && c !== 0)));
     return { task, call: 'clock_settime', clock, sec: String(r.chance(0.1) ? -1 : r.int(0, 2_000_000_000)), nsec: r.chance(0.1) ? 1_000_000_000 : r.int(0, 999_999_999) };

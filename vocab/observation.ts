@@ -15,6 +15,7 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *   lseek                            { ret: the new file position }
  *   readlink                         { ret: bytes, link }
  *   clock_gettime, clock_getres      { ret: 0, time }
+ *   gettimeofday, time               { ret: 0, time: the value in nanoseconds (microseconds, seconds) }
  *   sysinfo                          { ret: 0, value: uptime seconds }
  *   read_btime                       { ret: 0, value: btime seconds }
  *   sysctl_read                      { ret: 0, value }

@@ -118,6 +118,12 @@ export type TaskStep =
   // Clocks.
   | { task: TaskHandle; call: 'clock_gettime'; clock: ClockRef; vdso: boolean }
   | { task: TaskHandle; call: 'clock_getres'; clock: ClockRef; vdso: boolean }
+  /** gettimeofday(&tv, NULL), through the vDSO or the syscall: the wall clock to the microsecond. A time
+   *  namespace never shifts it. Observed as { ret: 0, time: tv_sec * 1e9 + tv_usec * 1000 }. */
+  | { task: TaskHandle; call: 'gettimeofday'; vdso: boolean }
+  /** time(NULL), through the vDSO or the syscall: the seconds of the wall clock as of the last tick
+   *  (xtime_sec, what CLOCK_REALTIME_COARSE shows), never shifted. Observed as { ret: 0, time: sec * 1e9 }. */
+  | { task: TaskHandle; call: 'time'; vdso: boolean }
   /** clock_settime(clock, {sec, nsec}). A successful set of CLOCK_REALTIME is applied to the
    *  simulated host by the harness; the kernel backend never lets one reach the kernel. */
   | { task: TaskHandle; call: 'clock_settime'; clock: ClockRef; sec: Nanos; nsec: number }
@@ -170,7 +176,7 @@ export type Step = HostEvent | TaskStep;
 export const TASK_CALLS: readonly TaskCall[] = [
   'fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
   'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'lseek', 'ioctl', 'readlink',
-  'clock_gettime', 'clock_getres', 'clock_settime',
+  'clock_gettime', 'clock_getres', 'clock_settime', 'gettimeofday', 'time',
   'read_uptime', 'sysinfo', 'read_btime',
   'setuid', 'drop_caps', 'map_root', 'sysctl_read', 'sysctl_write',
   'timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete', 'sigwait',

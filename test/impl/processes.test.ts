@@ -26,3 +26,16 @@ describe('clone, exit and wait on impl', () => {
     expect(obs[5].link).not.toBe(obs[3].link);
   });
 });
+
+describe('gettimeofday and time on impl', () => {
+  it('read the wall clock unshifted in a namespace a day ahead, the vDSO agreeing with the syscall', async () => {
+    const { WALL_CLOCKS } = await import('../kernel/programs.ts');
+    const r = new Run();
+    const obs = WALL_CLOCKS.steps.map((s) => r.step(s));
+    const realtime = r.host.realtime; // every step moved the host by 1 µs; the reads are the last four
+    expect(BigInt(obs[4].time!)).toBe(realtime - 3000n);
+    expect(BigInt(obs[5].time!)).toBe(realtime - 2000n);
+    expect(obs[6].time).toBe(String((r.host.realtimeCoarse - 1000n) / 1_000_000_000n * 1_000_000_000n));
+    expect(obs[7].time).toBe(obs[6].time);
+  });
+});

@@ -292,9 +292,21 @@ export const OFFSETS_POSITION: [Step, Observation][] = [
 ];
 export const OFFSETS_POSITION_PROGRAM = program(OFFSETS_POSITION.map(([s]) => s));
 
+/** gettimeofday and time in a namespace a day ahead: the wall clock, never shifted (steps 4 to 7). */
+export const WALL_CLOCKS = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f0' },
+  { task: 't0', call: 'write', fd: 'f0', text: 'monotonic 86400 0\nboottime 86400 0' },
+  { task: 't0', call: 'fork', child: 't1' },
+  { task: 't1', call: 'gettimeofday', vdso: true },
+  { task: 't1', call: 'gettimeofday', vdso: false },
+  { task: 't1', call: 'time', vdso: true },
+  { task: 't1', call: 'time', vdso: false },
+]);
+
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
-  CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM,
+  CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM, WALL_CLOCKS,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

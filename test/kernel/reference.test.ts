@@ -6,7 +6,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { gate, kernelGate, rootStartGate } from './skip.ts';
@@ -50,6 +50,21 @@ describe('reference programs on the kernel', () => {
   it('timens_offsets file position: partial reads keep their text, seeks, pwrite, write only at 0', async () => {
     const run = await runOnKernel(OFFSETS_POSITION_PROGRAM);
     OFFSETS_POSITION.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('gettimeofday and time are the wall clock, unshifted, in microseconds and in tick-updated seconds', async () => {
+    const run = await runOnKernel(WALL_CLOCKS);
+    for (const i of [4, 5]) {
+      const t = BigInt(obs(run, i).time!);
+      const { before, after } = run.steps[i];
+      expect(t % 1000n).toBe(0n);
+      expect(t >= before.realtime / 1000n * 1000n && t <= after.realtime, `step ${i}`).toBe(true);
+    }
+    for (const i of [6, 7]) {
+      const t = BigInt(obs(run, i).time!);
+      const { before, after } = run.steps[i];
+      expect(t >= before.realtimeCoarse / SEC * SEC && t <= after.realtimeCoarse, `step ${i}`).toBe(true);
+    }
   });
 
   it('legacy clone: the bit 0x80 is an exit signal, never CLONE_NEWTIME', async () => {
