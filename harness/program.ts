@@ -96,6 +96,7 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   read_btime: {},
   setuid: { uid: int(0, 4294967294) },
   drop_caps: { caps: capList },
+  prctl: { option: oneOf(['PR_SET_DUMPABLE', 'PR_GET_DUMPABLE']), 'arg?': int(0, 3) },
   map_root: {},
   sysctl_read: {},
   sysctl_write: { value: int(-2147483648, 2147483647) },
@@ -147,6 +148,8 @@ function checkStep(s: unknown, field: string): asserts s is Step {
   oneOf(TASK_CALLS)(s.call, `${field}.call`);
   handle('t')(s.task, `${field}.task`);
   checkFields(s, CALL_FIELDS[s.call as string], ['task', 'call'], field);
+  if (s.call === 'prctl' && (s.option === 'PR_SET_DUMPABLE') !== ('arg' in s))
+    fail(`${field}.arg`, s.option === 'PR_SET_DUMPABLE' ? 'missing (PR_SET_DUMPABLE takes an arg)' : 'PR_GET_DUMPABLE takes no arg');
   if (s.call === 'open' && s.file !== 'timens_offsets' && s.mode !== 'r')
     fail(`${field}.mode`, `namespace files open read-only ("r"), got ${show(s.mode)}`);
 }

@@ -22,7 +22,7 @@ import { sysSigwait, sysTimerCreate, sysTimerDelete, sysTimerGetoverrun, sysTime
 import { procWritePermitted, timensOffsetsShow, timensOffsetsWrite } from './proc_timens.ts';
 import { seqLseek, seqOpen, seqReadIter } from './seq_file.ts';
 import { findTaskByHandle, handlePid, type Kernel, type MmStruct, type Task, type ThreadGroup } from './sched.ts';
-import { sysDropCaps, sysMapRoot, sysSetresuid } from './sys.ts';
+import { sysDropCaps, sysMapRoot, sysPrctl, sysSetresuid } from './sys.ts';
 import { sysctlRead, sysctlWrite } from './sysctl.ts';
 import { signalTask } from './signal.ts';
 import { timekeepingAdvance, timekeepingSetRealtime } from './timekeeping.ts';
@@ -232,6 +232,10 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
     case 'clock_gettime': {
       const t = clockGettime(k, me, clockId(s.clock), s.vdso, scratch);
       return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };
+    }
+    case 'prctl': {
+      const r = sysPrctl(me, s.option === 'PR_GET_DUMPABLE' ? 3 : 4, s.option === 'PR_SET_DUMPABLE' ? s.arg : 0);
+      return typeof r === 'string' ? { err: r } : { ret: r };
     }
     case 'gettimeofday': return { ret: 0, time: gettimeofday(k, me, s.vdso, scratch).toString() };
     case 'time': return { ret: 0, time: sysTime(k, me, s.vdso, scratch).toString() };

@@ -27,6 +27,24 @@ export function sysSetresuid(k: Kernel, me: Task, uid: number): Errno | null {
 }
 
 /** capset(): drop from effective and permitted; shrinking never fails. */
+const PR_GET_DUMPABLE = 3;
+const PR_SET_DUMPABLE = 4;
+const SUID_DUMP_DISABLE = 0;
+const SUID_DUMP_USER = 1;
+
+/** prctl() for the dumpable options (kernel/sys.c): set_dumpable(mm, arg2) of 0 or 1 only; get_dumpable. */
+export function sysPrctl(me: Task, option: number, arg2: number): number | 'EINVAL' {
+  const mm = me.mm!;
+  switch (option) {
+    case PR_GET_DUMPABLE: return mm.dumpable ? SUID_DUMP_USER : SUID_DUMP_DISABLE;
+    case PR_SET_DUMPABLE:
+      if (arg2 !== SUID_DUMP_DISABLE && arg2 !== SUID_DUMP_USER) return 'EINVAL';
+      mm.dumpable = arg2 === SUID_DUMP_USER;
+      return 0;
+    default: return 'EINVAL';
+  }
+}
+
 export function sysDropCaps(k: Kernel, me: Task, caps: CapName[]): null {
   const m = capMask(caps);
   const cred = prepareCreds(me.cred);

@@ -510,6 +510,7 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
     case 'clock_gettime': return `${t} gettime ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
     case 'clock_getres': return `${t} getres ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
+    case 'prctl': return `${t} prctl ${s.option === 'PR_GET_DUMPABLE' ? 3 : 4} ${s.option === 'PR_SET_DUMPABLE' ? s.arg : 0}`;
     case 'gettimeofday': case 'time': return `${t} ${s.call} ${s.vdso ? 1 : 0}`;
     case 'clock_settime': return `${t} settime ${clockId(s.clock)} ${BigInt(s.sec)} ${s.nsec}`;
     case 'read_uptime': return `${t} uptime`;
@@ -579,7 +580,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
       return { ret: raw.ret };
     case 'read': case 'read_uptime':
       return { ret: raw.ret, text: unhex(kv.t ?? '') };
-    case 'write': case 'lseek':
+    case 'write': case 'lseek': case 'prctl':
       return { ret: raw.ret };
     case 'readlink':
       return { ret: raw.ret, link: unhex(kv.l ?? '') };

@@ -537,6 +537,9 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 		reply_start(&o, r);
 		if (r == 0)
 			out_timespec(&o, &ts);
+	} else if (str_eq(op, "prctl")) {
+		/* prctl <option> <arg2> (PR_SET_DUMPABLE, PR_GET_DUMPABLE) */
+		reply_start(&o, sys6(SYS_prctl, parse_i64(c->tok[1]), parse_i64(c->tok[2]), 0, 0, 0, 0));
 	} else if (str_eq(op, "gettimeofday") || str_eq(op, "time")) {
 		/* gettimeofday|time <vdso 0|1>: reported as a timespec (usec * 1000 as nsec; time's seconds). */
 		struct timespec ts = { 0, 0 };

@@ -7,7 +7,7 @@ import {
 import { abstractState, writeAbstract } from './abstract.ts';
 import { sysClockGetres, sysClockGettime, sysClockSettime, sysGettimeofday, sysTime } from './clocks.ts';
 import { sysClose, sysLseek, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
-import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
+import { sysDropCaps, sysMapRoot, sysPrctlDumpable, sysSetuid } from './ids.ts';
 import { clockWasSet, hostSignal, passTime } from './hosttime.ts';
 import { checkInvariants } from './invariants.ts';
 import { clockId } from './ktime.ts';
@@ -78,6 +78,7 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'read_btime': return readBtime(t, host);
     case 'setuid': return sysSetuid(t, step.uid);
     case 'drop_caps': return sysDropCaps(t, step.caps);
+    case 'prctl': return sysPrctlDumpable(t, step.option === 'PR_SET_DUMPABLE' ? step.arg : undefined);
     case 'map_root': return sysMapRoot(s, t);
     case 'sysctl_read': return sysctlRead(t);
     case 'sysctl_write': return sysctlWrite(t, step.value);

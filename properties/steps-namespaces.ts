@@ -151,6 +151,8 @@ export const MAKERS: [number, Maker][] = [
   [2, (r, _s, task) => ({ task, call: 'setuid', uid: r.pick([0, 65534, 65534, 1000]) })],
   [2, (r, _s, task) => ({ task, call: 'drop_caps', caps: CAP_NAMES.filter(() => r.chance(0.3)) as CapName[] })],
   [3, (_r, _s, task) => ({ task, call: 'map_root' })],
+  [2, (r, _s, task) => (r.chance(0.3) ? { task, call: 'prctl', option: 'PR_GET_DUMPABLE' }
+    : { task, call: 'prctl', option: 'PR_SET_DUMPABLE', arg: r.pick([0, 0, 1, 2]) })],
   [1, (_r, _s, task) => ({ task, call: 'sysctl_read' })],
   [2, (r, _s, task) => ({ task, call: 'sysctl_write', value: r.pick([0, 1, 1, 2, 3, -1, INT_MAX]) })],
   [2, (r, s, task) => {

@@ -19,6 +19,7 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *   sysinfo                          { ret: 0, value: uptime seconds }
  *   read_btime                       { ret: 0, value: btime seconds }
  *   sysctl_read                      { ret: 0, value }
+ *   prctl PR_GET_DUMPABLE            { ret: 0 | 1 }
  *   wait                             { ret: 1, status } reaped, { ret: 0 } still running
  *   timer_create, timerfd_create     { ret: 0, handle }
  *   timer_settime, timerfd_settime   { ret: 0, itimer: the old setting }

@@ -139,6 +139,11 @@ export type TaskStep =
   | { task: TaskHandle; call: 'setuid'; uid: number }
   /** capset(): remove these from the effective and permitted sets (never fails). */
   | { task: TaskHandle; call: 'drop_caps'; caps: CapName[] }
+  /** prctl(PR_SET_DUMPABLE, arg) (0 or 1, anything else EINVAL) or prctl(PR_GET_DUMPABLE) (ret 0 or 1:
+   *  the harness assumes fs.suid_dumpable = 0, so a credential change leaves 0). Dumpability is the
+   *  mm's: it decides who owns and may open the task's /proc files and who passes ptrace access checks. */
+  | { task: TaskHandle; call: 'prctl'; option: 'PR_SET_DUMPABLE'; arg: number }
+  | { task: TaskHandle; call: 'prctl'; option: 'PR_GET_DUMPABLE' }
   /** What `unshare -r` writes for its own user namespace: "deny" to /proc/self/setgroups, then
    *  "0 K 1" to uid_map and gid_map, K being the caller's euid/egid seen from the parent user ns. */
   | { task: TaskHandle; call: 'map_root' }
@@ -178,7 +183,7 @@ export const TASK_CALLS: readonly TaskCall[] = [
   'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'lseek', 'ioctl', 'readlink',
   'clock_gettime', 'clock_getres', 'clock_settime', 'gettimeofday', 'time',
   'read_uptime', 'sysinfo', 'read_btime',
-  'setuid', 'drop_caps', 'map_root', 'sysctl_read', 'sysctl_write',
+  'setuid', 'drop_caps', 'prctl', 'map_root', 'sysctl_read', 'sysctl_write',
   'timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete', 'sigwait',
   'timerfd_create', 'timerfd_settime', 'timerfd_gettime', 'clock_nanosleep', 'nanosleep', 'futex_wait',
 ];

@@ -1,7 +1,7 @@
 // The legacy clone's exit signal, exit codes and wait options on impl, against the expected observations
 // of test/kernel/programs.ts (the same table the model and the kernel are checked with).
 import { describe, expect, it } from 'vitest';
-import { CLONE_EXIT_WAIT, CLONE_NEWTIME_BIT } from '../kernel/programs.ts';
+import { CLONE_EXIT_WAIT, CLONE_NEWTIME_BIT, DUMPABLE } from '../kernel/programs.ts';
 import { Run } from './helpers.ts';
 
 describe('clone, exit and wait on impl', () => {
@@ -37,5 +37,12 @@ describe('gettimeofday and time on impl', () => {
     expect(BigInt(obs[5].time!)).toBe(realtime - 2000n);
     expect(obs[6].time).toBe(String((r.host.realtimeCoarse - 1000n) / 1_000_000_000n * 1_000_000_000n));
     expect(obs[7].time).toBe(obs[6].time);
+  });
+});
+
+describe('prctl(PR_SET_DUMPABLE) on impl', () => {
+  it('observes every step of the table', () => {
+    const r = new Run();
+    DUMPABLE.forEach(([step, expected], i) => expect(r.step(step), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
   });
 });

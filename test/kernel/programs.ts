@@ -292,6 +292,36 @@ export const OFFSETS_POSITION: [Step, Observation][] = [
 ];
 export const OFFSETS_POSITION_PROGRAM = program(OFFSETS_POSITION.map(([s]) => s));
 
+/**
+ * prctl(PR_SET_DUMPABLE) decides who may open a task's namespace files and timens_offsets (ptrace access:
+ * a non-dumpable mm needs CAP_SYS_PTRACE over the mm's user namespace; the proc inode then belongs to root
+ * of that namespace). The mm's flag is shared by its threads; setuid clears it (fs.suid_dumpable 0); exec
+ * sets it again. Measured on 6.18.
+ */
+export const DUMPABLE: [Step, Observation][] = [
+  [{ task: 't0', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 1 }],
+  [{ task: 't0', call: 'fork', child: 't1' }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'setuid', uid: 1000 }, { ret: 0 }],
+  [{ task: 't1', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 0 }],
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 1 }, { ret: 0 }],
+  [{ task: 't1', call: 'unshare', flags: ['CLONE_NEWUSER'] }, { ret: 0 }],
+  [{ task: 't1', call: 'fork', child: 't2' }, { ret: 0, handle: 't2' }], // root of t1's new namespace
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 2 }, { err: 'EINVAL' }],
+  [{ task: 't2', call: 'open', target: 't1', file: 'ns/time', mode: 'r', fd: 'f0' }, { ret: 0, handle: 'f0' }],
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 0 }, { ret: 0 }],
+  // t1's mm belongs to the initial user namespace, where t2 has no CAP_SYS_PTRACE.
+  [{ task: 't2', call: 'open', target: 't1', file: 'ns/time', mode: 'r', fd: 'f1' }, { err: 'EACCES' }],
+  [{ task: 't2', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f2' }, { err: 'EACCES' }],
+  [{ task: 't1', call: 'thread', child: 't3' }, { ret: 0, handle: 't3' }],
+  [{ task: 't3', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 0 }],
+  [{ task: 't3', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 1 }, { ret: 0 }], // for the whole mm
+  [{ task: 't2', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f3' }, { ret: 0, handle: 'f3' }],
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 0 }, { ret: 0 }],
+  [{ task: 't1', call: 'exec' }, { ret: 0 }],
+  [{ task: 't1', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 1 }],
+];
+export const DUMPABLE_PROGRAM = program(DUMPABLE.map(([s]) => s));
+
 /** gettimeofday and time in a namespace a day ahead: the wall clock, never shifted (steps 4 to 7). */
 export const WALL_CLOCKS = program([
   { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
@@ -307,6 +337,7 @@ export const WALL_CLOCKS = program([
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
   CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM, WALL_CLOCKS,
+  DUMPABLE: DUMPABLE_PROGRAM,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

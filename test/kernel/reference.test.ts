@@ -6,7 +6,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, DUMPABLE, DUMPABLE_PROGRAM, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { gate, kernelGate, rootStartGate } from './skip.ts';
@@ -65,6 +65,11 @@ describe('reference programs on the kernel', () => {
       const { before, after } = run.steps[i];
       expect(t >= before.realtimeCoarse / SEC * SEC && t <= after.realtimeCoarse, `step ${i}`).toBe(true);
     }
+  });
+
+  it('prctl(PR_SET_DUMPABLE) decides who may open a task\'s namespace files and offsets', async () => {
+    const run = await runOnKernel(DUMPABLE_PROGRAM);
+    DUMPABLE.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
   });
 
   it('legacy clone: the bit 0x80 is an exit signal, never CLONE_NEWTIME', async () => {

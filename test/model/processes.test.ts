@@ -1,7 +1,7 @@
 // The legacy clone's exit signal, exit codes and wait options on the model, against the expected
 // observations of test/kernel/programs.ts (the same table the kernel checks).
 import { describe, expect, it } from 'vitest';
-import { CLONE_EXIT_WAIT, CLONE_NEWTIME_BIT } from '../kernel/programs.ts';
+import { CLONE_EXIT_WAIT, CLONE_NEWTIME_BIT, DUMPABLE } from '../kernel/programs.ts';
 import { run } from './run.ts';
 
 describe('clone, exit and wait on the model', () => {
@@ -34,5 +34,12 @@ describe('clone, exit and wait on the model', () => {
       { task: 't0', call: 'wait', child: 't1', options: ['__WCLONE'] }, { task: 't0', call: 'wait', child: 't1', options: [] },
     ]);
     expect(r.obs.slice(4)).toEqual([{ err: 'ECHILD' }, { ret: 1, status: 4 << 8 }]);
+  });
+});
+
+describe('prctl(PR_SET_DUMPABLE) on the model', () => {
+  it.each(DUMPABLE.map(([step, o], i) => [i, JSON.stringify(step), o] as const))('step %i %s', (i, _name, expected) => {
+    const r = run(DUMPABLE.slice(0, i + 1).map(([s]) => s));
+    expect(r.obs[i]).toEqual(expected);
   });
 });
