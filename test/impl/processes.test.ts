@@ -31,11 +31,14 @@ describe('gettimeofday and time on impl', () => {
   it('read the wall clock unshifted in a namespace a day ahead, the vDSO agreeing with the syscall', async () => {
     const { WALL_CLOCKS } = await import('../kernel/programs.ts');
     const r = new Run();
+    // The last tick was before the second the wall clock has just entered: time() still shows the one before.
+    const S = 1_800_000_000n * 1_000_000_000n;
+    r.host = { ...r.host, realtime: S + 100_000_123n, realtimeCoarse: S - 100_000_000n };
     const obs = WALL_CLOCKS.steps.map((s) => r.step(s));
     const realtime = r.host.realtime; // every step moved the host by 1 µs; the reads are the last four
-    expect(BigInt(obs[4].time!)).toBe(realtime - 3000n);
-    expect(BigInt(obs[5].time!)).toBe(realtime - 2000n);
-    expect(obs[6].time).toBe(String((r.host.realtimeCoarse - 1000n) / 1_000_000_000n * 1_000_000_000n));
+    expect(BigInt(obs[4].time!)).toBe(realtime - 3000n - 123n);
+    expect(BigInt(obs[5].time!)).toBe(realtime - 2000n - 123n);
+    expect(obs[6].time).toBe(String(S - 1_000_000_000n));
     expect(obs[7].time).toBe(obs[6].time);
   });
 });
