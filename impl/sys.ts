@@ -84,9 +84,12 @@ function mapWrite(me: Task, ns: UserNamespace, setuid: boolean): Errno | null {
 
 /** "deny" > /proc/self/setgroups, "0 K 1" > uid_map, "0 G 1" > gid_map; stops at the first error. */
 export function sysMapRoot(me: Task): Errno | null {
-  const ns = me.cred.userNs;
+  // /proc/self is the thread-group leader, a zombie once it has exited before this thread; the map
+  // files name its user namespace and belong to its task_dump_owner.
+  const self = me.group.leader;
+  const ns = self.cred.userNs;
   // The /proc/self files are 0644 and owned per task_dump_owner, like timens_offsets.
-  if (!procWritePermitted(me, me)) return 'EACCES';
+  if (!procWritePermitted(me, self)) return 'EACCES';
   // proc_setgroups_open(): writing needs CAP_SYS_ADMIN in the namespace.
   if (!nsCapable(me, ns, capBit('CAP_SYS_ADMIN'))) return 'EACCES';
   // proc_setgroups_write("deny"): refused once gid_map is written (always, in the initial ns).
