@@ -119,6 +119,7 @@ export class FeatureCounter {
       this.hit(`${step.call}.${f} ${f in step ? 'set' : 'left out'}`);
     }
     this.timespecs(step, before);
+    if ((step.call === 'prctl' || step.call === 'gettimeofday' || step.call === 'time') && worked(obs)) this.hit(`${step.call} succeeds`);
     switch (step.call) {
       case 'timer_settime': case 'timerfd_settime': {
         const h = step.call === 'timer_settime' ? step.timer : step.fd;
@@ -256,6 +257,7 @@ export function requiredFeatures(kernel: boolean): string[] {
   for (const how of ['setns', 'exec']) f.push(`absolute timerfd armed, then its holder enters other offsets by ${how}`);
   f.push('timer_gettime of an armed timer from a shifted namespace', 'timerfd_gettime of an armed timer from a shifted namespace');
   f.push(...clocksVia('clock_gettime'));
+  if (kernel) f.push('prctl succeeds', 'gettimeofday succeeds', 'time succeeds');
   f.push('read: timens_offsets part-way at the file position', 'read: timens_offsets to its end from a moved file position',
     'read: the rest of a text made before the offsets changed', 'lseek: timens_offsets');
   f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',
