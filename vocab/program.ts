@@ -106,7 +106,7 @@ export type TaskStep =
    *  count) at the file position, which it moves. On a timerfd read(fd, buf, 8), which blocks unless
    *  TFD_NONBLOCK (count and pos are refused on a timerfd's handle). */
   | { task: TaskHandle; call: 'read'; fd: FdHandle; count?: number; pos?: number | 'current' }
-  /** write(fd, text), or pwrite(fd, text, pos) when pos is given. write(2) ignores nothing: a
+  /** write(fd, text) at the file position, or pwrite(fd, text, pos) when pos is given: a
    *  timens_offsets file takes a write only at file position 0. */
   | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string; pos?: number }
   /** lseek(fd, offset, whence): the new file position. */
