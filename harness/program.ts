@@ -1,7 +1,7 @@
 // Reading a program: every field is checked, and a bad one is named with the reason, before anything runs.
 import {
-  CAP_NAMES, CLOCK_NAMES, CLONE3_PROGRAM_FLAGS, HOST_EVENTS, INT_MAX, KERNEL_BEHAVIOURS, NS_IOCTLS,
-  PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS,
+  CAP_NAMES, CLOCK_NAMES, CLONE3_PROGRAM_FLAGS, CLONE_EXIT_SIGNALS_IGNORED, CLONE_PROGRAM_FLAGS, HOST_EVENTS, NSIG, INT_MAX, KERNEL_BEHAVIOURS, NS_IOCTLS,
+  PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS, WAIT_PROGRAM_OPTIONS,
 } from '../vocab/index.ts';
 import type { Program, Step } from '../vocab/index.ts';
 
@@ -45,6 +45,14 @@ const flagList = (allowed: readonly string[]): Check => (v, f) => {
   if (new Set(v as unknown[]).size !== (v as unknown[]).length) fail(f, 'a flag is repeated');
 };
 const capList: Check = flagList(CAP_NAMES);
+/** The legacy clone's exit signal: a byte whose delivery changes nothing the model describes. */
+const exitSignal: Check = (v, f) => {
+  int(0, 255)(v, f);
+  if (!(CLONE_EXIT_SIGNALS_IGNORED as readonly number[]).includes(v as number) && (v as number) <= NSIG)
+    fail(f, `signal ${v} would act on the parent when the child ends, which programs do not describe; `
+      + `use 0, 17 (SIGCHLD), 23 (SIGURG), 28 (SIGWINCH) or a number from ${NSIG + 1} to 255 (never sent)`);
+};
+const exitCode = int(-2147483648, 2147483647);
 const clock: Check = (v, f) => {
   if (typeof v === 'number') return int(-2147483648, 2147483647)(v, f);
   oneOf(CLOCK_NAMES)(v, f);
@@ -63,27 +71,32 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   vfork: { child: handle('t') },
   thread: { child: handle('t') },
   clone3: { child: handle('t'), flags: flagList(CLONE3_PROGRAM_FLAGS) },
+  clone: { child: handle('t'), flags: flagList(CLONE_PROGRAM_FLAGS), exitSignal },
   exec: { 'fail?': bool },
-  exit: {},
-  exit_group: {},
-  wait: { child: handle('t') },
+  exit: { 'code?': exitCode },
+  exit_group: { 'code?': exitCode },
+  wait: { child: handle('t'), 'syscall?': oneOf(['wait4', 'waitid']), 'options?': flagList(WAIT_PROGRAM_OPTIONS) },
   unshare: { flags: flagList(UNSHARE_PROGRAM_FLAGS) },
   setns: { fd: handle('f'), nstype: flagList(SETNS_PROGRAM_FLAGS) },
   open: { target: handle('t'), file: oneOf(PROC_FILES), mode: oneOf(['r', 'w', 'rw']), fd: handle('f') },
   pidfd_open: { target: handle('t'), fd: handle('f') },
   close: { fd: handle('f') },
-  read: { fd: handle('f') },
-  write: { fd: handle('f'), text },
+  read: { fd: handle('f'), 'count?': int(1, 4096), 'pos?': (v, f) => (v === 'current' ? undefined : int(0, INT_MAX)(v, f)) },
+  write: { fd: handle('f'), text, 'pos?': int(0, INT_MAX) },
+  lseek: { fd: handle('f'), offset: int(-2147483648, 2147483647), whence: oneOf(['SEEK_SET', 'SEEK_CUR', 'SEEK_END']) },
   ioctl: { fd: handle('f'), request: oneOf(Object.keys(NS_IOCTLS)), 'result?': handle('f') },
   readlink: { target: handle('t'), link: oneOf(['time', 'time_for_children']) },
   clock_gettime: { clock, vdso: bool },
   clock_getres: { clock, vdso: bool },
+  gettimeofday: { vdso: bool },
+  time: { vdso: bool },
   clock_settime: { clock, sec: decimal(-(1n << 63n), (1n << 63n) - 1n), nsec: int(-(2 ** 53), 2 ** 53) },
   read_uptime: {},
   sysinfo: {},
   read_btime: {},
   setuid: { uid: int(0, 4294967294) },
   drop_caps: { caps: capList },
+  prctl: { option: oneOf(['PR_SET_DUMPABLE', 'PR_GET_DUMPABLE']), 'arg?': int(0, 3) },
   map_root: {},
   sysctl_read: {},
   sysctl_write: { value: int(-2147483648, 2147483647) },
@@ -108,7 +121,7 @@ const HOST_FIELDS: Record<string, Record<string, Check>> = {
 };
 /** The field of each call that binds a new handle. */
 const BINDER: Record<string, string> = {
-  fork: 'child', vfork: 'child', thread: 'child', clone3: 'child', open: 'fd', pidfd_open: 'fd', ioctl: 'result',
+  fork: 'child', vfork: 'child', thread: 'child', clone3: 'child', clone: 'child', open: 'fd', pidfd_open: 'fd', ioctl: 'result',
   timer_create: 'timer', timerfd_create: 'fd',
 };
 
@@ -135,6 +148,8 @@ function checkStep(s: unknown, field: string): asserts s is Step {
   oneOf(TASK_CALLS)(s.call, `${field}.call`);
   handle('t')(s.task, `${field}.task`);
   checkFields(s, CALL_FIELDS[s.call as string], ['task', 'call'], field);
+  if (s.call === 'prctl' && (s.option === 'PR_SET_DUMPABLE') !== ('arg' in s))
+    fail(`${field}.arg`, s.option === 'PR_SET_DUMPABLE' ? 'missing (PR_SET_DUMPABLE takes an arg)' : 'PR_GET_DUMPABLE takes no arg');
   if (s.call === 'open' && s.file !== 'timens_offsets' && s.mode !== 'r')
     fail(`${field}.mode`, `namespace files open read-only ("r"), got ${show(s.mode)}`);
 }
@@ -158,8 +173,12 @@ export function checkProgram(p: unknown): Program {
   if (!Array.isArray(p.steps)) fail('steps', `expected a list, got ${show(p.steps)}`);
   const steps = p.steps as unknown[];
   const bound = new Map<string, number>();
+  const timerfds = new Set<string>();
   steps.forEach((s, i) => {
     checkStep(s, `steps[${i}]`);
+    if ('call' in s && s.call === 'timerfd_create') timerfds.add(s.fd);
+    if ('call' in s && s.call === 'read' && timerfds.has(s.fd) && (s.count !== undefined || s.pos !== undefined))
+      fail(`steps[${i}].${s.count !== undefined ? 'count' : 'pos'}`, `"${s.fd}" is a timerfd (steps[${bound.get(s.fd)}]), which is read whole with read(2)`);
     const b = 'call' in s ? BINDER[s.call] : undefined;
     const h = b && (s as unknown as Record<string, unknown>)[b];
     if (typeof h === 'string') {

@@ -36,6 +36,21 @@ export function clockGettime(k: Kernel, me: Task, clk: number, vdso: boolean, ou
   return clockGettimeSyscall(k, me, clk);
 }
 
+/** gettimeofday(): ktime_get_real_ts64 in microseconds; the vDSO path is __cvdso_clock_gettime_data of
+ *  CLOCK_REALTIME (a timens page redirects it to the real one, whose realtime offset is none). */
+export function gettimeofday(k: Kernel, me: Task, vdso: boolean, out: Float64Array): bigint {
+  const ns = vdso && cvdsoClockGettime(me.mm!, CLOCKS.CLOCK_REALTIME, out) === 0
+    ? BigInt(out[0]) * NSEC_PER_SEC + BigInt(out[1])
+    : k.host.realtime;
+  return (ns / 1000n) * 1000n;
+}
+
+/** time(): ktime_get_real_seconds(), tk->xtime_sec; the vDSO reads the coarse base's realtime seconds. */
+export function sysTime(k: Kernel, me: Task, vdso: boolean, out: Float64Array): bigint {
+  if (vdso && cvdsoClockGettime(me.mm!, CLOCKS.CLOCK_REALTIME_COARSE, out) === 0) return BigInt(out[0]) * NSEC_PER_SEC;
+  return (k.host.realtimeCoarse / NSEC_PER_SEC) * NSEC_PER_SEC;
+}
+
 /** clock_getres(): never namespaced. */
 export function clockGetres(k: Kernel, me: Task, clk: number, vdso: boolean, out: Float64Array): bigint | Errno {
   if (vdso && cvdsoClockGetres(me.mm!, clk, out) === 0) return BigInt(out[0]) * NSEC_PER_SEC + BigInt(out[1]);

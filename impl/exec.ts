@@ -2,7 +2,7 @@
 // threads and a non-leader takes over the leader's pid; exec_mmap installs a fresh mm and releases a
 // vfork parent; exec_task_namespaces enters the tfc (freezing it); caps are recomputed and
 // close-on-exec fds closed. A failed exec changes nothing.
-import type { Errno } from '../vocab/index.ts';
+import { SIGCHLD, type Errno } from '../vocab/index.ts';
 import { commitCreds, isRootIn, prepareCreds } from './cred.ts';
 import { exitMm, exitResources, releaseTask } from './exit.ts';
 import { doCloseOnExec } from './files.ts';
@@ -30,6 +30,8 @@ function deThread(k: Kernel, me: Task): void {
     k.lastPid.set(me.handle, leaderPid);
     g.leader = me;
   }
+  // no_thread_group: "we have changed execution domain", so the parent hears of us by SIGCHLD.
+  me.exitSignal = SIGCHLD;
 }
 
 /** exec_task_namespaces(): enter the tfc when it differs from the active namespace. */

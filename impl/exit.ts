@@ -1,6 +1,7 @@
 // Task exit and reaping (kernel/exit.c: do_exit, exit_notify, release_task, do_wait). A thread drops
 // its mm, fd table and namespaces at exit; its creds go when it is released: at once for a non-leader
 // thread, at reaping for a leader. A process whose parent is the reaper is reaped as it ends.
+import { SIGCHLD, WAIT_OPTIONS } from '../vocab/index.ts';
 import type { Kernel, Task, ThreadGroup } from './sched.ts';
 import { putCred } from './cred.ts';
 import { putFilesStruct } from './files.ts';
@@ -66,9 +67,17 @@ function processEnd(k: Kernel, g: ThreadGroup): void {
   if (g.parent === null) reapGroup(k, g);
 }
 
-/** do_exit() of one thread. */
-export function doExit(k: Kernel, t: Task): void {
+/** synchronize_group_exit() (Linux 6.0+): the last thread to leave a group that did not exit as a group
+ *  sets SIGNAL_GROUP_EXIT with its own code. */
+function synchronizeGroupExit(g: ThreadGroup, code: number): void {
+  if (g.live === 1 && g.groupExitCode === null) g.groupExitCode = code;
+}
+
+/** do_exit(code) of one thread: code is the wait status ((exit code & 0xff) << 8). */
+export function doExit(k: Kernel, t: Task, code: number): void {
   if (t.state === 'exited') return;
+  synchronizeGroupExit(t.group, code);
+  t.exitCode = code;
   exitResources(k, t);
   const g = t.group;
   // exit_notify(): a non-leader thread reaps itself; a leader waits as a zombie for its group.
@@ -80,16 +89,27 @@ export function doExit(k: Kernel, t: Task): void {
   }
 }
 
-/** do_group_exit(): every thread of the group exits. */
-export function doGroupExit(k: Kernel, me: Task): void {
-  for (const t of [...me.group.threads]) if (t !== me) doExit(k, t);
-  doExit(k, me);
+/** do_group_exit(code): SIGNAL_GROUP_EXIT with group_exit_code; every thread of the group exits with it. */
+export function doGroupExit(k: Kernel, me: Task, code: number): void {
+  me.group.groupExitCode = code;
+  for (const t of [...me.group.threads]) if (t !== me) doExit(k, t, code);
+  doExit(k, me, code);
 }
 
-/** waitpid(child, WNOHANG | __WALL) from any thread of the parent process. */
-export function sysWait(k: Kernel, me: Task, child: Task | undefined): 'ECHILD' | 0 | 1 {
+/** eligible_child(): __WALL waits for every child; otherwise __WCLONE picks the children whose exit
+ *  signal is not SIGCHLD, and its absence the others. */
+function eligibleChild(options: number, child: Task): boolean {
+  if (options & WAIT_OPTIONS.__WALL) return true;
+  return (child.exitSignal !== SIGCHLD) === ((options & WAIT_OPTIONS.__WCLONE) !== 0);
+}
+
+/** do_wait() with WNOHANG from any thread of the parent process: ECHILD, 0 while the child runs, or its
+ *  wait status once reaped (wait_task_zombie: group_exit_code under SIGNAL_GROUP_EXIT, else the leader's). */
+export function sysWait(k: Kernel, me: Task, child: Task | undefined, options: number): 'ECHILD' | { status: number } | 0 {
   if (child === undefined || child.group.leader !== child || child.group.parent !== me.group) return 'ECHILD';
+  if (!eligibleChild(options, child)) return 'ECHILD';
   if (child.group.live > 0) return 0;
+  const status = child.group.groupExitCode ?? child.exitCode;
   reapGroup(k, child.group);
-  return 1;
+  return { status };
 }

@@ -10,7 +10,7 @@ import { putUserNs } from './user_namespace.ts';
 /** alloc_file(): the new file takes its own reference on the opener's cred. The caller has already
  *  taken the reference on a namespace it points at. */
 export function allocFile(cred: Cred, f: FileKind): File {
-  return { count: 0, cred: getCred(cred), f };
+  return { count: 0, cred: getCred(cred), pos: 0, f };
 }
 
 /** fput(): the last reference releases what the file holds. */

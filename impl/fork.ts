@@ -2,7 +2,7 @@
 // copies is the kernel's: flag validation, copy_creds (which may create a user namespace), copy_mm,
 // copy_namespaces (which may create a time namespace and enters the tfc when the child gets its own
 // mm), and only then is the child made visible.
-import { CLONE_FLAGS, type Errno, type TaskHandle } from '../vocab/index.ts';
+import { CLONE_FLAGS, SIGCHLD, type Errno, type TaskHandle } from '../vocab/index.ts';
 import { capBit, getCred, nsCapable, prepareCreds, prepareCredsInNewUserNs, putCred, type Cred } from './cred.ts';
 import { dupFd } from './files.ts';
 import { createNewNamespaces, getNsproxy, timensOnFork, type Nsproxy } from './nsproxy.ts';
@@ -43,7 +43,7 @@ function copyNamespaces(k: Kernel, parent: Task, child: Task, flags: number): Ns
 }
 
 /** copy_process() and wake_up_new_task(): returns the child or the errno. */
-export function copyProcess(k: Kernel, parent: Task, flags: number, handle: TaskHandle): Task | Errno {
+export function copyProcess(k: Kernel, parent: Task, flags: number, handle: TaskHandle, exitSignal = SIGCHLD): Task | Errno {
   if ((flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return 'EINVAL';
   if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) return 'EINVAL';
   if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return 'EINVAL';
@@ -66,6 +66,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
   const child: Task = {
     handle, pid: 0, group: parent.group, state: 'running', cred, nsproxy: null, mm,
     files: null, vforkParent: null, userDumpable: true, waiting: null,
+    exitSignal: flags & CLONE_THREAD ? -1 : exitSignal, exitCode: 0,
   };
   const nsproxy = copyNamespaces(k, parent, child, flags);
   if (typeof nsproxy === 'string') {
@@ -81,7 +82,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
     parent.group.threads.add(child);
     parent.group.live++;
   } else {
-    const group: ThreadGroup = { leader: child, threads: new Set([child]), live: 1, parent: parent.group, children: new Set(), timers: new Set(), sigQueue: new Set() };
+    const group: ThreadGroup = { leader: child, threads: new Set([child]), live: 1, parent: parent.group, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null };
     child.group = group;
     parent.group.children.add(group);
   }

@@ -2,11 +2,11 @@
 // dispatches each step to the syscall it names. Everything else lives in the file of its concern.
 import { kernelFeatures } from './features.ts';
 import {
-  CLONE_FLAGS, INT_MAX, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
-  type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep,
+  CLONE_FLAGS, CSIGNAL, INT_MAX, SEEK_WHENCE, SIGCHLD, WAIT_OPTIONS, NSEC_PER_SEC, isHostEvent, type Backend, type BackendFactory, type CloneFlagName, type Environment, type Errno,
+  type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep, type WaitOptionName,
 } from '../vocab/index.ts';
 import { buildAbstract, writeAbstract } from './abstract.ts';
-import { clockGetres, clockGettime, clockId, clockSettime, readBtime, readUptime, sysinfoUptime } from './clocks.ts';
+import { clockGetres, clockGettime, clockId, clockSettime, gettimeofday, readBtime, readUptime, sysTime, sysinfoUptime } from './clocks.ts';
 import { capMask, type Cred } from './cred.ts';
 import { sysExecve } from './exec.ts';
 import { doExit, doGroupExit, sysWait } from './exit.ts';
@@ -19,9 +19,10 @@ import { sysClockNanosleep, sysNanosleep } from './nanosleep.ts';
 import { nsIoctl, nsOpen, nsReadlink, pidfdOpen } from './nsfs.ts';
 import { sysSetns } from './nsproxy.ts';
 import { sysSigwait, sysTimerCreate, sysTimerDelete, sysTimerGetoverrun, sysTimerGettime, sysTimerSettime } from './posix_timers.ts';
-import { procWritePermitted, timensOffsetsRead, timensOffsetsWrite } from './proc_timens.ts';
+import { procWritePermitted, timensOffsetsShow, timensOffsetsWrite } from './proc_timens.ts';
+import { seqLseek, seqOpen, seqReadIter } from './seq_file.ts';
 import { findTaskByHandle, handlePid, type Kernel, type MmStruct, type Task, type ThreadGroup } from './sched.ts';
-import { sysDropCaps, sysMapRoot, sysSetresuid } from './sys.ts';
+import { sysDropCaps, sysMapRoot, sysPrctl, sysSetresuid } from './sys.ts';
 import { sysctlRead, sysctlWrite } from './sysctl.ts';
 import { signalTask } from './signal.ts';
 import { timekeepingAdvance, timekeepingSetRealtime } from './timekeeping.ts';
@@ -80,14 +81,25 @@ function bootKernel(env: Environment): Kernel {
   timeNs.count += 2;
   const t0: Task = {
     handle: 't0', pid: k.nextPid++, group: null as unknown as ThreadGroup, state: 'running', cred,
-    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true, waiting: null,
+    nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true, waiting: null, exitSignal: SIGCHLD, exitCode: 0,
   };
-  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set() };
+  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null };
   mm.users.add(t0);
   k.pidHash.set(t0.pid, t0);
   k.tasks.set('t0', t0);
   k.lastPid.set('t0', t0.pid);
   return k;
+}
+
+/** do_exit's status word: SYS_exit and SYS_exit_group pass (error_code & 0xff) << 8. */
+function exitStatus(code: number): number {
+  return (code & 0xff) << 8;
+}
+
+function waitOptions(names: readonly WaitOptionName[]): number {
+  let o = WAIT_OPTIONS.WNOHANG;
+  for (const n of names) o |= WAIT_OPTIONS[n];
+  return o;
 }
 
 function res(r: Errno | null, ok: Observation = { ret: 0 }): Observation {
@@ -109,12 +121,19 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const child = copyProcess(k, me, flags, s.child);
       return typeof child === 'string' ? { err: child } : { ret: 0, handle: s.child };
     }
+    case 'clone': {
+      // SYSCALL_DEFINE5(clone): one word carries both; the CSIGNAL byte is the exit signal, unchecked.
+      let word = (flagBits(s.flags) | s.exitSignal) >>> 0;
+      if (word & CLONE_FLAGS.CLONE_THREAD) word |= THREAD_FLAGS & ~CLONE_FLAGS.CLONE_VM;
+      const child = copyProcess(k, me, word & ~CSIGNAL, s.child, word & CSIGNAL);
+      return typeof child === 'string' ? { err: child } : { ret: 0, handle: s.child };
+    }
     case 'exec': return res(sysExecve(k, me, s.fail === true));
-    case 'exit': doExit(k, me); return { ret: 0 };
-    case 'exit_group': doGroupExit(k, me); return { ret: 0 };
+    case 'exit': doExit(k, me, exitStatus(s.code ?? 0)); return { ret: 0 };
+    case 'exit_group': doGroupExit(k, me, exitStatus(s.code ?? 0)); return { ret: 0 };
     case 'wait': {
-      const r = sysWait(k, me, findTaskByHandle(k, s.child));
-      return typeof r === 'string' ? { err: r } : { ret: r };
+      const r = sysWait(k, me, findTaskByHandle(k, s.child), waitOptions(s.options ?? ['__WALL']));
+      return typeof r === 'string' ? { err: r } : r === 0 ? { ret: 0 } : { ret: 1, status: r.status };
     }
     case 'unshare': return res(sysUnshare(k, me, flagBits(s.flags)));
     case 'setns': {
@@ -129,7 +148,9 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       if (s.file === 'timens_offsets') {
         const write = s.mode !== 'r';
         if (write && !procWritePermitted(me, target)) return { err: 'EACCES' };
-        file = allocFile(me.cred, { kind: 'offsets', pid: target.pid, target: s.target, read: s.mode !== 'w', write });
+        const pid = target.pid;
+        const seq = seqOpen(() => timensOffsetsShow(k, pid));
+        file = allocFile(me.cred, { kind: 'offsets', pid, target: s.target, read: s.mode !== 'w', write, seq });
       } else {
         file = nsOpen(me, target, s.file);
         if (typeof file === 'string') return { err: file };
@@ -148,26 +169,41 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
+      const pread = s.pos === undefined || typeof s.pos === 'number';
       // ksys_pread64(): no FMODE_PREAD on a pidfd before pidfs.
-      if (f.kind === 'pidfd' && !k.features.pidfdOnPidfs) return { err: 'ESPIPE' };
+      if (pread && f.kind === 'pidfd' && !k.features.pidfdOnPidfs) return { err: 'ESPIPE' };
       if (f.kind === 'timerfd') return timerfdRead(k, me, e.file, f.ctx);
       // nsfs files and pidfds have no read method.
       if (f.kind !== 'offsets') return { err: 'EINVAL' };
       if (!f.read) return { err: 'EBADF' };
-      const text = timensOffsetsRead(k, f.pid);
-      if (text === 'ESRCH') return { err: text };
-      return { ret: Buffer.byteLength(text as string), text: text as string };
+      // pread reads at its own position; read(2) at f_pos, which it moves.
+      const ppos = typeof s.pos === 'string' ? e.file : { pos: s.pos ?? 0 };
+      const r = seqReadIter(f.seq, ppos, s.count ?? 4096);
+      if (typeof r === 'string') return { err: r };
+      return { ret: r.length, text: new TextDecoder().decode(r) };
+    }
+    case 'lseek': {
+      const e = me.files!.fds.get(s.fd);
+      if (e === undefined) return { err: 'EBADF' };
+      const f = e.file.f;
+      // timerfd_fops.llseek is noop_llseek (f_pos, never moved); nsfs and pidfs files have none.
+      if (f.kind === 'timerfd') return { ret: e.file.pos };
+      if (f.kind !== 'offsets') return { err: 'ESPIPE' };
+      const r = seqLseek(f.seq, e.file, s.offset, SEEK_WHENCE[s.whence]);
+      return typeof r === 'string' ? { err: r } : { ret: r };
     }
     case 'write': {
       const e = me.files!.fds.get(s.fd);
       if (e === undefined) return { err: 'EBADF' };
       const f = e.file.f;
+      // ksys_pwrite64(): FMODE_PWRITE, which seq_open clears, and anon inodes (timerfd, pidfd before pidfs) lack.
+      if (s.pos !== undefined && (f.kind === 'offsets' || f.kind === 'timerfd' || (f.kind === 'pidfd' && !k.features.pidfdOnPidfs))) return { err: 'ESPIPE' };
       // nsfs files are read-only.
       if (f.kind === 'nsfs') return { err: 'EBADF' };
       // A pidfd is O_RDWR without a write method; so is a timerfd.
       if (f.kind === 'pidfd' || f.kind === 'timerfd') return { err: 'EINVAL' };
       if (!f.write) return { err: 'EBADF' };
-      const r = timensOffsetsWrite(k, e.file, f.pid, s.text);
+      const r = timensOffsetsWrite(k, e.file, f.pid, s.text, e.file.pos);
       return typeof r === 'string' ? { err: r } : { ret: r };
     }
     case 'ioctl': {
@@ -197,6 +233,12 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
       const t = clockGettime(k, me, clockId(s.clock), s.vdso, scratch);
       return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };
     }
+    case 'prctl': {
+      const r = sysPrctl(me, s.option === 'PR_GET_DUMPABLE' ? 3 : 4, s.option === 'PR_SET_DUMPABLE' ? s.arg : 0);
+      return typeof r === 'string' ? { err: r } : { ret: r };
+    }
+    case 'gettimeofday': return { ret: 0, time: gettimeofday(k, me, s.vdso, scratch).toString() };
+    case 'time': return { ret: 0, time: sysTime(k, me, s.vdso, scratch).toString() };
     case 'clock_getres': {
       const t = clockGetres(k, me, clockId(s.clock), s.vdso, scratch);
       return typeof t === 'string' ? { err: t } : { ret: 0, time: t.toString() };

@@ -29,12 +29,14 @@ export function timensOffsetsText(ns: TimeNamespace): string {
   return text;
 }
 
-/** timens_offsets_show(): ESRCH for a reaped target, empty text for one without namespaces. */
-export function timensOffsetsRead(k: Kernel, pid: number): string | Errno {
+const encoder = new TextEncoder();
+
+/** timens_offsets_show(): ESRCH for a reaped target, an empty record for one without namespaces. */
+export function timensOffsetsShow(k: Kernel, pid: number): Uint8Array | Errno {
   const p = k.pidHash.get(pid);
   if (p === undefined) return 'ESRCH';
-  if (p.nsproxy === null) return '';
-  return timensOffsetsText(p.nsproxy.timeNsForChildren);
+  if (p.nsproxy === null) return new Uint8Array(0);
+  return encoder.encode(timensOffsetsText(p.nsproxy.timeNsForChildren));
 }
 
 // ---- open ----------------------------------------------------------------------------------------
@@ -168,8 +170,10 @@ function host(k: Kernel, clockid: number): bigint {
   return clockid === CLOCK_MONOTONIC ? k.host.monotonic : k.host.boottime;
 }
 
-/** timens_offsets_write() -> proc_timens_set_offset(): EINVAL, ESRCH, EPERM, ERANGE, EACCES. */
-export function timensOffsetsWrite(k: Kernel, file: File, pid: number, text: string): number | Errno {
+/** timens_offsets_write() -> proc_timens_set_offset(): EINVAL, ESRCH, EPERM, ERANGE, EACCES. The
+ *  write is taken only at position 0 (*ppos), which it does not move. */
+export function timensOffsetsWrite(k: Kernel, file: File, pid: number, text: string, ppos: number): number | Errno {
+  if (ppos !== 0) return 'EINVAL';
   const parsed = parseTimensOffsets(new TextEncoder().encode(text));
   const negativeNsec = k.features.timensOffsetNegativeNsec;
   if (parsed === 'EINVAL') return parsed;

@@ -4,6 +4,7 @@
 import type { KernelFeatures } from './features.ts';
 import type { Completion, Environment, FdHandle, HostClocks, TaskCall, TaskHandle, TimerHandle } from '../vocab/index.ts';
 import type { Cred } from './cred.ts';
+import type { SeqFile } from './seq_file.ts';
 import type { HrTimer, HrtimerCpuBase } from './hrtimer.ts';
 import type { Ida } from './ida.ts';
 import type { Nsproxy } from './nsproxy.ts';
@@ -29,7 +30,7 @@ export interface MmStruct {
 
 export type FileKind =
   | { kind: 'nsfs'; time: TimeNamespace | null; user: UserNamespace | null }
-  | { kind: 'offsets'; pid: number; target: TaskHandle; read: boolean; write: boolean }
+  | { kind: 'offsets'; pid: number; target: TaskHandle; read: boolean; write: boolean; seq: SeqFile }
   | { kind: 'pidfd'; pid: number; target: TaskHandle }
   | { kind: 'timerfd'; ctx: TimerfdCtx };
 
@@ -38,6 +39,8 @@ export interface File {
   count: number;
   /** f_cred: the opener's credentials, used by file_ns_capable. */
   cred: Cred;
+  /** f_pos: shared by every fd (and process) holding this open file. */
+  pos: number;
   f: FileKind;
 }
 
@@ -64,6 +67,8 @@ export interface ThreadGroup {
   children: Set<ThreadGroup>;
   /** signal->posix_timers. */
   timers: Set<KItimer>;
+  /** signal->group_exit_code once do_group_exit or the last thread's exit set SIGNAL_GROUP_EXIT, else null. */
+  groupExitCode: number | null;
   /** shared_pending for SIGRTMIN: timers whose signal is queued, in queueing order (a Set keeps
    *  insertion order, so a dequeue is O(1) instead of a search). */
   sigQueue: Set<KItimer>;
@@ -97,6 +102,10 @@ export interface Task {
   vforkParent: Task | null;
   /** The blocking call the task is in (state 'blocked'), or null. */
   waiting: Waiter | null;
+  /** exit_signal: what the parent is sent when this leader's process ends (-1 for a thread). */
+  exitSignal: number;
+  /** exit_code: the wait status do_exit stored ((code & 0xff) << 8). */
+  exitCode: number;
 }
 
 export interface Kernel {

@@ -27,6 +27,24 @@ export function sysSetresuid(k: Kernel, me: Task, uid: number): Errno | null {
 }
 
 /** capset(): drop from effective and permitted; shrinking never fails. */
+const PR_GET_DUMPABLE = 3;
+const PR_SET_DUMPABLE = 4;
+const SUID_DUMP_DISABLE = 0;
+const SUID_DUMP_USER = 1;
+
+/** prctl() for the dumpable options (kernel/sys.c): set_dumpable(mm, arg2) of 0 or 1 only; get_dumpable. */
+export function sysPrctl(me: Task, option: number, arg2: number): number | 'EINVAL' {
+  const mm = me.mm!;
+  switch (option) {
+    case PR_GET_DUMPABLE: return mm.dumpable ? SUID_DUMP_USER : SUID_DUMP_DISABLE;
+    case PR_SET_DUMPABLE:
+      if (arg2 !== SUID_DUMP_DISABLE && arg2 !== SUID_DUMP_USER) return 'EINVAL';
+      mm.dumpable = arg2 === SUID_DUMP_USER;
+      return 0;
+    default: return 'EINVAL';
+  }
+}
+
 export function sysDropCaps(k: Kernel, me: Task, caps: CapName[]): null {
   const m = capMask(caps);
   const cred = prepareCreds(me.cred);
@@ -66,9 +84,12 @@ function mapWrite(me: Task, ns: UserNamespace, setuid: boolean): Errno | null {
 
 /** "deny" > /proc/self/setgroups, "0 K 1" > uid_map, "0 G 1" > gid_map; stops at the first error. */
 export function sysMapRoot(me: Task): Errno | null {
-  const ns = me.cred.userNs;
+  // /proc/self is the thread-group leader, a zombie once it has exited before this thread; the map
+  // files name its user namespace and belong to its task_dump_owner.
+  const self = me.group.leader;
+  const ns = self.cred.userNs;
   // The /proc/self files are 0644 and owned per task_dump_owner, like timens_offsets.
-  if (!procWritePermitted(me, me)) return 'EACCES';
+  if (!procWritePermitted(me, self)) return 'EACCES';
   // proc_setgroups_open(): writing needs CAP_SYS_ADMIN in the namespace.
   if (!nsCapable(me, ns, capBit('CAP_SYS_ADMIN'))) return 'EACCES';
   // proc_setgroups_write("deny"): refused once gid_map is written (always, in the initial ns).

@@ -140,6 +140,7 @@ function timeKind(step: Step): TimeKind {
     case 'timer_getoverrun': return 'count-ret';
     case 'read': return 'ticks';
     case 'clock_gettime': return CPU_CLOCKS.has(clockOf(step)!) ? 'cputime' : 'time';
+    case 'gettimeofday': case 'time': return 'time';
     case 'sysinfo': case 'read_btime': return 'value';
     case 'read_uptime': return 'uptime';
     default: return 'none';
@@ -161,7 +162,7 @@ function shape(obs: Observation, kind: TimeKind): string {
   if (kind === 'itimer' && obs.itimer) o.itimer = { value: '*', interval: obs.itimer.interval };
   if (kind === 'overrun') o.overrun = '*';
   if (kind === 'count-ret') o.ret = '*';
-  if (kind === 'ticks' && obs.ret === 8) o.value = '*';
+  if (kind === 'ticks' && obs.ret === 8 && obs.value !== undefined) o.value = '*'; // a timerfd read, not 8 bytes of text
   if (kind === 'time' || kind === 'cputime') o.time = '*';
   if (kind === 'value') o.value = '*';
   if (kind === 'uptime') {
@@ -232,7 +233,7 @@ function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Co
     case 'count-ret':
       return inRange(BigInt(k.ret), big((o) => o.ret!), straddle ? 0n : undefined) ? null : 'overrun outside the corners';
     case 'ticks':
-      if (k.ret !== 8) return null;
+      if (k.ret !== 8 || k.value === undefined) return null;
       return inRange(BigInt(k.value!), big((o) => o.value!), straddle ? 1n : undefined) ? null : 'expirations outside the corners';
     case 'time': {
       // Where the corners straddle an outcome boundary (the task woke inside the bracket: blocked at

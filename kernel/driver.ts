@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, isHostEvent } from '../vocab/index.ts';
+import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, SEEK_WHENCE, WAIT_OPTIONS, isHostEvent } from '../vocab/index.ts';
 import type {
   CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep, Timespec,
 } from '../vocab/index.ts';
@@ -512,21 +512,35 @@ export function stepLine(step: Step, h: HandleTable): string {
       if (bits & CLONE_FLAGS.CLONE_THREAD) bits |= CLONE_FLAGS.CLONE_SIGHAND | CLONE_FLAGS.CLONE_FILES | CLONE_FLAGS.CLONE_FS;
       return `${t} clone ${h.task(s.child)} ${bits.toString(16)}`;
     }
+    case 'clone': {
+      // The legacy clone's one word: flags, and the exit signal in the low byte.
+      let bits = flagBits(s.flags);
+      if (bits & CLONE_FLAGS.CLONE_THREAD) bits |= CLONE_FLAGS.CLONE_SIGHAND | CLONE_FLAGS.CLONE_FILES | CLONE_FLAGS.CLONE_FS;
+      return `${t} lclone ${h.task(s.child)} ${((bits | s.exitSignal) >>> 0).toString(16)}`;
+    }
     case 'exec': return `${t} exec ${s.fail ? 1 : 0}`;
-    case 'exit': return `${t} exit`;
-    case 'exit_group': return `${t} exit_group`;
-    case 'wait': return `${t} wait ${h.task(s.child)}`;
+    case 'exit': return `${t} exit ${s.code ?? 0}`;
+    case 'exit_group': return `${t} exit_group ${s.code ?? 0}`;
+    case 'wait': {
+      const options = (s.options ?? ['__WALL']).reduce((m, o) => (m | WAIT_OPTIONS[o]) >>> 0, 0);
+      return `${t} wait ${h.task(s.child)} ${options.toString(16)} ${s.syscall === 'waitid' ? 1 : 0}`;
+    }
     case 'unshare': return `${t} unshare ${flagBits(s.flags).toString(16)}`;
     case 'setns': return `${t} setns ${h.fd(s.fd)} ${flagBits(s.nstype).toString(16)}`;
     case 'open': return `${t} open ${h.task(s.target)} ${s.file} ${OPEN_MODES[s.mode]} ${h.fd(s.fd)}`;
     case 'pidfd_open': return `${t} pidfd_open ${h.task(s.target)} ${h.fd(s.fd)}`;
     case 'close': return `${t} close ${h.fd(s.fd)}`;
-    case 'read': return `${t} ${h.timerfds.has(s.fd) ? 'tread' : 'read'} ${h.fd(s.fd)}`;
-    case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}`;
+    case 'read':
+      if (h.timerfds.has(s.fd)) return `${t} tread ${h.fd(s.fd)}`;
+      return `${t} read ${h.fd(s.fd)} ${s.count ?? 4096} ${s.pos === 'current' ? -1 : s.pos ?? 0}`;
+    case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}${s.pos === undefined ? '' : ` ${s.pos}`}`;
+    case 'lseek': return `${t} lseek ${h.fd(s.fd)} ${s.offset} ${SEEK_WHENCE[s.whence]}`;
     case 'ioctl': return `${t} ioctl ${h.fd(s.fd)} ${NS_IOCTLS[s.request]} ${s.result ? h.fd(s.result) : -1}`;
     case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
     case 'clock_gettime': return `${t} gettime ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
     case 'clock_getres': return `${t} getres ${clockId(s.clock)} ${s.vdso ? 1 : 0}`;
+    case 'prctl': return `${t} prctl ${s.option === 'PR_GET_DUMPABLE' ? 3 : 4} ${s.option === 'PR_SET_DUMPABLE' ? s.arg : 0}`;
+    case 'gettimeofday': case 'time': return `${t} ${s.call} ${s.vdso ? 1 : 0}`;
     case 'clock_settime': return `${t} settime ${clockId(s.clock)} ${BigInt(s.sec)} ${s.nsec}`;
     case 'read_uptime': return `${t} uptime`;
     case 'sysinfo': return `${t} sysinfo`;
@@ -586,7 +600,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
   if (isHostEvent(step)) return { ret: 0 };
   const kv = raw.kv;
   switch (step.call) {
-    case 'fork': case 'vfork': case 'thread': case 'clone3':
+    case 'fork': case 'vfork': case 'thread': case 'clone3': case 'clone':
       return { ret: 0, handle: step.child };
     case 'open': case 'pidfd_open':
       return { ret: 0, handle: step.fd };
@@ -596,16 +610,16 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
       return { ret: raw.ret };
     case 'read': case 'read_uptime':
       return { ret: raw.ret, text: unhex(kv.t ?? '') };
-    case 'write':
+    case 'write': case 'lseek': case 'prctl':
       return { ret: raw.ret };
     case 'readlink':
       return { ret: raw.ret, link: unhex(kv.l ?? '') };
-    case 'clock_gettime': case 'clock_getres':
+    case 'clock_gettime': case 'clock_getres': case 'gettimeofday': case 'time':
       return { ret: 0, time: timespecNanos(kv.v) };
     case 'sysinfo': case 'read_btime': case 'sysctl_read':
       return { ret: 0, value: kv.v };
     case 'wait':
-      return { ret: raw.ret > 0 ? 1 : 0 };
+      return raw.ret > 0 ? { ret: 1, status: Number(kv.s) } : { ret: 0 };
     case 'timer_settime': case 'timer_gettime': case 'timerfd_settime': case 'timerfd_gettime':
       return { ret: 0, itimer: itimerOf(kv) };
     case 'timer_create': return { ret: 0, handle: step.timer };

@@ -678,13 +678,15 @@ static struct etask *task_at(const char *s)
 }
 
 /* clone <childIdx> <flagsHex>: fork, vfork, thread and clone3 alike. */
-static void step_clone(struct etask *t, char **arg, struct outcome *o)
+/* op: "clone" (clone3, SIGCHLD) or "lclone" (the legacy clone(2), whose flags word carries the exit
+ * signal in its low byte). */
+static void step_clone(struct etask *t, const char *op, char **arg, struct outcome *o)
 {
 	struct etask *c = task_at(arg[0]);
 	unsigned long flags = strtoul(arg[1], NULL, 16);
 	if (c->state != UNBORN)
 		fatal("task bound twice");
-	task_send(t, "clone %d %lx", (int)(c - tasks), flags);
+	task_send(t, "%s %d %lx", op, (int)(c - tasks), flags);
 	int vfork = (flags & 0x4000) != 0;
 	for (;;) {
 		if (t->has_reply && (strncmp(t->reply, "err", 3) == 0 || c->births))
@@ -776,10 +778,10 @@ static void step_exec(struct etask *t, int fail, struct outcome *o)
 	outcome_set(o, "ok 0");
 }
 
-static void step_exit(struct etask *t, int group, struct outcome *o)
+static void step_exit(struct etask *t, int group, const char *code, struct outcome *o)
 {
 	int tgid = t->tgid;
-	task_send(t, group ? "exit_group" : "exit");
+	task_send(t, "%s %ld", group ? "exit_group" : "exit", strtol(code, NULL, 10));
 	if (group) {
 		for (int i = 0; i < ntasks; i++)
 			if (tasks[i].tgid == tgid && (tasks[i].state == RUNNING || tasks[i].state == BLOCKED))
@@ -972,9 +974,8 @@ static void run_task_step(struct etask *t, char *op, char **arg, int nargs, stru
 			  int *watch)
 {
 	char path[128], hex[512];
-	(void)nargs;
-	if (!strcmp(op, "clone")) {
-		step_clone(t, arg, o);
+	if (!strcmp(op, "clone") || !strcmp(op, "lclone")) {
+		step_clone(t, op, arg, o);
 	} else if (!strncmp(op, "timer_", 6)) {
 		step_timer(t, op, arg, o);
 	} else if (!strcmp(op, "tread")) {
@@ -996,14 +997,15 @@ static void run_task_step(struct etask *t, char *op, char **arg, int nargs, stru
 	} else if (!strcmp(op, "exec")) {
 		step_exec(t, atoi(arg[0]), o);
 	} else if (!strcmp(op, "exit") || !strcmp(op, "exit_group")) {
-		step_exit(t, !strcmp(op, "exit_group"), o);
+		step_exit(t, !strcmp(op, "exit_group"), nargs > 0 ? arg[0] : "0", o);
 	} else if (!strcmp(op, "wait")) {
 		struct etask *c = task_at(arg[0]);
 		if (c->state == UNBORN) {
 			outcome_set(o, "err %d", ECHILD);
 			return;
 		}
-		task_send(t, "wait %d", c->tid);
+		/* wait <child> <optionsHex> <waitid 0|1> */
+		task_send(t, "wait %d %s %s", c->tid, nargs > 1 ? arg[1] : "40000000", nargs > 2 ? arg[2] : "0");
 		if (!task_await_reply(t)) {
 			outcome_set(o, "died");
 			return;

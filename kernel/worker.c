@@ -4,8 +4,9 @@
  * CLONE_VM children) and threads made by a raw clone3 share the creator's TLS. So this file calls no
  * libc function that keeps state: every syscall goes through sys6() (which never touches errno), all
  * buffers live on the task's own stack, and globals are read-only once the first task exists.
- * Clocks read through the vDSO call its functions directly (no errno either). A task exec'd by a
- * program runs this file's code only, without the C library's start-up (tn_entry). */
+ * Clocks read through the vDSO (clock_gettime, clock_getres, gettimeofday, time) call its functions
+ * directly (no errno either). A task exec'd by a program runs this file's code only, without the C
+ * library's start-up (tn_entry). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +15,13 @@
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <sys/time.h>
 #include <sys/timex.h>
 #include <signal.h>
 #include <stddef.h>
 #include <elf.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -62,6 +65,32 @@ __asm__(".text\n"
 	"	mov %rdx, %r8\n"
 	"	mov %rcx, %r9\n"
 	"	mov $435, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	and $-16, %rsp\n"
+	"	mov %r9, %rdi\n"
+	"	call *%r8\n"
+	"	mov $60, %eax\n"
+	"	xor %edi, %edi\n"
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n");
+
+/* The legacy clone(2) (x86-64: flags, newsp, parent_tid, child_tid, tls), running fn(arg) in the child
+ * on the stack whose top is newsp. The low byte of flags is the exit signal. No CLONE_SETTLS is ever
+ * passed, so r8 (tls) carries fn across the syscall, as r9 carries arg. */
+long tn_clone(unsigned long flags, void *newsp, void (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl tn_clone\n"
+	".type tn_clone,@function\n"
+	"tn_clone:\n"
+	"	mov %rdx, %r8\n"
+	"	mov %rcx, %r9\n"
+	"	xor %edx, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	mov $56, %eax\n"
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jnz 1f\n"
@@ -251,7 +280,8 @@ static void worker_entry(void *arg)
 	worker_main((int)(long)arg);
 }
 
-static long do_clone3(unsigned long flags, int child_idx)
+/* legacy: the clone(2) word, exit signal in its low byte; else clone3 with SIGCHLD (none for a thread). */
+static long do_clone(unsigned long flags, int child_idx, int legacy)
 {
 	struct clone_args args = { 0 };
 	void *stack = 0;
@@ -267,7 +297,8 @@ static long do_clone3(unsigned long flags, int child_idx)
 	stack = (void *)m;
 	args.stack = (unsigned long)stack;
 	args.stack_size = WORKER_STACK_SIZE;
-	long r = tn_clone3(&args, sizeof args, worker_entry, (void *)(long)child_idx);
+	long r = legacy ? tn_clone(flags, (char *)stack + WORKER_STACK_SIZE, worker_entry, (void *)(long)child_idx)
+			: tn_clone3(&args, sizeof args, worker_entry, (void *)(long)child_idx);
 	/* Without CLONE_VM the child has its own copy of the mapping; the parent's is unused. */
 	if (r < 0 || !(flags & CLONE_VM))
 		sys2(SYS_munmap, stack, WORKER_STACK_SIZE);
@@ -372,11 +403,17 @@ static long debug_probe(const char *name)
  * (AT_SYSINFO_EHDR), as the C library finds them; null without a vDSO, and the calls then go to the
  * kernel, as the C library's would. They return 0 or a negative errno. */
 typedef int (*vdso_clock_fn)(clockid_t clock, struct timespec *ts);
+typedef int (*vdso_tod_fn)(struct timeval *tv, void *tz);
+typedef long (*vdso_time_fn)(long *t);
 static vdso_clock_fn vdso_gettime, vdso_getres;
+static vdso_tod_fn vdso_gettimeofday;
+static vdso_time_fn vdso_time;
 
 void worker_vdso_init(unsigned long base)
 {
 	vdso_gettime = vdso_getres = 0;
+	vdso_gettimeofday = 0;
+	vdso_time = 0;
 	if (!base)
 		return;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
@@ -433,6 +470,10 @@ void worker_vdso_init(unsigned long base)
 			vdso_gettime = (vdso_clock_fn)(load + sym[i].st_value);
 		else if (str_eq(name, "__vdso_clock_getres"))
 			vdso_getres = (vdso_clock_fn)(load + sym[i].st_value);
+		else if (str_eq(name, "__vdso_gettimeofday"))
+			vdso_gettimeofday = (vdso_tod_fn)(load + sym[i].st_value);
+		else if (str_eq(name, "__vdso_time"))
+			vdso_time = (vdso_time_fn)(load + sym[i].st_value);
 	}
 }
 
@@ -500,9 +541,9 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 	const char *op = c->tok[0];
 	long r;
 
-	if (str_eq(op, "clone")) {
-		/* clone <childIdx> <flagsHex> */
-		r = do_clone3(parse_hex(c->tok[2]), (int)parse_i64(c->tok[1]));
+	if (str_eq(op, "clone") || str_eq(op, "lclone")) {
+		/* clone|lclone <childIdx> <flagsHex> */
+		r = do_clone(parse_hex(c->tok[2]), (int)parse_i64(c->tok[1]), str_eq(op, "lclone"));
 		reply_start(&o, r < 0 ? r : 0);
 		if (r > 0) {
 			out_str(&o, " c=");
@@ -513,15 +554,32 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 		worker_exec(w, c->tok[1]);
 		return;
 	} else if (str_eq(op, "exit")) {
-		sys1(SYS_exit, 0);
+		sys1(SYS_exit, parse_i64(c->tok[1]));
 		return;
 	} else if (str_eq(op, "exit_group")) {
-		sys1(SYS_exit_group, 0);
+		sys1(SYS_exit_group, parse_i64(c->tok[1]));
 		return;
 	} else if (str_eq(op, "wait")) {
-		int status;
-		r = sys4(SYS_wait4, parse_i64(c->tok[1]), &status, WNOHANG | __WALL, 0);
+		/* wait <pid> <optionsHex> <waitid 0|1>: WNOHANG always (and WEXITED for waitid). The reply's
+		 * value is the pid reaped (0 if none) and s= the wait status as wait4 stores it. */
+		int status = 0;
+		long opts = parse_hex(c->tok[2]);
+		if (parse_i64(c->tok[3])) {
+			siginfo_t info;
+			memset(&info, 0, sizeof info); /* stateless */
+			r = sys6(SYS_waitid, P_PID, parse_i64(c->tok[1]), (long)&info, WEXITED | WNOHANG | opts, 0, 0);
+			if (r == 0) {
+				r = info.si_pid;
+				status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : info.si_status & 0x7f;
+			}
+		} else {
+			r = sys4(SYS_wait4, parse_i64(c->tok[1]), &status, WNOHANG | opts, 0);
+		}
 		reply_start(&o, r);
+		if (r > 0) {
+			out_str(&o, " s=");
+			out_i64(&o, status);
+		}
 	} else if (str_eq(op, "unshare")) {
 		reply_start(&o, sys1(SYS_unshare, parse_hex(c->tok[1])));
 	} else if (str_eq(op, "setns")) {
@@ -539,16 +597,29 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 	} else if (str_eq(op, "close")) {
 		reply_start(&o, sys1(SYS_close, parse_i64(c->tok[1])));
 	} else if (str_eq(op, "read")) {
-		r = sys4(SYS_pread64, parse_i64(c->tok[1]), textbuf, 4096 < textcap ? 4096 : textcap, 0);
+		/* read <fd> <count> <pos>: pread at pos, or read(2) at the file position when pos is -1. */
+		long count = parse_i64(c->tok[2]), pos = parse_i64(c->tok[3]);
+		if (count > 4096 || count > textcap)
+			count = 4096 < textcap ? 4096 : textcap;
+		if (pos < 0)
+			r = sys3(SYS_read, parse_i64(c->tok[1]), textbuf, count);
+		else
+			r = sys4(SYS_pread64, parse_i64(c->tok[1]), textbuf, count, pos);
 		reply_start(&o, r);
 		if (r >= 0) {
 			out_str(&o, " t=");
 			out_hex(&o, textbuf, r);
 		}
 	} else if (str_eq(op, "write")) {
-		/* write <fd> x<hex>: the x keeps an empty text a token. */
+		/* write <fd> x<hex> [pos]: the x keeps an empty text a token; with pos, pwrite there. */
 		long n = unhex(c->tok[2] + 1);
-		reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2] + 1, n));
+		if (c->n > 3)
+			reply_start(&o, sys4(SYS_pwrite64, parse_i64(c->tok[1]), c->tok[2] + 1, n, parse_i64(c->tok[3])));
+		else
+			reply_start(&o, sys3(SYS_write, parse_i64(c->tok[1]), c->tok[2] + 1, n));
+	} else if (str_eq(op, "lseek")) {
+		/* lseek <fd> <offset> <whence> */
+		reply_start(&o, sys3(SYS_lseek, parse_i64(c->tok[1]), parse_i64(c->tok[2]), parse_i64(c->tok[3])));
 	} else if (str_eq(op, "ioctl")) {
 		/* ioctl <fd> <request> <targetFd|-1> */
 		unsigned int uid = 0;
@@ -583,6 +654,28 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 			r = vdso((clockid_t)clk, &ts);
 		} else {
 			r = sys2(get ? SYS_clock_gettime : SYS_clock_getres, clk, &ts);
+		}
+		reply_start(&o, r);
+		if (r == 0)
+			out_timespec(&o, &ts);
+	} else if (str_eq(op, "prctl")) {
+		/* prctl <option> <arg2> (PR_SET_DUMPABLE, PR_GET_DUMPABLE) */
+		reply_start(&o, sys6(SYS_prctl, parse_i64(c->tok[1]), parse_i64(c->tok[2]), 0, 0, 0, 0));
+	} else if (str_eq(op, "gettimeofday") || str_eq(op, "time")) {
+		/* gettimeofday|time <vdso 0|1>: reported as a timespec (usec * 1000 as nsec; time's seconds). */
+		struct timespec ts = { 0, 0 };
+		if (str_eq(op, "gettimeofday")) {
+			struct timeval tv = { 0, 0 };
+			if (parse_i64(c->tok[1]) && vdso_gettimeofday)
+				r = vdso_gettimeofday(&tv, 0);
+			else
+				r = sys2(SYS_gettimeofday, &tv, 0);
+			ts.tv_sec = tv.tv_sec;
+			ts.tv_nsec = tv.tv_usec * 1000;
+		} else {
+			time_t t = parse_i64(c->tok[1]) && vdso_time ? (time_t)vdso_time(0) : (time_t)sys1(SYS_time, 0);
+			r = t < 0 && t > -4096 ? t : 0;
+			ts.tv_sec = t;
 		}
 		reply_start(&o, r);
 		if (r == 0)

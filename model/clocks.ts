@@ -32,6 +32,18 @@ export function sysClockGettime(s: ModelState, t: Task, ref: ClockRef, host: Hos
   }
 }
 
+// gettimeofday -> ktime_get_real_ts64, to the microsecond; the vDSO reads the same clock. Realtime is
+// never shifted by a time namespace.
+export function sysGettimeofday(host: HostClocks): Observation {
+  return { ret: 0, time: String((host.realtime / 1000n) * 1000n) };
+}
+
+// time -> ktime_get_real_seconds: xtime_sec, which moves at ticks (the coarse wall clock's seconds); the
+// vDSO reads the same seconds. Never shifted.
+export function sysTime(host: HostClocks): Observation {
+  return { ret: 0, time: String((host.realtimeCoarse / NSEC_PER_SEC) * NSEC_PER_SEC) };
+}
+
 // clock_getres: hrtimer_resolution (1 ns, high-res timers) for the fine clocks, 1 ns for the CPU
 // clocks (CPUCLOCK_SCHED), TICK_NSEC for the coarse ones (probed on 6.18).
 export function sysClockGetres(s: ModelState, ref: ClockRef): Observation {

@@ -43,6 +43,15 @@ export function sysDropCaps(t: Task, caps: CapName[]): Observation {
   return { ret: 0 };
 }
 
+// prctl(PR_SET_DUMPABLE / PR_GET_DUMPABLE): the mm's dumpability, shared by every task using the mm.
+// Only SUID_DUMP_DISABLE (0) and SUID_DUMP_USER (1) may be set.
+export function sysPrctlDumpable(t: Task, set: number | undefined): Observation {
+  if (set === undefined) return { ret: t.mm!.dumpable ? 1 : 0 };
+  if (set !== 0 && set !== 1) return { err: 'EINVAL' };
+  t.mm!.dumpable = set === 1;
+  return { ret: 0 };
+}
+
 // proc_uid_map_write / proc_gid_map_write -> map_write("0 K 1") of the caller's own namespace.
 function mapWrite(t: Task, ns: UserNs, which: 'uid' | 'gid'): Observation | null {
   const parent = ns.parent;

@@ -5,9 +5,9 @@ import {
   type Backend, type BackendFactory, type Choices, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
 } from '../vocab/index.ts';
 import { abstractState, writeAbstract } from './abstract.ts';
-import { sysClockGetres, sysClockGettime, sysClockSettime } from './clocks.ts';
-import { sysClose, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
-import { sysDropCaps, sysMapRoot, sysSetuid } from './ids.ts';
+import { sysClockGetres, sysClockGettime, sysClockSettime, sysGettimeofday, sysTime } from './clocks.ts';
+import { sysClose, sysLseek, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
+import { sysDropCaps, sysMapRoot, sysPrctlDumpable, sysSetuid } from './ids.ts';
 import { clockWasSet, hostSignal, passTime } from './hosttime.ts';
 import { checkInvariants } from './invariants.ts';
 import { clockId } from './ktime.ts';
@@ -21,7 +21,7 @@ import {
 } from './timers.ts';
 import { initialState, nsToNanos, taskByHandle, taskByPath, type ModelState, type Task } from './state.ts';
 import {
-  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysClone3, sysExec, sysExit, sysExitGroup, sysWait,
+  FORK_FLAGS, THREAD_FLAGS, VFORK_FLAGS, clone3Flags, kernelClone, sysClone, sysClone3, sysExec, sysExit, sysExitGroup, sysWait,
 } from './tasks.ts';
 
 export { INVARIANTS } from './invariants.ts';
@@ -50,17 +50,19 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'vfork': return kernelClone(s, t, step.child, VFORK_FLAGS);
     case 'thread': return kernelClone(s, t, step.child, THREAD_FLAGS);
     case 'clone3': return sysClone3(s, t, step.child, clone3Flags(step.flags));
+    case 'clone': return sysClone(s, t, step.child, clone3Flags(step.flags), step.exitSignal);
     case 'exec': return sysExec(s, t, step.fail ?? false);
-    case 'exit': return sysExit(s, t);
-    case 'exit_group': return sysExitGroup(s, t);
-    case 'wait': return sysWait(s, t, step.child);
+    case 'exit': return sysExit(s, t, step.code ?? 0);
+    case 'exit_group': return sysExitGroup(s, t, step.code ?? 0);
+    case 'wait': return sysWait(s, t, step.child, step.options ?? ['__WALL']);
     case 'unshare': return sysUnshare(s, t, step.flags);
     case 'setns': return sysSetns(s, t, step.fd, step.nstype);
     case 'open': return sysOpen(s, t, step.target, step.file, step.mode, step.fd);
     case 'pidfd_open': return sysPidfdOpen(s, t, step.target, step.fd);
     case 'close': return sysClose(s, t, step.fd);
-    case 'read': return sysRead(s, t, step.fd, host);
-    case 'write': return sysWrite(s, t, step.fd, step.text, host);
+    case 'read': return sysRead(s, t, step.fd, step.count ?? 4096, step.pos ?? 0, host);
+    case 'write': return sysWrite(s, t, step.fd, step.text, step.pos, host);
+    case 'lseek': return sysLseek(s, t, step.fd, step.offset, step.whence);
     case 'ioctl': return sysIoctl(s, t, step.fd, step.request, step.result);
     case 'readlink': {
       const target = taskByPath(s, step.target);
@@ -68,12 +70,15 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     }
     case 'clock_gettime': return sysClockGettime(s, t, step.clock, host);
     case 'clock_getres': return sysClockGetres(s, step.clock);
+    case 'gettimeofday': return sysGettimeofday(host);
+    case 'time': return sysTime(host);
     case 'clock_settime': return sysClockSettime(s, t, step.clock, step.sec, step.nsec, host);
     case 'read_uptime': return readUptime(t, host);
     case 'sysinfo': return sysSysinfo(t, host);
     case 'read_btime': return readBtime(t, host);
     case 'setuid': return sysSetuid(t, step.uid);
     case 'drop_caps': return sysDropCaps(t, step.caps);
+    case 'prctl': return sysPrctlDumpable(t, step.option === 'PR_SET_DUMPABLE' ? step.arg : undefined);
     case 'map_root': return sysMapRoot(s, t);
     case 'sysctl_read': return sysctlRead(t);
     case 'sysctl_write': return sysctlWrite(t, step.value);

@@ -4,6 +4,7 @@
 import { KTIME_SEC_MAX, NSEC_PER_SEC, type FdHandle, type HostClocks, type Observation, type TaskHandle } from '../vocab/index.ts';
 import { capable, procFileMayWrite } from './creds.ts';
 import { kernelChanges } from './profile.ts';
+import { newSeqState, seqLseek, seqRead } from './seqfile.ts';
 import { processOf, taskByPid, type File, type ModelState, type Task, type Timespec } from './state.ts';
 
 const PAGE_SIZE = 4096;
@@ -17,7 +18,7 @@ export function openTimensOffsets(s: ModelState, t: Task, target: Task, targetHa
   if (mode !== 'r' && !procFileMayWrite(t.creds, target)) return { err: 'EACCES' };
   processOf(s, t).fds!.push({
     handle: fd, cloexec: false,
-    file: { kind: 'offsets', target: targetHandle, pid: target.pid, mode, opener: t.creds },
+    file: { kind: 'offsets', target: targetHandle, pid: target.pid, mode, opener: t.creds, seq: newSeqState() },
   });
   return { ret: 0, handle: fd };
 }
@@ -27,13 +28,23 @@ function showOffset(name: string, ts: Timespec): string {
 }
 
 // timens_offsets_show -> proc_timens_show_offsets: "%-10s %10lld %9ld\n", monotonic first.
-export function readTimensOffsets(s: ModelState, f: OffsetsFile): Observation {
+function showTimensOffsets(s: ModelState, f: OffsetsFile): { text: string } | { err: 'ESRCH' } {
   const p = taskByPid(s, f.pid);
   if (!p) return { err: 'ESRCH' };
   const ns = p.timeNsForChildren;
-  if (!ns) return { ret: 0, text: '' }; // exiting: no nsproxy, empty content
-  const text = showOffset('monotonic', ns.monotonic) + showOffset('boottime', ns.boottime);
-  return { ret: text.length, text };
+  if (!ns) return { text: '' }; // exiting: no nsproxy, empty content
+  return { text: showOffset('monotonic', ns.monotonic) + showOffset('boottime', ns.boottime) };
+}
+
+// seq_read: pread at `pos`, or read(2) at the file position ("current").
+export function readTimensOffsets(s: ModelState, f: OffsetsFile, count: number, pos: number | 'current'): Observation {
+  const at = pos === 'current' ? f.seq.filePos : pos;
+  return seqRead(f.seq, at, count, () => showTimensOffsets(s, f), pos === 'current');
+}
+
+// seq_lseek
+export function lseekTimensOffsets(s: ModelState, f: OffsetsFile, offset: number, whence: 'SEEK_SET' | 'SEEK_CUR' | 'SEEK_END'): Observation {
+  return seqLseek(f.seq, offset, whence, () => showTimensOffsets(s, f));
 }
 
 const isSpace = (c: string | undefined) => c !== undefined && ' \t\n\v\f\r'.includes(c);
@@ -110,9 +121,11 @@ export function floorSec(n: bigint): bigint {
   return n < 0n && q * NSEC_PER_SEC !== n ? q - 1n : q;
 }
 
-// timens_offsets_write -> proc_timens_set_offset: EINVAL, ESRCH, EPERM, ERANGE, EACCES, assign.
+// timens_offsets_write -> proc_timens_set_offset: EINVAL, ESRCH, EPERM, ERANGE, EACCES, assign. Only a
+// write at the file's start is taken ("Only allow < page size writes at the beginning of the file"); it
+// leaves the file position where it was.
 export function writeTimensOffsets(s: ModelState, f: OffsetsFile, text: string, host: HostClocks): Observation {
-  if (byteLength(text) >= PAGE_SIZE) return { err: 'EINVAL' };
+  if (f.seq.filePos !== 0 || byteLength(text) >= PAGE_SIZE) return { err: 'EINVAL' };
   const parsed = parseOffsets(text);
   const negativeNsec = kernelChanges(s.env).offsetsNegativeNsec;
   if (!parsed) return { err: 'EINVAL' };

@@ -3,8 +3,9 @@
 // program starts in"). Objects refer to each other directly; nothing is cached or counted: who
 // references what is always found by scanning (see lifetime.ts).
 import type { Choices, Completion } from '../vocab/index.ts';
+import type { SeqState } from './seqfile.ts';
 import {
-  INT_MAX, PROC_DYNAMIC_FIRST, PROC_TIME_INIT_INO, PROC_USER_INIT_INO,
+  INT_MAX, PROC_DYNAMIC_FIRST, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, SIGCHLD,
   type CapName, type Environment, type FdHandle, type HostClocks, type TaskCall, type TaskHandle, type TimerHandle,
 } from '../vocab/index.ts';
 
@@ -56,7 +57,7 @@ export interface Mm {
 export type File =
   | { kind: 'timens'; ns: TimeNs }
   | { kind: 'userns'; ns: UserNs }
-  | { kind: 'offsets'; target: TaskHandle; pid: number; mode: 'r' | 'w' | 'rw'; opener: Creds }
+  | { kind: 'offsets'; target: TaskHandle; pid: number; mode: 'r' | 'w' | 'rw'; opener: Creds; seq: SeqState }
   | { kind: 'pidfd'; target: TaskHandle; pid: number }
   | { kind: 'timerfd'; ctx: TimerFd; nonblock: boolean };
 
@@ -121,6 +122,8 @@ export interface Process {
   parent: number | null;              // tgid of the parent process; null = the harness's reaper
   fds: FdEntry[] | null;              // the fd table, shared by all threads; null once released
   sigqueue: PosixTimer[];             // queued SIGRTMIN timer signals (shared pending), oldest first
+  exitSignal: number;                 // the signal its parent gets when it ends; not SIGCHLD: a clone child
+  exitStatus: number | null;          // what a wait reports: exit_group's code, else the last thread's; null while one lives
 }
 
 export interface Task {
@@ -187,7 +190,7 @@ export function initialState(env: Environment, choices: Choices = {}): ModelStat
   return {
     env, initUserNs, startUserNs, gid: start?.gid ?? 0, initTimeNs,
     userNamespaces: startUserNs ? [initUserNs, startUserNs] : [initUserNs], timeNamespaces: [initTimeNs],
-    tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [], sigqueue: [] }],
+    tasks: [t0], processes: [{ tgid: 1, parent: null, fds: [], sigqueue: [], exitSignal: SIGCHLD, exitStatus: null }],
     handlePids: { t0: 1 }, nextPid: 2, nextMmId: 2,
     timers: [], now: null, nextArmSeq: 1, completions: [], choices,
   };

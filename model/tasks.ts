@@ -4,7 +4,9 @@
 // time_ns_for_children and freezes it; a CLONE_VM child keeps both pointers; exec switches to
 // time_ns_for_children together with the new mm. Before 6.2 (profile "6.1", model/profile.ts
 // execSwitchesTimens) exec switches nothing, and the mm is kept out of two namespaces at clone time.
-import { CLONE_FLAGS as F, type CloneFlagName, type Observation, type TaskHandle } from '../vocab/index.ts';
+import {
+  CLONE_FLAGS as F, SIGCHLD, WAIT_OPTIONS, type CloneFlagName, type Observation, type TaskHandle, type WaitOptionName,
+} from '../vocab/index.ts';
 import { capable, commitCreds, copyCreds, fullCaps, isNsRoot } from './creds.ts';
 import { cloneTimeNs, createUserNs, timensFreeze } from './lifetime.ts';
 import { processOf, taskByHandle, taskByPath, threadsOf, type ModelState, type Process, type Task } from './state.ts';
@@ -32,8 +34,15 @@ export function sysClone3(s: ModelState, parent: Task, child: TaskHandle, flags:
   return kernelClone(s, parent, child, flags);
 }
 
-// kernel_clone -> copy_process -> copy_creds, copy_namespaces -> create_new_namespaces, timens_on_fork
-export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flags: number): Observation {
+// The legacy clone: the low byte of the flags word is the exit signal (args.exit_signal = flags & CSIGNAL),
+// taken as it is, with no check; so CLONE_NEWTIME, a CSIGNAL bit, is never a flag here.
+export function sysClone(s: ModelState, parent: Task, child: TaskHandle, flags: number, exitSignal: number): Observation {
+  return kernelClone(s, parent, child, flags, exitSignal);
+}
+
+// kernel_clone -> copy_process -> copy_creds, copy_namespaces -> create_new_namespaces, timens_on_fork.
+// fork, vfork and clone3 as the harness makes them send SIGCHLD; a thread's exit signal means nothing.
+export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flags: number, exitSignal = SIGCHLD): Observation {
   const changes = kernelChanges(s.env);
   if ((flags & F.CLONE_NEWUSER) && (flags & F.CLONE_FS)) return { err: 'EINVAL' };
   if ((flags & F.CLONE_THREAD) && !(flags & F.CLONE_SIGHAND)) return { err: 'EINVAL' };
@@ -74,7 +83,7 @@ export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flag
   const thread = (flags & F.CLONE_THREAD) !== 0;
   if (!thread) {
     const fds = processOf(s, parent).fds!.map((e) => ({ ...e }));
-    s.processes.push({ tgid: pid, parent: parent.tgid, fds, sigqueue: [] });
+    s.processes.push({ tgid: pid, parent: parent.tgid, fds, sigqueue: [], exitSignal, exitStatus: null });
   }
   s.tasks.push({
     handle: child, pid, tgid: thread ? parent.tgid : pid, state: 'running',
@@ -136,15 +145,25 @@ function exitNotify(s: ModelState, t: Task): void {
   if (p.parent === null) reapProcess(s, p);
 }
 
-// SYS_exit
-export function sysExit(s: ModelState, t: Task): Observation {
+/** The wait status of an exit with this code: (code & 0xff) << 8. */
+function exitStatus(code: number): number {
+  return (code & 0xff) << 8;
+}
+
+// SYS_exit(code). The last thread of a process to exit gives the process its exit status
+// (synchronize_group_exit, Linux 6.0+): a leader that exited first does not decide it.
+export function sysExit(s: ModelState, t: Task, code: number): Observation {
+  const p = processOf(s, t);
+  if (p.exitStatus === null && threadsOf(s, t.tgid).every((o) => o === t || o.state === 'exited')) p.exitStatus = exitStatus(code);
   doExit(s, t);
   exitNotify(s, t);
   return { ret: 0 };
 }
 
-// SYS_exit_group: every thread of the group dies, the caller last.
-export function sysExitGroup(s: ModelState, t: Task): Observation {
+// SYS_exit_group(code) -> do_group_exit: the group's exit status is this code, then every thread of
+// the group dies, the caller last.
+export function sysExitGroup(s: ModelState, t: Task, code: number): Observation {
+  processOf(s, t).exitStatus = exitStatus(code);
   const others = threadsOf(s, t.tgid).filter((o) => o !== t && o.state !== 'exited');
   for (const o of [...others, t]) {
     doExit(s, o);
@@ -169,6 +188,8 @@ export function sysExec(s: ModelState, t: Task, fail: boolean): Observation {
     s.handlePids[t.handle] = t.tgid;
   }
   releaseVforkParent(s, t);
+  // "we have changed execution domain": whatever it was, the exit signal is SIGCHLD from now on.
+  processOf(s, t).exitSignal = SIGCHLD;
   // exit_itimers and flush_itimer_signals: the process's POSIX timers and their signals go.
   exitItimers(s, t.tgid);
   processOf(s, t).sigqueue = [];
@@ -186,13 +207,21 @@ export function sysExec(s: ModelState, t: Task, fail: boolean): Observation {
   return { ret: 0 };
 }
 
-// waitpid(pid, WNOHANG|__WALL): only a child process's leader can be waited for.
-export function sysWait(s: ModelState, t: Task, child: TaskHandle): Observation {
+// wait4(pid, WNOHANG | options) and waitid(P_PID, pid, WEXITED | WNOHANG | options) -> do_wait: only a
+// child process's leader can be waited for (eligible_child), and without __WALL only a child whose exit
+// signal is SIGCHLD, or with __WCLONE only one whose exit signal is not. A reaped child reports its
+// process's exit status.
+export function sysWait(s: ModelState, t: Task, child: TaskHandle, options: readonly WaitOptionName[]): Observation {
   const c = taskByPath(s, child);
   if (!c || c.pid !== c.tgid) return { err: 'ECHILD' };
   const p = processOf(s, c);
   if (p.parent !== t.tgid) return { err: 'ECHILD' };
+  const opts = options.reduce((acc, o) => acc | WAIT_OPTIONS[o], 0);
+  const cloneChild = p.exitSignal !== SIGCHLD;
+  const wantsClone = (opts & WAIT_OPTIONS.__WCLONE) !== 0;
+  if (!(opts & WAIT_OPTIONS.__WALL) && cloneChild !== wantsClone) return { err: 'ECHILD' };
   if (hasLiveTask(s, p.tgid)) return { ret: 0 };
+  const status = p.exitStatus!;
   reapProcess(s, p);
-  return { ret: 1 };
+  return { ret: 1, status };
 }

@@ -18,10 +18,10 @@ type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never
 /** The optional fields of every call. The type below fails to compile when a field is added to
  *  vocab/program.ts and not listed here, so a new field cannot be left ungenerated unnoticed. */
 export const OPTIONAL_FIELDS = {
-  fork: [], vfork: [], thread: [], clone3: [], exec: ['fail'], exit: [], exit_group: [], wait: [],
-  unshare: [], setns: [], open: [], pidfd_open: [], close: [], read: [], write: [], ioctl: ['result'], readlink: [],
-  clock_gettime: [], clock_getres: [], clock_settime: [], read_uptime: [], sysinfo: [], read_btime: [],
-  setuid: [], drop_caps: [], map_root: [], sysctl_read: [], sysctl_write: [],
+  fork: [], vfork: [], thread: [], clone3: [], clone: [], exec: ['fail'], exit: ['code'], exit_group: ['code'], wait: ['syscall', 'options'],
+  unshare: [], setns: [], open: [], pidfd_open: [], close: [], read: ['count', 'pos'], write: ['pos'], lseek: [], ioctl: ['result'], readlink: [],
+  clock_gettime: [], clock_getres: [], clock_settime: [], gettimeofday: [], time: [], read_uptime: [], sysinfo: [], read_btime: [],
+  setuid: [], drop_caps: [], prctl: [], map_root: [], sysctl_read: [], sysctl_write: [],
   timer_create: [], timer_settime: [], timer_gettime: [], timer_getoverrun: [], timer_delete: [], sigwait: [],
   timerfd_create: [], timerfd_settime: [], timerfd_gettime: [], clock_nanosleep: [], nanosleep: [], futex_wait: [],
 } as const satisfies { [C in TaskCall]: readonly OptionalKeys<StepOf<C>>[] };
@@ -32,6 +32,19 @@ type Unlisted = { [C in TaskCall]: Exclude<OptionalKeys<StepOf<C>>, Listed<C>> }
 type UnlistedEnv = Exclude<OptionalKeys<ProgramEnv>, (typeof OPTIONAL_ENV_FIELDS)[number]>;
 /** Compiles only while both lists are complete. */
 export const OPTIONAL_LISTS_COMPLETE: [Unlisted, UnlistedEnv] extends [never, never] ? true : never = true;
+
+/** The text timens_offsets shows now for a target, from the abstract state (undefined: none). */
+function offsetsTextOf(st: AbstractState, target: string): string | undefined {
+  const ns = st.timeNamespaces[String(st.tasks[target]?.timeNsForChildren)];
+  if (!ns) return undefined;
+  const line = (name: string, v: string) => {
+    const n = BigInt(v);
+    let sec = n / NSEC_PER_SEC;
+    if (n < 0n && sec * NSEC_PER_SEC !== n) sec -= 1n;
+    return `${name.padEnd(10)} ${String(sec).padStart(10)} ${String(n - sec * NSEC_PER_SEC).padStart(9)}\n`;
+  };
+  return line('monotonic', ns.monotonic) + line('boottime', ns.boottime);
+}
 
 // ---- Boundaries of values -------------------------------------------------------------------------------
 
@@ -81,6 +94,7 @@ const worked = (o: Observation) => o.ret !== undefined || o.pending === true;
 export class FeatureCounter {
   readonly counts: Record<string, number> = {};
   private armedAbs = new Map<string, string>(); // timer or timerfd -> the task that armed it absolute
+  private cloneChildren = new Map<string, 'clone child' | 'exec\'d clone child'>(); // legacy clone, exit signal not SIGCHLD
 
   private hit(name: string): void {
     this.counts[name] = (this.counts[name] ?? 0) + 1;
@@ -92,6 +106,7 @@ export class FeatureCounter {
   program(p: Program): void {
     for (const f of OPTIONAL_ENV_FIELDS) if (p.env[f] !== undefined) this.hit(`env.${f} set`);
     this.armedAbs.clear();
+    this.cloneChildren.clear();
     this.before = new Stepper(p.env, createModel).side.abstract();
   }
 
@@ -104,6 +119,7 @@ export class FeatureCounter {
       this.hit(`${step.call}.${f} ${f in step ? 'set' : 'left out'}`);
     }
     this.timespecs(step, before);
+    if ((step.call === 'prctl' || step.call === 'gettimeofday' || step.call === 'time') && worked(obs)) this.hit(`${step.call} succeeds`);
     switch (step.call) {
       case 'timer_settime': case 'timerfd_settime': {
         const h = step.call === 'timer_settime' ? step.timer : step.fd;
@@ -135,7 +151,31 @@ export class FeatureCounter {
         break;
       case 'setns': case 'exec':
         if (obs.ret === 0) this.entered(step.task, step.call, before, after);
+        if (step.call === 'exec' && obs.ret === 0 && this.cloneChildren.has(step.task)) this.cloneChildren.set(step.task, 'exec\'d clone child');
         break;
+      case 'clone':
+        if (obs.ret === 0 && step.exitSignal !== 17 && !step.flags.includes('CLONE_THREAD')) this.cloneChildren.set(step.child, 'clone child');
+        break;
+      case 'read': {
+        const fd = before.processes[before.tasks[step.task]?.leader ?? '']?.fds[step.fd];
+        if (fd?.kind !== 'offsets' || obs.text === undefined) break;
+        if (step.pos === 'current' && obs.ret! > 0 && obs.ret! < (step.count ?? 4096)) this.hit('read: timens_offsets to its end from a moved file position');
+        if (step.pos === 'current' && obs.ret === step.count) this.hit('read: timens_offsets part-way at the file position');
+        const now = offsetsTextOf(before, fd.target);
+        if (step.pos === 'current' && now !== undefined && obs.text !== '' && !now.includes(obs.text)) this.hit('read: the rest of a text made before the offsets changed');
+        break;
+      }
+      case 'lseek':
+        if (before.processes[before.tasks[step.task]?.leader ?? '']?.fds[step.fd]?.kind === 'offsets' && obs.ret !== undefined) this.hit('lseek: timens_offsets');
+        break;
+      case 'wait': {
+        if (obs.ret === 1 && obs.status !== 0) this.hit('wait: a child reaped with a non-zero status');
+        const kind = this.cloneChildren.get(step.child);
+        const opts = step.options ?? ['__WALL'];
+        const how = opts.includes('__WALL') ? '__WALL' : opts.includes('__WCLONE') ? '__WCLONE' : 'neither __WCLONE nor __WALL';
+        if (kind && (obs.ret !== undefined || obs.err === 'ECHILD')) this.hit(`wait for ${kind === 'clone child' ? 'a' : 'an'} ${kind} with ${how}: ${obs.ret === undefined ? 'ECHILD' : 'waited'}`);
+        break;
+      }
       case 'write':
         if (before.processes[before.tasks[step.task]?.leader ?? '']?.fds[step.fd]?.kind === 'offsets') this.offsetsText(step.text);
         break;
@@ -217,6 +257,12 @@ export function requiredFeatures(kernel: boolean): string[] {
   for (const how of ['setns', 'exec']) f.push(`absolute timerfd armed, then its holder enters other offsets by ${how}`);
   f.push('timer_gettime of an armed timer from a shifted namespace', 'timerfd_gettime of an armed timer from a shifted namespace');
   f.push(...clocksVia('clock_gettime'));
+  if (kernel) f.push('prctl succeeds', 'gettimeofday succeeds', 'time succeeds');
+  f.push('read: timens_offsets part-way at the file position', 'read: timens_offsets to its end from a moved file position',
+    'read: the rest of a text made before the offsets changed', 'lseek: timens_offsets');
+  f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',
+    'wait for a clone child with __WCLONE: waited', 'wait for a clone child with __WALL: waited',
+    'wait for an exec\'d clone child with neither __WCLONE nor __WALL: waited', 'wait for an exec\'d clone child with __WCLONE: ECHILD');
   for (const name of Object.keys(OFFSET_SEC_TEXTS)) f.push(`offsets sec ${name}`);
   for (const name of Object.keys(OFFSET_NSEC_TEXTS)) f.push(`offsets nsec ${name}`);
   if (!kernel) for (const name of Object.keys(OFFSET_NSEC_TEXTS_SIMULATED)) f.push(`offsets nsec ${name}`);

@@ -9,7 +9,7 @@ import { shrinkProgram } from './shrink.ts';
 import { createModel } from '../model/index.ts';
 import { Stepper } from '../harness/run.ts';
 import { gone, newSketch, rngOf, someTask, type GenOptions, type Maker, type Rng, type Sketch } from './sketch.ts';
-import { MAKERS } from './steps-namespaces.ts';
+import { KERNEL_ONLY_MAKERS, MAKERS } from './steps-namespaces.ts';
 import { TIMER_MAKERS } from './steps-timers.ts';
 import { nextPlanned, SEQUENCE_MAKERS, TIMER_SEQUENCE_MAKERS } from './steps-sequences.ts';
 
@@ -28,8 +28,9 @@ function env(r: Rng, o: GenOptions): ProgramEnv {
 
 const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0);
 /** Kernel programs without kernelTimers leave out timers, sleeps, signals and clock sets. */
-const NO_TIMER_MAKERS = [...MAKERS, ...SEQUENCE_MAKERS];
+const NO_TIMER_MAKERS = [...MAKERS, ...SEQUENCE_MAKERS, ...KERNEL_ONLY_MAKERS];
 const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS, ...SEQUENCE_MAKERS, ...TIMER_SEQUENCE_MAKERS];
+const KERNEL_MAKERS = [...ALL_MAKERS, ...KERNEL_ONLY_MAKERS];
 
 function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
   // A sequence under way goes on, mostly at once, sometimes with other steps between.
@@ -37,7 +38,7 @@ function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
     const planned = nextPlanned(r, s);
     if (planned) return planned;
   }
-  const makers = o.kernelSafe && !o.kernelTimers ? NO_TIMER_MAKERS : ALL_MAKERS;
+  const makers = !o.kernelSafe ? ALL_MAKERS : o.kernelTimers ? KERNEL_MAKERS : NO_TIMER_MAKERS;
   let x = r.int(0, weight(makers) - 1);
   for (const [w, make] of makers) {
     if (x < w) return make(r, s, someTask(r, s), o);
@@ -54,7 +55,7 @@ function learn(s: Sketch, step: Step, obs: Observation): void {
   if (step.call === 'exec' && obs.ret === 0) s.timersOf.set(s.group.get(step.task) ?? -1, new Set());
   if (obs.err === 'ESRCH' && !('fd' in step && step.call === 'setns')) gone(s, step.task);
   if (obs.blocked) return;
-  const binds = step.call === 'fork' || step.call === 'vfork' || step.call === 'thread' || step.call === 'clone3' ? step.child
+  const binds = step.call === 'fork' || step.call === 'vfork' || step.call === 'thread' || step.call === 'clone3' || step.call === 'clone' ? step.child
     : step.call === 'open' || step.call === 'pidfd_open' || step.call === 'timerfd_create' ? step.fd
     : step.call === 'ioctl' ? step.result
     : step.call === 'timer_create' ? step.timer : undefined;

@@ -28,6 +28,22 @@ function* simplerStep(step: Step): Generator<Step> {
     case 'unshare':
       for (let i = 0; i < step.flags.length; i++) yield { ...step, flags: step.flags.filter((_, j) => j !== i) };
       return;
+    case 'clone':
+      for (let i = 0; i < step.flags.length; i++) yield { ...step, flags: step.flags.filter((_, j) => j !== i) };
+      if (step.exitSignal !== 17) yield { ...step, exitSignal: 17 };
+      return;
+    case 'read':
+      if (step.count !== undefined || step.pos !== undefined) yield { task: step.task, call: 'read', fd: step.fd };
+      return;
+    case 'lseek':
+      if (step.whence !== 'SEEK_SET' || step.offset !== 0) yield { ...step, offset: 0, whence: 'SEEK_SET' };
+      return;
+    case 'exit': case 'exit_group':
+      if (step.code !== undefined) yield { task: step.task, call: step.call };
+      return;
+    case 'wait':
+      if (step.syscall !== undefined || step.options !== undefined) yield { task: step.task, call: 'wait', child: step.child };
+      return;
     case 'setns':
       if (step.nstype.length > 0) yield { ...step, nstype: [] };
       return;
@@ -35,6 +51,7 @@ function* simplerStep(step: Step): Generator<Step> {
       for (let i = 0; i < step.caps.length; i++) yield { ...step, caps: step.caps.filter((_, j) => j !== i) };
       return;
     case 'write': {
+      if (step.pos !== undefined) yield { task: step.task, call: 'write', fd: step.fd, text: step.text };
       const records = step.text.split('\n').filter((l) => l !== '');
       if (records.length > 1) for (const r of records) yield { ...step, text: r };
       if (step.text.endsWith('\n') && records.length === 1) yield { ...step, text: records[0] };
@@ -54,7 +71,7 @@ function* simplerStep(step: Step): Generator<Step> {
   }
 }
 
-const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3']);
+const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3', 'clone']);
 
 /**
  * Merge task `child` into `into`: delete the step that created it and let `into` make its steps. A chain

@@ -1,6 +1,6 @@
 // Steps of namespaces, processes, credentials, offsets and clocks, each kind with its weight.
 import { CAP_NAMES, INT_MAX, KTIME_SEC_MAX, NS_IOCTLS } from '../vocab/index.ts';
-import type { CapName, CloneFlagName, NsIoctl, ProcFile, Step, TaskStep } from '../vocab/index.ts';
+import type { CapName, CloneFlagName, NsIoctl, ProcFile, Step, TaskStep, WaitOptionName } from '../vocab/index.ts';
 import {
   ALL_CLOCKS, fdsOf, flags, gone, lastStanding, newFd, newTask, siblings, someClock, someFd, someTask,
   type FdKind, type GenOptions, type Maker, type Rng, type Sketch,
@@ -42,6 +42,16 @@ function offsetText(r: Rng, o: GenOptions): string {
   return recs.join('\n') + (r.chance(0.5) ? '\n' : '');
 }
 
+/** An exit code: mostly small, sometimes past a byte (only its low byte reaches the wait status). */
+const exitCode = (r: Rng) => r.pick([0, 1, 3, 42, 255, 256 + 7, -1]);
+
+/** A child process of the task's process, as the model has it now, or any task when it has none. */
+function someChild(r: Rng, s: Sketch, task: string): string {
+  const st = s.peek();
+  const leader = st.tasks[task]?.leader;
+  const children = Object.entries(st.tasks).filter(([h, t]) => t.parent === leader && t.leader === h).map(([h]) => h);
+  return children.length > 0 ? r.pick(children) : someTask(r, s);
+}
 
 /**
  * open("/proc/PID/<file>"). Offsets are opened mostly where a write can still land: a task whose
@@ -59,6 +69,14 @@ function openStep(r: Rng, s: Sketch, task: string, file: ProcFile, mode?: 'r' | 
   return { task, call: 'open', target, file, mode: m, fd: newFd(s, task, kind) };
 }
 
+/** Calls generated for kernel campaigns only, so far: the simulated campaigns' stream, on which the laws'
+ *  minimum counts and the planted breaks' expected shapes were measured, stays as it was. */
+export const KERNEL_ONLY_MAKERS: [number, Maker][] = [
+  [2, (r, _s, task) => (r.chance(0.3) ? { task, call: 'prctl', option: 'PR_GET_DUMPABLE' }
+    : { task, call: 'prctl', option: 'PR_SET_DUMPABLE', arg: r.pick([0, 0, 1, 2]) })],
+  [1, (r, _s, task) => ({ task, call: r.pick(['gettimeofday', 'time'] as const), vdso: r.chance(0.6) })],
+];
+
 /** Each kind of step with its weight. Namespace and offsets work dominates, so states get deep. */
 export const MAKERS: [number, Maker][] = [
   [10, (r, _s, task) => ({ task, call: 'unshare', flags: flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.8], ['CLONE_NEWUSER', 0.3], ['CLONE_THREAD', 0.04], ['CLONE_VM', 0.04], ['CLONE_VFORK', 0.03]]) })],
@@ -67,9 +85,22 @@ export const MAKERS: [number, Maker][] = [
     // A write wants an fd open for writing; a process holding none opens one first.
     const held = [...fdsOf(s, task)].filter((f) => s.kind.get(f) === 'offsets-w');
     if (held.length === 0 && r.chance(0.8)) return openStep(r, s, task, 'timens_offsets', 'w');
-    return { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r, o) };
+    const step: TaskStep = { task, call: 'write', fd: someFd(r, s, task, ['offsets-w']), text: offsetText(r, o) };
+    if (r.chance(0.05)) step.pos = r.pick([0, 1, 64]);
+    return step;
   }],
   [3, (r, s, task) => ({ task, call: 'read', fd: someFd(r, s, task, ['offsets', 'offsets-w']) })],
+  [1, (r, s, task) => {
+    // Reads that move the file position, in pieces (the seq_file keeps the rest of the text it made).
+    const fd = someFd(r, s, task, ['offsets', 'offsets-w']);
+    if (s.kind.get(fd) === 'timerfd') return { task, call: 'read', fd };
+    const count = r.pick([1, 10, 31, 32, 33, 64, 4096]);
+    return r.chance(0.7) ? { task, call: 'read', fd, count, pos: 'current' } : { task, call: 'read', fd, count, pos: r.pick([0, 10, 32, 64, 100]) };
+  }],
+  [1, (r, s, task) => ({
+    task, call: 'lseek', fd: someFd(r, s, task, ['offsets', 'offsets-w']),
+    offset: r.pick([0, 0, 0, 5, 32, 64, 1000, -1]), whence: r.pick(['SEEK_SET', 'SEEK_SET', 'SEEK_CUR', 'SEEK_END'] as const),
+  })],
   [6, (_r, s, task) => ({ task, call: 'fork', child: newTask(s, task, 'process') })],
   [2, (_r, s, task) => ({ task, call: 'vfork', child: newTask(s, task, 'vfork') })],
   [3, (_r, s, task) => ({ task, call: 'thread', child: newTask(s, task, 'thread') })],
@@ -77,6 +108,13 @@ export const MAKERS: [number, Maker][] = [
     const f = flags<CloneFlagName>(r, [['CLONE_NEWTIME', 0.55], ['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.3], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.12]]);
     const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
     return { task, call: 'clone3', child: newTask(s, task, how), flags: f };
+  }],
+  [1, (r, s, task) => {
+    // The legacy clone: the exit signal byte decides who waits for the child (CLONE_NEWTIME's bit 0x80
+    // lands in it, so 0x80 | SIGCHLD is a clone child, not a new namespace).
+    const f = flags<CloneFlagName>(r, [['CLONE_NEWUSER', 0.2], ['CLONE_VM', 0.25], ['CLONE_VFORK', 0.15], ['CLONE_THREAD', 0.1]]);
+    const how = f.includes('CLONE_THREAD') ? 'thread' : f.includes('CLONE_VFORK') ? 'vfork' : 'process';
+    return { task, call: 'clone', child: newTask(s, task, how), flags: f, exitSignal: r.pick([17, 17, 0, 0x80 | 17, 0x80, 23, 255]) };
   }],
   [5, (r, s, task) => {
     if (r.chance(0.1)) return { task, call: 'exec', fail: true };
@@ -125,14 +163,19 @@ export const MAKERS: [number, Maker][] = [
   [2, (r, s, task) => {
     if (lastStanding(s, task) && r.chance(0.9)) return { task, call: 'read_uptime' };
     gone(s, task);
-    return { task, call: 'exit' };
+    return r.chance(0.5) ? { task, call: 'exit' } : { task, call: 'exit', code: exitCode(r) };
   }],
   [1, (r, s, task) => {
     if (lastStanding(s, task) && r.chance(0.9)) return { task, call: 'sysinfo' };
     for (const t of siblings(s, task)) gone(s, t);
-    return { task, call: 'exit_group' };
+    return r.chance(0.5) ? { task, call: 'exit_group' } : { task, call: 'exit_group', code: exitCode(r) };
   }],
-  [2, (r, s, task) => ({ task, call: 'wait', child: someTask(r, s) })],
+  [2, (r, s, task) => {
+    const child = r.chance(0.7) ? someChild(r, s, task) : someTask(r, s);
+    if (r.chance(0.4)) return { task, call: 'wait', child };
+    const options = r.pick<WaitOptionName[]>([[], [], ['__WCLONE'], ['__WALL'], ['__WCLONE', '__WALL']]);
+    return { task, call: 'wait', child, syscall: r.pick(['wait4', 'waitid'] as const), options };
+  }],
   [2, (r) => ({ host: 'advance', ns: String(r.pick([1_000, 1_000_000, 1_000_000_000, 3_600_000_000_000])) })],
   [1, (r, _s, _t, o) => (o.kernelSafe ? { host: 'advance', ns: '1000000' } : { host: 'suspend', ns: String(r.pick([1_000_000_000, 86_400_000_000_000])) })],
 ];

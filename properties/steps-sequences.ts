@@ -177,8 +177,59 @@ function start(r: Rng, s: Sketch, plan: Planned[], fallback: Step): Step {
   return step;
 }
 
+/**
+ * A clone child's life: a legacy clone whose exit signal is not SIGCHLD, an exec (which makes it SIGCHLD)
+ * or none, an exit with a code, and a wait by the parent with options that may or may not see it.
+ */
+function cloneChildLife(r: Rng, parent: string): Planned[] {
+  let child = '';
+  const execs = r.chance(0.5);
+  const plan: Planned[] = [
+    (r2, s2) => {
+      if (!runs(s2, parent)) return undefined;
+      child = newTask(s2, parent, 'process');
+      return { task: parent, call: 'clone', child, flags: [], exitSignal: r2.pick([0, 0x80 | 17, 0x80, 23, 255]) };
+    },
+  ];
+  if (execs) plan.push((_r2, s2) => (runs(s2, child) ? { task: child, call: 'exec' } : undefined));
+  plan.push((r2, s2) => {
+    if (!runs(s2, child)) return undefined;
+    gone(s2, child);
+    return { task: child, call: r2.pick(['exit', 'exit_group'] as const), code: r2.int(0, 300) };
+  });
+  plan.push((r2, s2) => (runs(s2, parent) ? {
+    task: parent, call: 'wait', child, syscall: r2.pick(['wait4', 'waitid'] as const),
+    options: r2.pick([[], ['__WCLONE'], ['__WALL']] as const).slice(),
+  } : undefined));
+  return plan;
+}
+
+/**
+ * Read a pending namespace's offsets part-way with read(2), change them through a second fd, and read on:
+ * the first fd serves the rest of the text it made before the change. Then a write at the moved position
+ * (EINVAL), a seek back, and the write again.
+ */
+function keptTextAcrossWrite(r: Rng, task: string): Planned[] {
+  let reader = '';
+  let writer = '';
+  const plan: Planned[] = [
+    (_r, s) => (runs(s, task) ? { task, call: 'unshare', flags: ['CLONE_NEWTIME'] } : undefined),
+    (_r, s) => ({ task, call: 'open', target: task, file: 'timens_offsets', mode: 'rw', fd: (reader = newFd(s, task, 'offsets-w')) }),
+    (r2) => ({ task, call: 'read', fd: reader, count: r2.pick([5, 10, 20, 40]), pos: 'current' }),
+    (_r, s) => ({ task, call: 'open', target: task, file: 'timens_offsets', mode: 'w', fd: (writer = newFd(s, task, 'offsets-w')) }),
+    (r2, s) => ({ task, call: 'write', fd: writer, text: shiftText(r2, s) }),
+    (r2) => ({ task, call: 'read', fd: reader, count: r2.pick([10, 4096]), pos: 'current' }),
+    (r2, s) => ({ task, call: 'write', fd: reader, text: shiftText(r2, s) }),
+    (r2) => ({ task, call: 'lseek', fd: reader, offset: 0, whence: r2.pick(['SEEK_SET', 'SEEK_CUR'] as const) }),
+    (r2, s) => ({ task, call: 'write', fd: reader, text: shiftText(r2, s) }),
+  ];
+  return plan.slice(0, r.chance(0.5) ? 9 : 6);
+}
+
 /** A shifted namespace for this task to live in (entered by exec, fork or clone3), then clock reads there. */
 export const SEQUENCE_MAKERS: [number, Maker][] = [
+  [1, (r, s, task) => start(r, s, keptTextAcrossWrite(r, task), { task, call: 'read_uptime' })],
+  [1, (r, s, task) => start(r, s, cloneChildLife(r, task), { task, call: 'read_uptime' })],
   [3, (r, s, task) => {
     const enter = r.pick(['exec', 'fork', 'clone3'] as const);
     const plan = shiftedNamespace(task, enter);

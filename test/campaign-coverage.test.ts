@@ -23,6 +23,9 @@ function modelErrnos(): string[] {
  *  kernel, and properties/profiles.test.ts requires these of the profile campaigns. */
 const OLDER_PROFILES_ONLY = ['ESPIPE'];
 
+/** Calls only kernel campaigns generate so far (properties/steps-namespaces.ts KERNEL_ONLY_MAKERS). */
+const KERNEL_ONLY_CALLS: string[] = ['prctl', 'gettimeofday', 'time'];
+
 const DEEP_STATES = [
   'task with pending time_for_children', 'task in a non-initial time namespace', 'unfrozen time namespace',
   'frozen non-initial time namespace', 'time namespace with non-zero offsets', 'time namespace with a negative offset',
@@ -48,7 +51,7 @@ describe('the default campaign', () => {
   const worked = (call: string) => Object.entries(r.stats.outcomes[call] ?? {})
     .filter(([k]) => k === 'ok' || k === 'pending' || k.endsWith('(completed)')).reduce((n, [, c]) => n + c, 0);
 
-  it.each([...TASK_CALLS])('gets %s past its argument checks at least once', (call) => {
+  it.each(TASK_CALLS.filter((c) => !KERNEL_ONLY_CALLS.includes(c)))('gets %s past its argument checks at least once', (call) => {
     expect(worked(call)).toBeGreaterThan(0);
   });
 

@@ -26,7 +26,7 @@ export function writtenOffsets(p: Program): { clock: string; ns: bigint }[] {
 
 /** The two values of the first field a state divergence names, as numbers. */
 export function stateDiffValues(d: Found): { path: string; field: string; left: bigint; right: bigint } {
-  const m = /^at (.*?): "(\w+)": "(-?\d+)",\s+vs\s+"\w+": "(-?\d+)"/.exec(d.stateDiff ?? '');
+  const m = /^at (.*?): "(\w+)": "(-?\d+)",?\s+vs\s+"\w+": "(-?\d+)"/.exec(d.stateDiff ?? '');
   expect(m, `a state difference in one numeric field: ${d.stateDiff}`).not.toBeNull();
   return { path: m![1], field: m![2], left: BigInt(m![3]), right: BigInt(m![4]) };
 }

@@ -39,6 +39,31 @@ export type CloneFlagName = keyof typeof CLONE_FLAGS;
 /** Flags a program may pass to clone3. CLONE_THREAD in a program also implies
  *  CLONE_SIGHAND | CLONE_FILES | CLONE_FS, as pthread_create passes them. */
 export const CLONE3_PROGRAM_FLAGS = ['CLONE_NEWTIME', 'CLONE_NEWUSER', 'CLONE_VM', 'CLONE_VFORK', 'CLONE_THREAD'] as const;
+/** Flags a program may pass to the legacy clone (its low byte is the exit signal, so not CLONE_NEWTIME). */
+export const CLONE_PROGRAM_FLAGS = ['CLONE_NEWUSER', 'CLONE_VM', 'CLONE_VFORK', 'CLONE_THREAD'] as const;
+/** The exit-signal byte of the legacy clone (include/uapi/linux/sched.h). */
+export const CSIGNAL = 0xff;
+export const SIGCHLD = 17;
+/** Exit signals a program may give the legacy clone: none, SIGCHLD, and the two other signals whose default
+ *  action is to be ignored (SIGURG, SIGWINCH); numbers above _NSIG (64) up to 255 are never sent. Any other
+ *  signal would act on the parent (kill it, or run its handler), which the model does not describe. */
+export const CLONE_EXIT_SIGNALS_IGNORED = [0, 17, 23, 28] as const;
+export const NSIG = 64;
+
+/** wait4 and waitid options (include/uapi/linux/wait.h). WNOHANG is always passed; waitid also WEXITED. */
+export const WAIT_OPTIONS = {
+  WNOHANG: 0x00000001,
+  WEXITED: 0x00000004,
+  __WCLONE: 0x80000000,
+  __WALL: 0x40000000,
+} as const;
+/** Options a program may add to a wait. */
+export const WAIT_PROGRAM_OPTIONS = ['__WCLONE', '__WALL'] as const;
+export type WaitOptionName = (typeof WAIT_PROGRAM_OPTIONS)[number];
+
+/** lseek whence values (include/uapi/linux/fs.h). */
+export const SEEK_WHENCE = { SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2 } as const;
+
 /** Flags a program may pass to unshare (CLONE_VFORK is never valid there: it yields EINVAL). */
 export const UNSHARE_PROGRAM_FLAGS = ['CLONE_NEWTIME', 'CLONE_NEWUSER', 'CLONE_THREAD', 'CLONE_VM', 'CLONE_VFORK'] as const;
 /** nstype values a program may pass to setns. [] is 0. */

@@ -12,12 +12,15 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *   ioctl NS_GET_OWNER_UID           { ret: 0, uid }
  *   read, read_uptime                { ret: bytes, text }
  *   write                            { ret: bytes }
+ *   lseek                            { ret: the new file position }
  *   readlink                         { ret: bytes, link }
  *   clock_gettime, clock_getres      { ret: 0, time }
+ *   gettimeofday, time               { ret: 0, time: the value in nanoseconds (microseconds, seconds) }
  *   sysinfo                          { ret: 0, value: uptime seconds }
  *   read_btime                       { ret: 0, value: btime seconds }
  *   sysctl_read                      { ret: 0, value }
- *   wait                             { ret: 1 } reaped, { ret: 0 } still running
+ *   prctl PR_GET_DUMPABLE            { ret: 0 | 1 }
+ *   wait                             { ret: 1, status } reaped, { ret: 0 } still running
  *   timer_create, timerfd_create     { ret: 0, handle }
  *   timer_settime, timerfd_settime   { ret: 0, itimer: the old setting }
  *   timer_gettime, timerfd_gettime   { ret: 0, itimer }
@@ -51,6 +54,8 @@ export interface Observation {
   /** A timer setting: time left until the next expiry (0 when disarmed) and the interval. */
   itimer?: { value: Nanos; interval: Nanos };
   overrun?: number;
+  /** wait: the reaped child's wait status as wait4 stores it (exit code << 8). */
+  status?: number;
   completions?: Completion[];
 }
 

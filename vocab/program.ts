@@ -9,7 +9,7 @@
 // Paths. A step that names a task as the target of a path (/proc/PID/...) uses that handle's pid: the
 // pid of its task, or the last pid it had. After a non-leader thread execs it takes over the leader's
 // pid, so the old leader's handle then resolves to the exec'ing thread, as /proc/TGID does in Linux.
-import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile } from './constants.ts';
+import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile, WaitOptionName } from './constants.ts';
 
 export const PROGRAM_FORMAT = 1;
 /** Kernel behaviours a program may assume: the long-term kernels 6.1 and 6.12 as Debian ships them
@@ -74,14 +74,26 @@ export type TaskStep =
   | { task: TaskHandle; call: 'thread'; child: TaskHandle }
   /** clone3() with exactly these flags (CLONE_THREAD adds CLONE_SIGHAND|CLONE_FILES|CLONE_FS). */
   | { task: TaskHandle; call: 'clone3'; child: TaskHandle; flags: CloneFlagName[] }
+  /** The legacy clone(2): flags | exitSignal in one word (CLONE_THREAD adds CLONE_SIGHAND|CLONE_FILES|CLONE_FS).
+   *  The low byte (CSIGNAL) is the signal the parent gets when the child's process ends, so CLONE_NEWTIME
+   *  (0x80, inside CSIGNAL) cannot be asked for this way: exitSignal 0x80 | 17 is the signal 145. A child
+   *  whose exit signal is not SIGCHLD (17) is a "clone child": only __WCLONE or __WALL waits for it, until
+   *  it execs (exec makes every exit signal SIGCHLD). exitSignal is one that changes nothing the model
+   *  describes when sent: 0 (none), 17 (SIGCHLD), 23 (SIGURG), 28 (SIGWINCH) (ignored by default), or
+   *  65..255 (not a signal: never sent). */
+  | { task: TaskHandle; call: 'clone'; child: TaskHandle; flags: CloneFlagName[]; exitSignal: number }
   /** execve() of the harness itself; fail: the path does not exist (ENOENT, nothing changes). */
   | { task: TaskHandle; call: 'exec'; fail?: boolean }
-  /** The calling thread exits (SYS_exit). The process ends with its last thread. */
-  | { task: TaskHandle; call: 'exit' }
-  /** The whole thread group exits (SYS_exit_group). */
-  | { task: TaskHandle; call: 'exit_group' }
-  /** waitpid(child, WNOHANG|__WALL): ret 1 when reaped, 0 while it runs, ECHILD if not ours. */
-  | { task: TaskHandle; call: 'wait'; child: TaskHandle }
+  /** The calling thread exits (SYS_exit(code), default 0). The process ends with its last thread; a
+   *  wait reports the leader's own code, unless the group exited. */
+  | { task: TaskHandle; call: 'exit'; code?: number }
+  /** The whole thread group exits (SYS_exit_group(code), default 0): a wait reports this code. */
+  | { task: TaskHandle; call: 'exit_group'; code?: number }
+  /** wait4(child, &status, WNOHANG | options, NULL), or with syscall "waitid"
+   *  waitid(P_PID, child, &info, WEXITED | WNOHANG | options): ret 1 and the wait status
+   *  (`status`, as wait4 stores it: the exit code << 8) when reaped, 0 while it runs, ECHILD if it is not
+   *  a child the options wait for. Defaults: syscall "wait4", options ["__WALL"]. */
+  | { task: TaskHandle; call: 'wait'; child: TaskHandle; syscall?: 'wait4' | 'waitid'; options?: WaitOptionName[] }
   // Namespaces.
   | { task: TaskHandle; call: 'unshare'; flags: CloneFlagName[] }
   /** setns(fd, nstype); nstype [] is 0. fd may be an nsfs fd or a pidfd. */
@@ -90,10 +102,15 @@ export type TaskStep =
   | { task: TaskHandle; call: 'open'; target: TaskHandle; file: ProcFile; mode: 'r' | 'w' | 'rw'; fd: FdHandle }
   | { task: TaskHandle; call: 'pidfd_open'; target: TaskHandle; fd: FdHandle }
   | { task: TaskHandle; call: 'close'; fd: FdHandle }
-  /** pread(fd, buf, 4096, 0); on a timerfd read(fd, buf, 8), which blocks unless TFD_NONBLOCK. */
-  | { task: TaskHandle; call: 'read'; fd: FdHandle }
-  /** write(fd, text). */
-  | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string }
+  /** pread(fd, buf, count, pos), count 4096 and pos 0 unless given; with pos "current", read(fd, buf,
+   *  count) at the file position, which it moves. On a timerfd read(fd, buf, 8), which blocks unless
+   *  TFD_NONBLOCK (count and pos are refused on a timerfd's handle). */
+  | { task: TaskHandle; call: 'read'; fd: FdHandle; count?: number; pos?: number | 'current' }
+  /** write(fd, text) at the file position, or pwrite(fd, text, pos) when pos is given: a
+   *  timens_offsets file takes a write only at file position 0. */
+  | { task: TaskHandle; call: 'write'; fd: FdHandle; text: string; pos?: number }
+  /** lseek(fd, offset, whence): the new file position. */
+  | { task: TaskHandle; call: 'lseek'; fd: FdHandle; offset: number; whence: 'SEEK_SET' | 'SEEK_CUR' | 'SEEK_END' }
   /** ioctl(fd, request); NS_GET_USERNS and NS_GET_PARENT bind the new fd to result. */
   | { task: TaskHandle; call: 'ioctl'; fd: FdHandle; request: NsIoctl; result?: FdHandle }
   /** readlink("/proc/PID/ns/<link>") of target. */
@@ -101,6 +118,12 @@ export type TaskStep =
   // Clocks.
   | { task: TaskHandle; call: 'clock_gettime'; clock: ClockRef; vdso: boolean }
   | { task: TaskHandle; call: 'clock_getres'; clock: ClockRef; vdso: boolean }
+  /** gettimeofday(&tv, NULL), through the vDSO or the syscall: the wall clock to the microsecond. A time
+   *  namespace never shifts it. Observed as { ret: 0, time: tv_sec * 1e9 + tv_usec * 1000 }. */
+  | { task: TaskHandle; call: 'gettimeofday'; vdso: boolean }
+  /** time(NULL), through the vDSO or the syscall: the seconds of the wall clock as of the last tick
+   *  (xtime_sec, what CLOCK_REALTIME_COARSE shows), never shifted. Observed as { ret: 0, time: sec * 1e9 }. */
+  | { task: TaskHandle; call: 'time'; vdso: boolean }
   /** clock_settime(clock, {sec, nsec}). A successful set of CLOCK_REALTIME is applied to the
    *  simulated host by the harness; the kernel backend never lets one reach the kernel. */
   | { task: TaskHandle; call: 'clock_settime'; clock: ClockRef; sec: Nanos; nsec: number }
@@ -116,6 +139,11 @@ export type TaskStep =
   | { task: TaskHandle; call: 'setuid'; uid: number }
   /** capset(): remove these from the effective and permitted sets (never fails). */
   | { task: TaskHandle; call: 'drop_caps'; caps: CapName[] }
+  /** prctl(PR_SET_DUMPABLE, arg) (0 or 1, anything else EINVAL) or prctl(PR_GET_DUMPABLE) (ret 0 or 1:
+   *  the harness assumes fs.suid_dumpable = 0, so a credential change leaves 0). Dumpability is the
+   *  mm's: it decides who owns and may open the task's /proc files and who passes ptrace access checks. */
+  | { task: TaskHandle; call: 'prctl'; option: 'PR_SET_DUMPABLE'; arg: number }
+  | { task: TaskHandle; call: 'prctl'; option: 'PR_GET_DUMPABLE' }
   /** What `unshare -r` writes for its own user namespace: "deny" to /proc/self/setgroups, then
    *  "0 K 1" to uid_map and gid_map, K being the caller's euid/egid seen from the parent user ns. */
   | { task: TaskHandle; call: 'map_root' }
@@ -151,11 +179,11 @@ export type TaskCall = TaskStep['call'];
 export type Step = HostEvent | TaskStep;
 
 export const TASK_CALLS: readonly TaskCall[] = [
-  'fork', 'vfork', 'thread', 'clone3', 'exec', 'exit', 'exit_group', 'wait',
-  'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'ioctl', 'readlink',
-  'clock_gettime', 'clock_getres', 'clock_settime',
+  'fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
+  'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'lseek', 'ioctl', 'readlink',
+  'clock_gettime', 'clock_getres', 'clock_settime', 'gettimeofday', 'time',
   'read_uptime', 'sysinfo', 'read_btime',
-  'setuid', 'drop_caps', 'map_root', 'sysctl_read', 'sysctl_write',
+  'setuid', 'drop_caps', 'prctl', 'map_root', 'sysctl_read', 'sysctl_write',
   'timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete', 'sigwait',
   'timerfd_create', 'timerfd_settime', 'timerfd_gettime', 'clock_nanosleep', 'nanosleep', 'futex_wait',
 ];

@@ -2,7 +2,7 @@
 import { it } from 'vitest';
 import { checkLaw } from './law.ts';
 
-const ENTRIES = new Set(['setns', 'fork', 'vfork', 'clone3', 'exec']);
+const ENTRIES = new Set(['setns', 'fork', 'vfork', 'clone3', 'clone', 'exec']);
 
 it('a time namespace becomes frozen only at an entry, with a task inside it', () => {
   checkLaw(({ step, obs, before, after }) => {

@@ -33,7 +33,7 @@ it('a relative timer or timerfd is armed at host now plus its value, in any name
     if (ns === undefined || by === undefined || BigInt(ns[by]) === 0n) return undefined;
     if (BigInt(t.interval) !== 0n) periodic++;
     return '';
-  }, { minApplied: 150, runs: 6000 });
+  }, { minApplied: 150, runs: 7000 });
   console.log(`law relative-timers-ns-free: ${periodic} periodic armings in shifted namespaces`);
   if (periodic < lawMinimum(30)) throw new Error(`only ${periodic} periodic armings in shifted namespaces (minimum ${lawMinimum(30)})`);
 });

@@ -7,7 +7,7 @@ import { CLOCKS } from '../../vocab/index.ts';
 import type { AbstractState } from '../../vocab/index.ts';
 import { checkLaw, lawMinimum } from './law.ts';
 
-const MOVES = new Set(['setns', 'unshare', 'exec', 'fork', 'clone3']);
+const MOVES = new Set(['setns', 'unshare', 'exec', 'fork', 'clone3', 'clone']);
 const SHIFTED_BY: Record<number, 'monotonic' | 'boottime'> = {
   [CLOCKS.CLOCK_MONOTONIC]: 'monotonic', [CLOCKS.CLOCK_BOOTTIME]: 'boottime', [CLOCKS.CLOCK_BOOTTIME_ALARM]: 'boottime',
 };

@@ -62,8 +62,8 @@ describe('executor mechanics', () => {
     ]));
     const obs = observations(run.steps);
     expect(obs[2]).toEqual({ blocked: true });
-    expect(obs[5]).toEqual({ ret: 1 }); // released by the exit, then reaped by its parent
-    expect(obs[8]).toEqual({ ret: 1 });
+    expect(obs[5]).toEqual({ ret: 1, status: 0 }); // released by the exit, then reaped by its parent
+    expect(obs[8]).toEqual({ ret: 1, status: 0 });
     // t3's parent t2 ended: t3 went to the reaper, which reaped it at once.
     expect(obs[9]).toEqual({ err: 'ECHILD' });
   });

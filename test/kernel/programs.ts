@@ -1,7 +1,7 @@
 // Hand-written programs from the semantics reference, one per section, run on the real kernel.
 // Each comes with what the reference says the program must observe; reference.test.ts checks those
 // expectations, agreement.test.ts runs the same programs against the model.
-import type { Program, Step } from '../../vocab/index.ts';
+import type { Observation, Program, Step } from '../../vocab/index.ts';
 
 export function program(steps: Step[], seed = 'kernel-reference'): Program {
   return { format: 1, kernel: 'current', env: { seed }, steps };
@@ -184,8 +184,160 @@ export const UNPRIVILEGED = program([
   { task: 't4', call: 'open', target: 't4', file: 'timens_offsets', mode: 'w', fd: 'f5' },
 ]);
 
+/**
+ * The legacy clone's exit signal, exit codes and the wait options, each step's expected observation beside
+ * it (Linux: kernel/fork.c clone takes flags & CSIGNAL as the exit signal unchecked; kernel/exit.c
+ * eligible_child, synchronize_group_exit, do_group_exit, wait_task_zombie; fs/exec.c de_thread resets the
+ * exit signal to SIGCHLD). Shared by the model, impl and kernel checks.
+ */
+export const CLONE_EXIT_WAIT: [Step, Observation][] = [
+  // 0x80 | SIGCHLD: CLONE_NEWTIME's bit is read as part of the exit signal 145, so the child is a clone child.
+  [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { ret: 0 }],
+  [{ task: 't0', call: 'clone', child: 't1', flags: [], exitSignal: 0x80 | 17 }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'exit', code: 3 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't1', options: [] }, { err: 'ECHILD' }],
+  [{ task: 't0', call: 'wait', child: 't1', syscall: 'waitid', options: ['__WCLONE'] }, { ret: 1, status: 3 << 8 }],
+  // Exit signal 0; exec makes it SIGCHLD. The last thread to exit gives the status, not the leader.
+  [{ task: 't0', call: 'clone', child: 't2', flags: [], exitSignal: 0 }, { ret: 0, handle: 't2' }],
+  [{ task: 't2', call: 'wait', child: 't2', options: ['__WCLONE'] }, { err: 'ECHILD' }],
+  [{ task: 't2', call: 'exec' }, { ret: 0 }],
+  [{ task: 't2', call: 'thread', child: 't3' }, { ret: 0, handle: 't3' }],
+  [{ task: 't2', call: 'exit', code: 5 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't2', options: [] }, { ret: 0 }],
+  [{ task: 't3', call: 'exit', code: 7 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't2', options: ['__WCLONE'] }, { err: 'ECHILD' }],
+  [{ task: 't0', call: 'wait', child: 't2', options: [] }, { ret: 1, status: 7 << 8 }],
+  // exit_group's code (only its low byte) is the status, whoever exited before.
+  [{ task: 't0', call: 'fork', child: 't4' }, { ret: 0, handle: 't4' }],
+  [{ task: 't4', call: 'thread', child: 't5' }, { ret: 0, handle: 't5' }],
+  [{ task: 't4', call: 'exit', code: 9 }, { ret: 0 }],
+  [{ task: 't5', call: 'exit_group', code: 256 + 7 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't4', syscall: 'waitid' }, { ret: 1, status: 7 << 8 }],
+  // A vfork-like legacy clone with an ignored signal (SIGURG) and a negative code.
+  [{ task: 't0', call: 'clone', child: 't6', flags: ['CLONE_VM', 'CLONE_VFORK'], exitSignal: 23 }, { ret: 0, handle: 't6' }],
+  [{ task: 't6', call: 'exit', code: -1 }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't6', syscall: 'wait4', options: ['__WCLONE', '__WALL'] }, { ret: 1, status: 255 << 8 }],
+  // A legacy clone checks its flags as clone3 does: a thread while time != time_for_children is fine
+  // (6.2+), a thread cannot be waited for, and CLONE_NEWUSER with CLONE_THREAD is refused.
+  [{ task: 't0', call: 'clone', child: 't7', flags: ['CLONE_THREAD', 'CLONE_VM'], exitSignal: 17 }, { ret: 0, handle: 't7' }],
+  [{ task: 't0', call: 'wait', child: 't7' }, { err: 'ECHILD' }],
+  [{ task: 't0', call: 'clone', child: 't8', flags: ['CLONE_THREAD', 'CLONE_VM', 'CLONE_NEWUSER'], exitSignal: 17 }, { err: 'EINVAL' }],
+  // A child still running, then one that is not the caller's.
+  [{ task: 't0', call: 'clone', child: 't9', flags: ['CLONE_NEWUSER'], exitSignal: 255 }, { ret: 0, handle: 't9' }],
+  [{ task: 't0', call: 'wait', child: 't9', options: ['__WCLONE'] }, { ret: 0 }],
+  [{ task: 't9', call: 'wait', child: 't9' }, { err: 'ECHILD' }],
+  [{ task: 't9', call: 'exit_group' }, { ret: 0 }],
+  [{ task: 't0', call: 'wait', child: 't9', syscall: 'waitid', options: ['__WALL'] }, { ret: 1, status: 0 }],
+];
+export const CLONE_EXIT_WAIT_PROGRAM = program(CLONE_EXIT_WAIT.map(([s]) => s));
+
+/** After unshare(CLONE_NEWTIME), a legacy clone with the bit 0x80 set makes no namespace: the child enters
+ *  the caller's time_for_children, as a fork does (steps 3 and 4 name the same namespace, 5 another). */
+export const CLONE_NEWTIME_BIT = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'clone', child: 't1', flags: [], exitSignal: 0x80 },
+  { task: 't0', call: 'clone3', child: 't2', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+  { task: 't1', call: 'readlink', target: 't1', link: 'time' },
+  { task: 't2', call: 'readlink', target: 't2', link: 'time' },
+]);
+
+/**
+ * The file position of timens_offsets (fs/proc/base.c: a seq_file, single_open; fs/seq_file.c:
+ * seq_read_iter, traverse, seq_lseek): a read(2) that stops part-way keeps the rest of the text it made
+ * for the next read, whatever the offsets are by then; a read at 0 or a seek to another position makes
+ * the text afresh; write(2) is taken only at position 0; pwrite has no FMODE_PWRITE (ESPIPE). The file,
+ * and so its position, is shared with a forked child. Measured on 6.18.
+ */
+const LINE = (name: string, sec: number) => `${name.padEnd(10)} ${String(sec).padStart(10)} ${'0'.padStart(9)}\n`;
+const TEXT = (mono: number) => LINE('monotonic', mono) + LINE('boottime', 0);
+export const OFFSETS_POSITION: [Step, Observation][] = [
+  [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { ret: 0 }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'rw', fd: 'f0' }, { ret: 0, handle: 'f0' }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' }, { ret: 0, handle: 'f1' }],
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 1 0' }, { ret: 13 }],
+  [{ task: 't0', call: 'read', fd: 'f0', count: 10, pos: 'current' }, { ret: 10, text: TEXT(1).slice(0, 10) }],
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 2 0' }, { err: 'EINVAL' }], // position 10
+  [{ task: 't0', call: 'write', fd: 'f1', text: 'monotonic 3 0' }, { ret: 13 }],
+  [{ task: 't0', call: 'read', fd: 'f0', pos: 'current' }, { ret: 54, text: TEXT(1).slice(10) }], // the kept text: 1, not 3
+  [{ task: 't0', call: 'read', fd: 'f0', count: 5, pos: 'current' }, { ret: 0, text: '' }],
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: 10, whence: 'SEEK_SET' }, { ret: 10 }], // made afresh: 3
+  [{ task: 't0', call: 'write', fd: 'f1', text: 'monotonic 4 0' }, { ret: 13 }],
+  [{ task: 't0', call: 'read', fd: 'f0', count: 20, pos: 'current' }, { ret: 20, text: TEXT(3).slice(10, 30) }],
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: -31, whence: 'SEEK_CUR' }, { err: 'EINVAL' }], // 30 - 31 < 0
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: 0, whence: 'SEEK_END' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'read', fd: 'f0', count: 8, pos: 40 }, { ret: 8, text: TEXT(4).slice(40, 48) }], // pread: its own position
+  [{ task: 't0', call: 'read', fd: 'f0', count: 8, pos: 'current' }, { ret: 8, text: TEXT(4).slice(30, 38) }],
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 5 0', pos: 0 }, { err: 'ESPIPE' }],
+  [{ task: 't0', call: 'lseek', fd: 'f0', offset: 1000, whence: 'SEEK_SET' }, { ret: 1000 }],
+  [{ task: 't0', call: 'read', fd: 'f0', pos: 'current' }, { ret: 0, text: '' }],
+  [{ task: 't0', call: 'fork', child: 't1' }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'lseek', fd: 'f0', offset: 0, whence: 'SEEK_SET' }, { ret: 0 }],
+  // The child moved the shared position back to 0: the write passes that check, and meets the namespace
+  // the fork froze (EACCES, not EINVAL).
+  [{ task: 't0', call: 'write', fd: 'f0', text: 'monotonic 6 0' }, { err: 'EACCES' }],
+  [{ task: 't0', call: 'read', fd: 'f1', pos: 'current' }, { err: 'EBADF' }],
+  [{ task: 't0', call: 'lseek', fd: 'f1', offset: 3, whence: 'SEEK_SET' }, { ret: 3 }], // seeking needs no read access
+  [{ task: 't0', call: 'write', fd: 'f1', text: 'monotonic 7 0' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'ns/time', mode: 'r', fd: 'f2' }, { ret: 0, handle: 'f2' }],
+  [{ task: 't0', call: 'lseek', fd: 'f2', offset: 0, whence: 'SEEK_SET' }, { err: 'ESPIPE' }],
+  [{ task: 't0', call: 'read', fd: 'f2', count: 3, pos: 'current' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'write', fd: 'f2', text: 'x', pos: 0 }, { err: 'EBADF' }],
+  [{ task: 't0', call: 'pidfd_open', target: 't0', fd: 'f3' }, { ret: 0, handle: 'f3' }],
+  [{ task: 't0', call: 'lseek', fd: 'f3', offset: 0, whence: 'SEEK_CUR' }, { err: 'ESPIPE' }],
+  [{ task: 't0', call: 'read', fd: 'f3', count: 3, pos: 'current' }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: true, fd: 'f4' }, { ret: 0, handle: 'f4' }],
+  [{ task: 't0', call: 'lseek', fd: 'f4', offset: -7, whence: 'SEEK_END' }, { ret: 0 }], // noop_llseek
+  [{ task: 't0', call: 'write', fd: 'f4', text: '12345678', pos: 0 }, { err: 'ESPIPE' }],
+];
+export const OFFSETS_POSITION_PROGRAM = program(OFFSETS_POSITION.map(([s]) => s));
+
+/**
+ * prctl(PR_SET_DUMPABLE) decides who may open a task's namespace files and timens_offsets (ptrace access:
+ * a non-dumpable mm needs CAP_SYS_PTRACE over the mm's user namespace; the proc inode then belongs to root
+ * of that namespace). The mm's flag is shared by its threads; setuid clears it (fs.suid_dumpable 0); exec
+ * sets it again. Measured on 6.18.
+ */
+export const DUMPABLE: [Step, Observation][] = [
+  [{ task: 't0', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 1 }],
+  [{ task: 't0', call: 'fork', child: 't1' }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'setuid', uid: 1000 }, { ret: 0 }],
+  [{ task: 't1', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 0 }],
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 1 }, { ret: 0 }],
+  [{ task: 't1', call: 'unshare', flags: ['CLONE_NEWUSER'] }, { ret: 0 }],
+  [{ task: 't1', call: 'fork', child: 't2' }, { ret: 0, handle: 't2' }], // root of t1's new namespace
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 2 }, { err: 'EINVAL' }],
+  [{ task: 't2', call: 'open', target: 't1', file: 'ns/time', mode: 'r', fd: 'f0' }, { ret: 0, handle: 'f0' }],
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 0 }, { ret: 0 }],
+  // t1's mm belongs to the initial user namespace, where t2 has no CAP_SYS_PTRACE.
+  [{ task: 't2', call: 'open', target: 't1', file: 'ns/time', mode: 'r', fd: 'f1' }, { err: 'EACCES' }],
+  [{ task: 't2', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f2' }, { err: 'EACCES' }],
+  [{ task: 't1', call: 'thread', child: 't3' }, { ret: 0, handle: 't3' }],
+  [{ task: 't3', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 0 }],
+  [{ task: 't3', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 1 }, { ret: 0 }], // for the whole mm
+  [{ task: 't2', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f3' }, { ret: 0, handle: 'f3' }],
+  [{ task: 't1', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 0 }, { ret: 0 }],
+  [{ task: 't1', call: 'exec' }, { ret: 0 }],
+  [{ task: 't1', call: 'prctl', option: 'PR_GET_DUMPABLE' }, { ret: 1 }],
+];
+export const DUMPABLE_PROGRAM = program(DUMPABLE.map(([s]) => s));
+
+/** gettimeofday and time in a namespace a day ahead: the wall clock, never shifted (steps 4 to 7). */
+export const WALL_CLOCKS = program([
+  { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f0' },
+  { task: 't0', call: 'write', fd: 'f0', text: 'monotonic 86400 0\nboottime 86400 0' },
+  { task: 't0', call: 'fork', child: 't1' },
+  { task: 't1', call: 'gettimeofday', vdso: true },
+  { task: 't1', call: 'gettimeofday', vdso: false },
+  { task: 't1', call: 'time', vdso: true },
+  { task: 't1', call: 'time', vdso: false },
+]);
+
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
+  CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM, WALL_CLOCKS,
+  DUMPABLE: DUMPABLE_PROGRAM,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

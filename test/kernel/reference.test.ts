@@ -6,7 +6,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, EXEC_VFORK, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, DUMPABLE, DUMPABLE_PROGRAM, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { gate, kernelGate, rootStartGate } from './skip.ts';
@@ -40,6 +40,43 @@ describe('reference programs on the kernel', () => {
     expect(obs(run, 10)).toEqual({ ret: 0 });
     expect(obs(run, 11).link).not.toBe(obs(run, 12).link);
     expect(obs(run, 12).link).toBe(obs(run, 7).link);
+  });
+
+  it('legacy clone: exit signals, exit codes and wait options observe what the table says', async () => {
+    const run = await runOnKernel(CLONE_EXIT_WAIT_PROGRAM);
+    CLONE_EXIT_WAIT.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('timens_offsets file position: partial reads keep their text, seeks, pwrite, write only at 0', async () => {
+    const run = await runOnKernel(OFFSETS_POSITION_PROGRAM);
+    OFFSETS_POSITION.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('gettimeofday and time are the wall clock, unshifted, in microseconds and in tick-updated seconds', async () => {
+    const run = await runOnKernel(WALL_CLOCKS);
+    for (const i of [4, 5]) {
+      const t = BigInt(obs(run, i).time!);
+      const { before, after } = run.steps[i];
+      expect(t % 1000n).toBe(0n);
+      expect(t >= before.realtime / 1000n * 1000n && t <= after.realtime, `step ${i}`).toBe(true);
+    }
+    for (const i of [6, 7]) {
+      const t = BigInt(obs(run, i).time!);
+      const { before, after } = run.steps[i];
+      expect(t >= before.realtimeCoarse / SEC * SEC && t <= after.realtimeCoarse, `step ${i}`).toBe(true);
+    }
+  });
+
+  it('prctl(PR_SET_DUMPABLE) decides who may open a task\'s namespace files and offsets', async () => {
+    const run = await runOnKernel(DUMPABLE_PROGRAM);
+    DUMPABLE.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('legacy clone: the bit 0x80 is an exit signal, never CLONE_NEWTIME', async () => {
+    const run = await runOnKernel(CLONE_NEWTIME_BIT);
+    expect(obs(run, 1)).toEqual({ ret: 0, handle: 't1' });
+    expect(obs(run, 4).link).toBe(obs(run, 3).link);
+    expect(obs(run, 5).link).not.toBe(obs(run, 3).link);
   });
 
   it('§2.3 clone3(CLONE_NEWTIME): frozen at birth without CLONE_VM, pending with it', async () => {

@@ -103,7 +103,7 @@ describe('§4 fork, vfork, threads, exec', () => {
     expect(r.model.abstract().tasks.t2.leader).toBe('t2');
     expect(r.do({ task: 't0', call: 'wait', child: 't1' })).toEqual({ ret: 0 });
     r.do({ task: 't2', call: 'exit' });
-    expect(r.do({ task: 't0', call: 'wait', child: 't1' })).toEqual({ ret: 1 });
+    expect(r.do({ task: 't0', call: 'wait', child: 't1' })).toEqual({ ret: 1, status: 0 });
   });
 });
 

@@ -28,7 +28,7 @@ describe('§5.2 read format', () => {
       { task: 't1', call: 'exit' },
     ]);
     expect(r.do(read)).toEqual({ ret: 0, text: '' });
-    expect(r.do({ task: 't0', call: 'wait', child: 't1' })).toEqual({ ret: 1 });
+    expect(r.do({ task: 't0', call: 'wait', child: 't1' })).toEqual({ ret: 1, status: 0 });
     expect(r.do(read)).toEqual({ err: 'ESRCH' });
   });
 });
