@@ -99,11 +99,26 @@ export function unmeasured(report: Report, files: string[] = GROUPS.flat()): str
   return files.filter((f) => !(f in report.files));
 }
 
-/** The score per folder, and the files still to run if there are any. */
+/** The measured files whose source on disk is no longer the source their results were measured on. */
+export function changedSince(report: Report, read: (file: string) => string | undefined = readSource): string[] {
+  return Object.keys(report.files).filter((f) => read(f) !== report.files[f].source).sort();
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The score per folder, the files still to run if there are any, and those changed since they ran. */
 export function scoreLines(report: Report, equivalents: Equivalent[]): string[] {
   const lines = scoreFolders(report, ['impl/', 'model/'], equivalents).map(formatScore);
   const missing = unmeasured(report);
   if (missing.length > 0) lines.push(`not measured yet (${missing.length} files): ${missing.join(' ')}`);
+  const changed = changedSince(report);
+  if (changed.length > 0) lines.push(`changed since measured, results of the older code (${changed.length} files): ${changed.join(' ')}`);
   return lines;
 }
 

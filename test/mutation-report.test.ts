@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { GROUPS, group } from '../mutation/groups.ts';
 import { mergeReports } from '../mutation/report.ts';
 import type { Report, ReportMutant } from '../mutation/report.ts';
-import { isEquivalent, readEquivalents, scoreFolders } from '../mutation/score.ts';
+import { changedSince, isEquivalent, readEquivalents, scoreFolders, unmeasured } from '../mutation/score.ts';
 
 const at = (line: number, column: number) => ({ start: { line, column }, end: { line, column: column + 1 } });
 const mutant = (id: string, status: ReportMutant['status'], by: string[], line = 1): ReportMutant =>
@@ -88,5 +88,14 @@ describe('mutation groups', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'mutation/run.ts', '--group', '0'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--group takes a number from 1 to');
+  });
+});
+
+describe('the files a score covers', () => {
+  const report: Report = { files: { 'impl/a.ts': { source: 'a1', mutants: [] }, 'model/m.ts': { source: 'm', mutants: [] } } };
+  it('names the files without results and those whose source changed since their results', () => {
+    expect(unmeasured(report, ['impl/a.ts', 'impl/b.ts', 'model/m.ts'])).toEqual(['impl/b.ts']);
+    expect(changedSince(report, (f) => ({ 'impl/a.ts': 'a2', 'model/m.ts': 'm' })[f])).toEqual(['impl/a.ts']);
+    expect(changedSince(report, () => undefined)).toEqual(['impl/a.ts', 'model/m.ts']);
   });
 });
