@@ -54,7 +54,9 @@ export function beforeOffset(r: Rng, s: Sketch, task: string, clock: ClockRef): 
  * namespace's offset itself (host time 0 after conversion) and one nanosecond either side, before the
  * offset, far beyond anything (saturation), and now and then an invalid timespec.
  */
-export function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
+const isBoottime = (clock: ClockRef) => clock === 'CLOCK_BOOTTIME' || clock === 'CLOCK_BOOTTIME_ALARM' || clock === 7 || clock === 9;
+
+export function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef, boottime = isBoottime(clock)): Timespec {
   if (r.chance(0.04)) return r.pick([{ sec: '-1', nsec: 0 }, { sec: '1', nsec: 1_000_000_000 }]);
   const { now, offset } = nsNow(s, task, clock);
   switch (r.int(0, 11)) {
@@ -62,7 +64,9 @@ export function absTarget(r: Rng, s: Sketch, task: string, clock: ClockRef): Tim
     case 1: return ts(offset - 1n);
     case 2: return ts(offset + 1n);
     case 3: return ts(now - r.pick(deltas(s)));
-    case 4: return r.pick(FAR);
+    // docs/conventions.md, "Known departures": on a real machine an absolute boottime target stays below
+    // KTIME_SEC_MAX seconds (past KTIME_MAX plus a negative offset Linux is not described yet).
+    case 4: return s.kernelTimers && boottime ? ts(now + r.pick(deltas(s))) : r.pick(FAR);
     case 5: return beforeOffset(r, s, task, clock);
     default: return ts(now + r.pick(deltas(s)));
   }
@@ -91,12 +95,18 @@ function someTimer(r: Rng, s: Sketch, task: string): string {
   return `k${r.int(0, s.nextTimer + 1)}`;
 }
 
-function setting(r: Rng, s: Sketch, task: string, clock: ClockRef): { abs: boolean; value: Timespec; interval: Timespec } {
+/** A setting for a timer on `clock`; `unsure`: the timer's clock is not known (it may be a boottime one). */
+function setting(r: Rng, s: Sketch, task: string, clock: ClockRef, unsure = false): { abs: boolean; value: Timespec; interval: Timespec } {
   const abs = r.chance(0.5);
-  const value = r.chance(0.08) ? ts(0n) : abs ? absTarget(r, s, task, clock) : relTarget(r, s);
+  let value = r.chance(0.08) ? ts(0n) : abs ? absTarget(r, s, task, clock, unsure || isBoottime(clock)) : relTarget(r, s);
   const iv = interval(r, s);
+  // docs/conventions.md, "Known departures": an absolute boottime target past KTIME_MAX plus a negative
+  // offset is not described yet; on a real machine such targets stay below KTIME_SEC_MAX seconds, and a
+  // target never reached is made relative there.
+  const beyond = s.kernelTimers && (unsure || isBoottime(clock));
   // On a real machine a 1 ns period would tick uncountably often: it goes with a first expiry never reached.
-  if (s.kernelTimers && iv.sec === '0' && iv.nsec === 1) return { abs, value: r.pick(FAR), interval: iv };
+  if (s.kernelTimers && iv.sec === '0' && iv.nsec === 1) return { abs: abs && !beyond, value: r.pick(FAR), interval: iv };
+  if (beyond && abs && BigInt(value.sec) >= KTIME_SEC_MAX) value = ts(nsNow(s, task, clock).now + r.pick(deltas(s)));
   return { abs, value, interval: iv };
 }
 
@@ -107,6 +117,7 @@ function rememberClock(s: Sketch, h: string, c: ClockRef): string {
   return h;
 }
 const recallClock = (s: Sketch, h: string): ClockRef => clockOf.get(s)?.get(h) ?? 'CLOCK_MONOTONIC';
+const clockKnown = (s: Sketch, h: string): boolean => clockOf.get(s)?.has(h) ?? false;
 
 export const TIMER_MAKERS: [number, Maker][] = [
   [4, (r, s, task) => {
@@ -121,7 +132,7 @@ export const TIMER_MAKERS: [number, Maker][] = [
     const timer = someTimer(r, s, task);
     const clock = recallClock(s, timer);
     if (CPU_CLOCKS.includes(clock)) return { task, call: 'timer_gettime', timer };
-    return { task, call: 'timer_settime', timer, ...setting(r, s, task, clock) };
+    return { task, call: 'timer_settime', timer, ...setting(r, s, task, clock, !clockKnown(s, timer)) };
   }],
   [4, (r, s, task) => ({ task, call: 'timer_gettime', timer: someTimer(r, s, task) })],
   [1, (r, s, task) => ({ task, call: 'timer_getoverrun', timer: someTimer(r, s, task) })],
@@ -141,7 +152,7 @@ export const TIMER_MAKERS: [number, Maker][] = [
     // Cancel-on-set counts only for an absolute realtime timerfd: aim there often enough for a clock set
     // to cancel one and a read to see ECANCELED.
     const realtime = clock === 'CLOCK_REALTIME' || clock === 'CLOCK_REALTIME_ALARM';
-    const set = setting(r, s, task, clock);
+    const set = setting(r, s, task, clock, !clockKnown(s, fd));
     if (realtime && r.chance(0.6) && !set.abs) Object.assign(set, { abs: true, value: absTarget(r, s, task, clock) });
     return { task, call: 'timerfd_settime', fd, cancelOnSet: r.chance(realtime ? 0.7 : 0.2), ...set };
   }],
@@ -161,8 +172,7 @@ export const TIMER_MAKERS: [number, Maker][] = [
     let value = abs ? absTarget(r, s, task, clock) : relTarget(r, s);
     // docs/conventions.md, "Known departures": an absolute boottime sleep past KTIME_MAX plus a negative
     // offset is not described yet; on a real machine such targets stay below KTIME_SEC_MAX seconds.
-    const boottime = clock === 'CLOCK_BOOTTIME' || clock === 'CLOCK_BOOTTIME_ALARM' || clock === 7 || clock === 9;
-    if (s.kernelTimers && abs && boottime && BigInt(value.sec) >= KTIME_SEC_MAX) value = ts(nsNow(s, task, clock).now + r.pick(deltas(s)));
+    if (s.kernelTimers && abs && isBoottime(clock) && BigInt(value.sec) >= KTIME_SEC_MAX) value = ts(nsNow(s, task, clock).now + r.pick(deltas(s)));
     return { task, call: 'clock_nanosleep', clock, abs, value };
   }],
   [2, (r, s, task) => ({ task, call: 'nanosleep', value: relTarget(r, s) })],
