@@ -5,7 +5,7 @@
 import type { ClockRef, Step, Timespec } from '../vocab/index.ts';
 import { ALL_CLOCKS, fdsOf, gone, newFd, newTask, siblings, type Maker, type Rng, type Sketch } from './sketch.ts';
 import { OFFSET_NSEC_TEXTS } from './boundaries.ts';
-import { absTarget, beforeOffset, nsNow, ts } from './steps-timers.ts';
+import { absTarget, beforeOffset, nsNow, rememberClock, ts } from './steps-timers.ts';
 
 /** One queued step: made when its turn comes; undefined drops the rest of its sequence. */
 export type Planned = (r: Rng, s: Sketch) => Step | undefined;
@@ -93,7 +93,7 @@ function armBeforeOffset(r: Rng, task: string): Planned[] {
   if (r.chance(0.5)) {
     let fd = '';
     return [
-      (_r, s) => (runs(s, task) ? { task, call: 'timerfd_create', clock, nonblock: true, fd: (fd = newFd(s, task, 'timerfd')) } : undefined),
+      (_r, s) => (runs(s, task) ? { task, call: 'timerfd_create', clock, nonblock: true, fd: (fd = rememberClock(s, newFd(s, task, 'timerfd'), clock)) } : undefined),
       (r2, s) => ({ task, call: 'timerfd_settime', fd, abs: true, cancelOnSet: false, value: nearOffset(r2, s, task, clock), interval: iv() }),
       () => ({ task, call: 'timerfd_gettime', fd }),
       () => ({ task, call: 'read', fd }),
@@ -103,7 +103,7 @@ function armBeforeOffset(r: Rng, task: string): Planned[] {
   return [
     (_r, s) => {
       if (!runs(s, task)) return undefined;
-      timer = `k${s.nextTimer++}`;
+      timer = rememberClock(s, `k${s.nextTimer++}`, clock);
       s.timersOf.get(s.group.get(task) ?? -1)?.add(timer);
       return { task, call: 'timer_create', clock, notify: 'signal', timer };
     },
@@ -131,8 +131,8 @@ function armThenMove(r: Rng, task: string): Planned[] {
   plan.push(
     (_r, s) => {
       if (!runs(s, armer)) return undefined;
-      if (timerfd) return { task: armer, call: 'timerfd_create', clock, nonblock: true, fd: (handle = newFd(s, armer, 'timerfd')) };
-      handle = `k${s.nextTimer++}`;
+      if (timerfd) return { task: armer, call: 'timerfd_create', clock, nonblock: true, fd: (handle = rememberClock(s, newFd(s, armer, 'timerfd'), clock)) };
+      handle = rememberClock(s, `k${s.nextTimer++}`, clock);
       s.timersOf.get(s.group.get(armer) ?? -1)?.add(handle);
       return { task: armer, call: 'timer_create', clock, notify: r.chance(0.7) ? 'signal' : 'none', timer: handle };
     },

@@ -112,7 +112,7 @@ function setting(r: Rng, s: Sketch, task: string, clock: ClockRef, unsure = fals
 
 /** The clock a timer or timerfd was made on, from the step that made it (any clock if unknown). */
 const clockOf = new WeakMap<Sketch, Map<string, ClockRef>>();
-function rememberClock(s: Sketch, h: string, c: ClockRef): string {
+export function rememberClock(s: Sketch, h: string, c: ClockRef): string {
   (clockOf.get(s) ?? clockOf.set(s, new Map()).get(s)!).set(h, c);
   return h;
 }
@@ -132,7 +132,7 @@ export const TIMER_MAKERS: [number, Maker][] = [
     const timer = someTimer(r, s, task);
     const clock = recallClock(s, timer);
     if (CPU_CLOCKS.includes(clock)) return { task, call: 'timer_gettime', timer };
-    return { task, call: 'timer_settime', timer, ...setting(r, s, task, clock, !clockKnown(s, timer)) };
+    return { task, call: 'timer_settime', timer, ...setting(r, s, task, clock) };
   }],
   [4, (r, s, task) => ({ task, call: 'timer_gettime', timer: someTimer(r, s, task) })],
   [1, (r, s, task) => ({ task, call: 'timer_getoverrun', timer: someTimer(r, s, task) })],
