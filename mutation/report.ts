@@ -78,3 +78,21 @@ export function mergeReports(whole: Report, part: Report): Report {
   const kept = Object.fromEntries(Object.entries(relabel(whole, true)).filter(([file]) => !(file in part.files)));
   return { ...whole, ...part, files: { ...kept, ...relabel(part, false) }, testFiles };
 }
+
+/** `pattern` (a path, `*` within a name, `**` across folders, a `:lines` range ignored) as a test of a path. */
+function globTest(pattern: string): (file: string) => boolean {
+  const path = pattern.replace(/:[\d:-]+(,.*)?$/, '');
+  const re = path.split(/(\*\*\/?|\*)/).map((part) => (part.startsWith('**') ? '(?:.*/)?' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const r = new RegExp(`^${re}$`);
+  return (file) => r.test(file);
+}
+
+/**
+ * Only the files a run mutated. Stryker also writes the other files of the incremental file it was given,
+ * moved onto their current sources with the results of changed code left out; kept as they were instead,
+ * their stored source tells that they changed since (mutation/score.ts).
+ */
+export function restrictTo(report: Report, patterns: string[]): Report {
+  const tests = patterns.map(globTest);
+  return { ...report, files: Object.fromEntries(Object.entries(report.files).filter(([file]) => tests.some((t) => t(file)))) };
+}

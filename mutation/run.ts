@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readEquivalents, scoreLines } from './score.ts';
 import { group } from './groups.ts';
-import { mergeReports } from './report.ts';
+import { mergeReports, restrictTo } from './report.ts';
 import type { Report } from './report.ts';
 
 const INCREMENTAL = 'mutation/stryker-incremental.json';
@@ -37,7 +37,7 @@ const part = JSON.parse(readFileSync(PART, 'utf8')) as Report;
 let merged = part;
 if (only.length > 0 && existsSync(INCREMENTAL)) {
   const whole = JSON.parse(readFileSync(INCREMENTAL, 'utf8')) as Report;
-  merged = mergeReports(whole, part);
+  merged = mergeReports(whole, restrictTo(part, only));
 }
 writeFileSync(INCREMENTAL, JSON.stringify(merged));
 console.log(`stryker took ${minutes} min`);

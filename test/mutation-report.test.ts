@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GROUPS, group } from '../mutation/groups.ts';
-import { mergeReports } from '../mutation/report.ts';
+import { mergeReports, restrictTo } from '../mutation/report.ts';
 import type { Report, ReportMutant } from '../mutation/report.ts';
 import { changedSince, isEquivalent, readEquivalents, scoreFolders, unmeasured } from '../mutation/score.ts';
 
@@ -97,5 +97,14 @@ describe('the files a score covers', () => {
     expect(unmeasured(report, ['impl/a.ts', 'impl/b.ts', 'model/m.ts'])).toEqual(['impl/b.ts']);
     expect(changedSince(report, (f) => ({ 'impl/a.ts': 'a2', 'model/m.ts': 'm' })[f])).toEqual(['impl/a.ts']);
     expect(changedSince(report, () => undefined)).toEqual(['impl/a.ts', 'model/m.ts']);
+  });
+});
+
+describe('a run over some files', () => {
+  it('contributes only the files it mutated, named by path or glob', () => {
+    const r: Report = { files: Object.fromEntries(['impl/a.ts', 'impl/sub/b.ts', 'model/m.ts', 'model/ktime.ts'].map((f) => [f, { source: f, mutants: [] }])) };
+    expect(Object.keys(restrictTo(r, ['impl/a.ts']).files)).toEqual(['impl/a.ts']);
+    expect(Object.keys(restrictTo(r, ['model/k*.ts', 'impl/**/*.ts']).files).sort()).toEqual(['impl/a.ts', 'impl/sub/b.ts', 'model/ktime.ts']);
+    expect(Object.keys(restrictTo(r, ['impl/a.ts:10-12']).files)).toEqual(['impl/a.ts']);
   });
 });
