@@ -1,21 +1,10 @@
 // The command line as a user meets it: exit statuses, messages that name the bad field, no stack traces.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tsx } from './tsx.ts';
+import { cliHarness } from './tsx.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'timens-cli-'));
-function file(name: string, content: unknown): string {
-  const p = join(dir, name);
-  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
-  return p;
-}
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(...tsx('cli/main.ts', args), { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const { dir, file, cli } = cliHarness('timens-cli-');
 
 const program = {
   format: 1, kernel: 'current', env: { seed: 'cli' },

@@ -1,22 +1,9 @@
 // The command line on a kernel booted under QEMU: run --side kernel --kernel V.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gate, kernelGateFor } from '../kernel/skip.ts';
-import { tsx } from '../tsx.ts';
+import { cliHarness } from '../tsx.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'timens-cli-booted-'));
-function file(name: string, content: unknown): string {
-  const p = join(dir, name);
-  writeFileSync(p, JSON.stringify(content));
-  return p;
-}
-function cli(args: string[]) {
-  const r = spawnSync(...tsx('cli/main.ts', args), { encoding: 'utf8' });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const { file, cli } = cliHarness('timens-cli-booted-');
 
 const program = {
   format: 1, kernel: '6.12', env: { seed: 'cli' },
