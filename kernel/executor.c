@@ -1139,20 +1139,29 @@ static void run_step(char *line)
 static char in_buf[LINE_MAX_LEN * 4];
 static size_t in_len;
 
+/* Take the first line out of buf (holding *len of size bytes) into line (cap bytes, cut if longer): 1 if
+ * there was a whole line, or buf is full and its contents count as one; 0 to read more first. The
+ * exported C reproducer reads the executor's replies with it too (repro-main.c). */
+static int take_line(char *buf, size_t *len, size_t size, char *line, size_t cap)
+{
+	char *nl = memchr(buf, '\n', *len);
+	if (!nl && *len < size)
+		return 0;
+	size_t n = nl ? (size_t)(nl - buf) : *len;
+	size_t take = n < cap - 1 ? n : cap - 1;
+	memcpy(line, buf, take);
+	line[take] = 0;
+	size_t used = nl ? n + 1 : n;
+	memmove(buf, buf + used, *len - used);
+	*len -= used;
+	return 1;
+}
+
 static int next_line(char *line, size_t cap)
 {
 	for (;;) {
-		char *nl = memchr(in_buf, '\n', in_len);
-		if (nl || in_len == sizeof in_buf) {
-			size_t n = nl ? (size_t)(nl - in_buf) : in_len;
-			size_t take = n < cap - 1 ? n : cap - 1;
-			memcpy(line, in_buf, take);
-			line[take] = 0;
-			size_t used = nl ? n + 1 : n;
-			memmove(in_buf, in_buf + used, in_len - used);
-			in_len -= used;
+		if (take_line(in_buf, &in_len, sizeof in_buf, line, cap))
 			return 1;
-		}
 		fflush(stdout);
 		ssize_t r = read(0, in_buf + in_len, sizeof in_buf - in_len);
 		if (r < 0 && errno == EINTR)

@@ -208,17 +208,8 @@ static char *repro_line(char *buf, size_t cap, int limit_s, int *hung)
 {
 	*hung = 0;
 	for (;;) {
-		char *nl = memchr(repro_in, '\n', repro_in_len);
-		if (nl || repro_in_len == sizeof repro_in) {
-			size_t n = nl ? (size_t)(nl - repro_in) : repro_in_len;
-			size_t take = n < cap - 1 ? n : cap - 1;
-			memcpy(buf, repro_in, take);
-			buf[take] = 0;
-			size_t used = nl ? n + 1 : n;
-			memmove(repro_in, repro_in + used, repro_in_len - used);
-			repro_in_len -= used;
+		if (take_line(repro_in, &repro_in_len, sizeof repro_in, buf, cap))
 			return buf;
-		}
 		struct pollfd p = { repro_from, POLLIN, 0 };
 		int r = poll(&p, 1, limit_s * 1000);
 		if (r < 0 && errno == EINTR)
