@@ -1,6 +1,10 @@
 // Benchmarks: figures measured side by side in one run, printed as ratios. Not tests: these machines are
 // shared and noisy, so only the ratios of interleaved measurements mean much.
 //   npm run bench [-- checked | vdso | scaling]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { createImpl } from '../impl/index.ts';
 import type { ImplBackend } from '../impl/index.ts';
@@ -95,18 +99,50 @@ function world(tasks: number, spaces: number): { impl: ImplBackend; host: 't0'; 
   return { impl, host: 't0', spaced };
 }
 
+/** The kernel's own vDSO figure on this machine (bench/vdso-kernel.c), or why there is none. */
+function kernelClockReads(): { host: number; spaced: number } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'timens-vdso-'));
+  try {
+    const bin = join(dir, 'vdso-kernel');
+    const cc = spawnSync('cc', ['-O2', '-o', bin, 'bench/vdso-kernel.c'], { encoding: 'utf8' });
+    if (cc.error || cc.status !== 0) return `cc failed: ${cc.error?.message ?? cc.stderr.trim()}`;
+    const r = spawnSync(bin, ['2000000', '11'], { encoding: 'utf8' });
+    const m = /^host ([\d.]+) namespaced ([\d.]+)$/.exec(r.stdout.trim());
+    if (r.status !== 0 || m === null) return `it failed: ${(r.stderr || r.stdout).trim() || `exit ${r.status}`}`;
+    return { host: Number(m[1]), spaced: Number(m[2]) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function clockReads(): void {
   console.log(`\nimpl vDSO clock_gettime(CLOCK_MONOTONIC): a task in a time namespace against one in the initial namespace`);
+  console.log(`  read: the task's own read (task -> mm -> [vvar], as current makes it); by handle: the same read after`);
+  console.log(`  looking the task up by its program handle (a Map of all tasks), as a program step does`);
   const out = new Float64Array(2);
   const reads = 500_000;
   for (const [tasks, spaces] of [[2, 1], [1_000, 100], [10_000, 1_000]]) {
     const w = world(tasks, spaces);
-    const read = (task: string) => () => {
+    const hostRead = w.impl.vdsoReader(w.host)!;
+    const spacedRead = w.impl.vdsoReader(w.spaced)!;
+    const own = (read: (clk: number, out: Float64Array) => number) => () => {
+      for (let i = 0; i < reads; i++) read(CLOCKS.CLOCK_MONOTONIC, out);
+    };
+    const byHandle = (task: string) => () => {
       for (let i = 0; i < reads; i++) w.impl.vdsoClockGettime(task, CLOCKS.CLOCK_MONOTONIC, out);
     };
     // Many short rounds: on a shared machine the best of many is the least disturbed.
-    const [th, tn] = duel(read(w.host), read(w.spaced), 21);
-    console.log(`  ${String(tasks).padStart(6)} tasks, ${String(spaces).padStart(5)} namespaces: host ${(th / reads * 1e9).toFixed(1)} ns/read, namespaced ${(tn / reads * 1e9).toFixed(1)} ns/read, namespaced/host ${(tn / th).toFixed(2)}x`);
+    const [th, tn, thh, tnh] = race([own(hostRead), own(spacedRead), byHandle(w.host), byHandle(w.spaced)], 21);
+    const ns = (t: number) => (t / reads * 1e9).toFixed(1);
+    console.log(`  ${String(tasks).padStart(6)} tasks, ${String(spaces).padStart(5)} namespaces: read host ${ns(th)} ns, namespaced ${ns(tn)} ns: ` +
+      `${(tn / th).toFixed(2)}x (+${ns(tn - th)} ns); by handle ${ns(thh)} / ${ns(tnh)} ns: ${(tnh / thh).toFixed(2)}x`);
+  }
+  const k = kernelClockReads();
+  if (typeof k === 'string') {
+    console.log(`  this machine's kernel: not measured (bench/vdso-kernel.c: ${k})`);
+  } else {
+    console.log(`  this machine's kernel (bench/vdso-kernel.c, 1 namespace): host ${k.host.toFixed(1)} ns, namespaced ` +
+      `${k.spaced.toFixed(1)} ns: ${(k.spaced / k.host).toFixed(2)}x (+${(k.spaced - k.host).toFixed(1)} ns)`);
   }
 }
 

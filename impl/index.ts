@@ -36,6 +36,10 @@ export interface ImplBackend extends Backend {
   /** The vDSO read alone, for the benchmark: 0 or -errno, out[0] = sec, out[1] = nsec. Allocates
    *  nothing; falls back to the syscall path for clocks the vDSO does not serve. */
   vdsoClockGettime(task: TaskHandle, clockId: number, out: Float64Array): number;
+  /** The vDSO read as the task itself makes it, for the benchmark: a reader bound to the task (the
+   *  kernel's `current`), so each read goes task -> mm -> [vvar] with no handle lookup. null for a
+   *  missing task. */
+  vdsoReader(task: TaskHandle): ((clockId: number, out: Float64Array) => number) | null;
 }
 
 const EINVAL = 22;
@@ -294,6 +298,17 @@ function dispatch(k: Kernel, step: Step, scratch: Float64Array): Observation {
   return taskStep(k, me, step, scratch);
 }
 
+/** A read through the task's [vvar]; clocks without a vDSO path fall back to the syscall. */
+function vdsoRead(k: Kernel, me: Task, clk: number, out: Float64Array): number {
+  if (me.mm === null) return -ESRCH;
+  if (cvdsoClockGettime(me.mm, clk, out) === 0) return 0;
+  const t = clockGettime(k, me, clk, false, out);
+  if (typeof t === 'string') return -EINVAL;
+  out[0] = Number(t / 1_000_000_000n);
+  out[1] = Number(t % 1_000_000_000n);
+  return 0;
+}
+
 export const createImpl: BackendFactory = (env: Environment): ImplBackend => {
   const k = bootKernel(env);
   const scratch = new Float64Array(2);
@@ -315,14 +330,15 @@ export const createImpl: BackendFactory = (env: Environment): ImplBackend => {
     },
     vdsoClockGettime(task: TaskHandle, clk: number, out: Float64Array): number {
       const me = k.tasks.get(task);
-      if (me === undefined || me.mm === null) return -ESRCH;
-      if (cvdsoClockGettime(me.mm, clk, out) === 0) return 0;
-      // No vDSO path for this clock: the syscall fallback.
-      const t = clockGettime(k, me, clk, false, out);
-      if (typeof t === 'string') return -EINVAL;
-      out[0] = Number(t / 1_000_000_000n);
-      out[1] = Number(t % 1_000_000_000n);
-      return 0;
+      if (me === undefined) return -ESRCH;
+      return vdsoRead(k, me, clk, out);
+    },
+    vdsoReader(task: TaskHandle) {
+      const me = k.tasks.get(task);
+      if (me === undefined) return null;
+      // The task, not its mm, is bound: an exec replaces the mm, and a read follows task.mm as
+      // current->mm does.
+      return (clk: number, out: Float64Array) => vdsoRead(k, me, clk, out);
     },
   };
 };
