@@ -7,33 +7,53 @@ import {
   INT_MAX,
   type AbstractState, type AbstractWriter, type TaskHandle,
 } from '../vocab/index.ts';
-import { nsToNanos, taskByPid, type File, type ModelState, type Process, type Task, type Timer } from './state.ts';
+import { nsToNanos, type File, type Mm, type ModelState, type Process, type Task, type Timer } from './state.ts';
 
 const handleNumber = (h: string) => Number(h.slice(1));
-const byHandle = (a: string, b: string) => handleNumber(a) - handleNumber(b);
 // Timer handles of one letter by number; POSIX timers and timerfds ("f...") apart.
-const byTimerHandle = (a: string, b: string) => (a[0] === b[0] ? byHandle(a, b) : a < b ? -1 : 1);
+const byTimerHandle = (a: string, b: string) => (a[0] === b[0] ? handleNumber(a) - handleNumber(b) : a < b ? -1 : 1);
 
-function leaderHandle(s: ModelState, tgid: number): TaskHandle {
-  const leader = taskByPid(s, tgid);
-  if (!leader) throw new Error(`process ${tgid} has no leader`);
-  return leader.handle;
+/** items sorted by the number of their handle (each number computed once). */
+function byHandleNumber<T>(items: readonly T[], handle: (x: T) => string): T[] {
+  return items.map((x) => [handleNumber(handle(x)), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
 }
 
-function writeTask(s: ModelState, t: Task, w: AbstractWriter): void {
-  const p = s.processes.find((x) => x.tgid === t.tgid)!;
-  // vm: the smallest handle of the live tasks sharing the mm.
-  let vm: TaskHandle | null = null;
-  if (t.mm) {
-    for (const o of s.tasks) {
-      if (o.state !== 'exited' && o.mm === t.mm && (vm === null || handleNumber(o.handle) < handleNumber(vm))) vm = o.handle;
-    }
+/** What a writing looks up again and again, found once per writing: processes and leaders by tgid,
+ *  and each mm's vm (the smallest handle of the live tasks sharing it). */
+interface Index {
+  process: Map<number, Process>;
+  leader: Map<number, TaskHandle>;
+  vm: Map<Mm, TaskHandle>;
+}
+
+function indexOf(s: ModelState): Index {
+  // The first of each, as a find() from the front would give.
+  const process = new Map<number, Process>();
+  for (const p of s.processes) if (!process.has(p.tgid)) process.set(p.tgid, p);
+  const leader = new Map<number, TaskHandle>();
+  const vm = new Map<Mm, TaskHandle>();
+  for (const t of s.tasks) {
+    if (t.pid === t.tgid && !leader.has(t.tgid)) leader.set(t.tgid, t.handle);
+    if (t.mm === null || t.state === 'exited') continue;
+    const best = vm.get(t.mm);
+    if (best === undefined || handleNumber(t.handle) < handleNumber(best)) vm.set(t.mm, t.handle);
   }
+  return { process, leader, vm };
+}
+
+function leaderHandle(ix: Index, tgid: number): TaskHandle {
+  const leader = ix.leader.get(tgid);
+  if (leader === undefined) throw new Error(`process ${tgid} has no leader`);
+  return leader;
+}
+
+function writeTask(ix: Index, t: Task, w: AbstractWriter): void {
+  const p = ix.process.get(t.tgid)!;
   w.open(t.handle);
   w.put('state', t.state);
-  w.put('leader', leaderHandle(s, t.tgid));
-  w.put('parent', p.parent === null ? null : leaderHandle(s, p.parent));
-  w.put('vm', vm);
+  w.put('leader', leaderHandle(ix, t.tgid));
+  w.put('parent', p.parent === null ? null : leaderHandle(ix, p.parent));
+  w.put('vm', t.mm === null ? null : ix.vm.get(t.mm) ?? null);
   w.put('timeNs', t.timeNs?.inum ?? null);
   w.put('timeNsForChildren', t.timeNsForChildren?.inum ?? null);
   w.put('userNs', t.creds.userNs.inum);
@@ -51,7 +71,7 @@ function writeTask(s: ModelState, t: Task, w: AbstractWriter): void {
 
 // A POSIX timer shows an expiry while its hrtimer is queued (SIGEV_NONE ones: once armed with a value,
 // as their hrtimer keeps it); a timerfd while its hrtimer is queued.
-function writeTimer(s: ModelState, k: Timer, w: AbstractWriter): void {
+function writeTimer(s: ModelState, ix: Index, k: Timer, w: AbstractWriter): void {
   w.open(k.handle);
   if (k.kind === 'timerfd') {
     w.put('kind', 'timerfd');
@@ -64,9 +84,9 @@ function writeTimer(s: ModelState, k: Timer, w: AbstractWriter): void {
     w.put('canceled', k.canceled);
   } else {
     const shown = k.notify === 'none' ? k.noneArmed : k.status === 'armed';
-    const p = s.processes.find((x) => x.tgid === k.tgid);
+    const p = ix.process.get(k.tgid);
     w.put('kind', 'posix');
-    w.put('owner', leaderHandle(s, k.tgid));
+    w.put('owner', leaderHandle(ix, k.tgid));
     w.put('clock', k.clock);
     w.put('expires', shown ? k.hrExpires : null);
     w.put('interval', k.interval);
@@ -98,24 +118,25 @@ function writeProcess(s: ModelState, handle: TaskHandle, p: Process, w: Abstract
   const live = s.tasks.find((t) => t.tgid === p.tgid && t.mm !== null);
   w.open(handle);
   w.open('fds');
-  for (const h of [...last.keys()].sort(byHandle)) writeFd(h, last.get(h)!, w);
+  for (const h of byHandleNumber([...last.keys()], (x) => x)) writeFd(h, last.get(h)!, w);
   w.close();
   w.put('dumpable', live?.mm?.dumpable ?? false);
   w.close();
 }
 
 export function writeAbstract(s: ModelState, w: AbstractWriter): void {
+  const ix = indexOf(s);
   w.open('tasks');
-  for (const t of [...s.tasks].sort((a, b) => byHandle(a.handle, b.handle))) writeTask(s, t, w);
+  for (const t of byHandleNumber(s.tasks, (t) => t.handle)) writeTask(ix, t, w);
   w.close();
 
   w.open('timers');
-  for (const k of [...s.timers].sort((a, b) => byTimerHandle(a.handle, b.handle))) writeTimer(s, k, w);
+  for (const k of [...s.timers].sort((a, b) => byTimerHandle(a.handle, b.handle))) writeTimer(s, ix, k, w);
   w.close();
 
   w.open('processes');
-  const withFds = s.processes.filter((p) => p.fds !== null).map((p) => [leaderHandle(s, p.tgid), p] as const);
-  for (const [h, p] of withFds.sort((a, b) => byHandle(a[0], b[0]))) writeProcess(s, h, p, w);
+  const withFds = s.processes.filter((p) => p.fds !== null).map((p) => [leaderHandle(ix, p.tgid), p] as const);
+  for (const [h, p] of byHandleNumber(withFds, (x) => x[0])) writeProcess(s, h, p, w);
   w.close();
 
   w.open('timeNamespaces');
