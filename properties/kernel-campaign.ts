@@ -40,6 +40,10 @@ export const REPLAYS = 3;
 /** Reproduced disagreements shrunk per campaign; later ones are stored as found (shrinking reruns
  *  the kernel hundreds of times, and a model bug seen once is usually seen many times). */
 const SHRINK_AT_MOST = 3;
+/** While a hang is shrunk, a candidate must hang with this many times the time limit: the program kept
+ *  then hangs with room to spare, not only when the machine happened to be slow (a candidate at the edge
+ *  of the limit hangs on a loaded machine and not on its replays). */
+const HANG_SHRINK_SCALE = 2;
 /** A time budget for shrinking one disagreement. */
 const SHRINK_BUDGET_MS = 120_000;
 
@@ -134,9 +138,9 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
   // A booted kernel is one emulated CPU per executor: by default one, so that judging has the other CPU.
   const executors = o.executors ?? (o.kernel !== undefined ? 1 : defaultExecutors());
   const pool = executors > 1 ? new KernelPool({ executors }) : undefined;
-  const check = async (p: Program): Promise<Checked> => {
+  const check = async (p: Program, limitScale = 1): Promise<Checked> => {
     try {
-      const options = { timeoutMs: o.timeoutMs ?? 10_000, ...mode };
+      const options = { timeoutMs: (o.timeoutMs ?? 10_000) * limitScale, ...mode };
       return { comparison: await (pool ? pool.compare(p, model, options) : compareOnKernel(p, model, options)) };
     } catch (e) {
       return { error: errorText(e) };
@@ -213,7 +217,10 @@ function sameFinding(first: Disagreement, d: Disagreement): boolean {
 }
 
 /** The same program run REPLAYS times more: how often it disagreed at the same step. */
-async function replay(p: Program, first: Disagreement, check: (p: Program) => Promise<Checked>): Promise<KernelDisagreement['replays']> {
+/** Runs a program on the kernel and judges it; limitScale multiplies the campaign's time limit. */
+type Check = (p: Program, limitScale?: number) => Promise<Checked>;
+
+async function replay(p: Program, first: Disagreement, check: Check): Promise<KernelDisagreement['replays']> {
   const replays = { reproduced: 0, of: REPLAYS, seen: [] as string[] };
   for (let i = 0; i < REPLAYS; i++) {
     const c = await check(p);
@@ -243,7 +250,7 @@ function counterexampleOf(
 }
 
 async function classify(
-  p: Program, first: Disagreement, check: (p: Program) => Promise<Checked>, found: Counterexample['found'], shrink: boolean,
+  p: Program, first: Disagreement, check: Check, found: Counterexample['found'], shrink: boolean,
   booted?: Counterexample['booted'],
 ): Promise<KernelDisagreement> {
   const replays = await replay(p, first, check);
@@ -264,15 +271,16 @@ async function classify(
  *  two runs in a row replaces the program, until none does or the budget is spent. Two runs, so that
  *  shrinking does not wander off to a disagreement that timing made once. */
 async function shrinkOnKernel(
-  p: Program, d: Disagreement, check: (p: Program) => Promise<Checked>,
+  p: Program, d: Disagreement, check: Check,
 ): Promise<{ program: Program; disagreement: Disagreement }> {
   const deadline = process.hrtime.bigint() + BigInt(SHRINK_BUDGET_MS) * 1_000_000n;
   let best = { program: p, disagreement: d };
+  const hang = (d.kernel as Odd).hung === true;
   const disagrees = async (q: Program): Promise<Disagreement | undefined> => {
-    const c = await check(q);
+    const c = await check(q, hang ? HANG_SHRINK_SCALE : 1);
     const found = 'error' in c ? undefined : c.comparison.disagreement;
     // A hang shrinks to a smaller hang, not to whatever else the smaller program shows.
-    return found && (!(d.kernel as Odd).hung || (found.kernel as Odd).hung) ? found : undefined;
+    return found && (!hang || (found.kernel as Odd).hung) ? found : undefined;
   };
   for (let progress = true; progress && process.hrtime.bigint() < deadline;) {
     progress = false;

@@ -110,5 +110,11 @@ describe('a kernel step that hangs', () => {
     // Hangs come back (at whichever step the limit falls), and shrunk.
     expect(r.reproduced.length).toBeGreaterThan(0);
     expect(Math.min(...r.reproduced.map((f) => f.counterexample.program.steps.length))).toBeLessThan(waits.steps.length);
+    // Shrunk with room to spare: the waits kept outlast the time limit by themselves, so the stored program
+    // hangs on an idle machine too, not only on the loaded one that shrank it.
+    for (const f of r.reproduced) {
+      const waited = f.counterexample.program.steps.reduce((n, s) => n + ('host' in s && s.host === 'advance' ? Number(s.ns) : 0), 0);
+      expect(waited, JSON.stringify(f.counterexample.program)).toBeGreaterThan(150_000_000);
+    }
   }, 300_000);
 });
