@@ -21,6 +21,7 @@ export const OPTIONAL_FIELDS = {
   fork: [], vfork: [], thread: [], clone3: [], clone: [], exec: ['fail'], exit: ['code'], exit_group: ['code'], wait: ['syscall', 'options'],
   unshare: [], setns: [], open: [], pidfd_open: [], close: [], read: ['count', 'pos'], write: ['pos'], lseek: [], ioctl: ['result'], readlink: [],
   clock_gettime: [], clock_getres: [], clock_settime: [], gettimeofday: [], time: [], read_uptime: [], sysinfo: [], read_btime: [],
+  read_starttime: [], times: [],
   setuid: [], drop_caps: [], prctl: [], map_root: [], sysctl_read: [], sysctl_write: [],
   timer_create: [], timer_settime: [], timer_gettime: [], timer_getoverrun: [], timer_delete: [], sigwait: [],
   timerfd_create: [], timerfd_settime: [], timerfd_gettime: [], clock_nanosleep: [], nanosleep: [], futex_wait: [],
