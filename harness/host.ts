@@ -73,6 +73,18 @@ export function hostTick(h: HostState): void {
   h.cputime += STEP_NS;
 }
 
+/** USER_HZ: the unit of clock_t. */
+const CLOCK_TICK_NS = 10_000_000n;
+
+/** times()'s count at the given monotonic time: jiffies_64 from INITIAL_JIFFIES (2^32 less 300 s of
+ *  jiffies) at boot, one per tick of monotonic, as jiffies_64_to_clock_t gives it. Linux starts counting
+ *  jiffies a little after monotonic's zero (62 ticks on this machine's 6.18); the simulated host at once. */
+export function clockTicksAt(monotonic: bigint, tickNs: bigint): bigint {
+  const hz = 1_000_000_000n / tickNs;
+  const jiffies = (1n << 32n) - 300n * hz + monotonic / tickNs;
+  return (jiffies * tickNs) / CLOCK_TICK_NS;
+}
+
 export function hostClocks(h: HostState): HostClocks {
   const boottime = h.monotonic + h.slept;
   const realtime = h.bootRealtime + boottime;
@@ -89,5 +101,6 @@ export function hostClocks(h: HostState): HostClocks {
     cputime: h.cputime,
     idle: h.idle,
     bootRealtime: h.bootRealtime,
+    clockTicks: clockTicksAt(h.monotonic, h.tickNs),
   };
 }

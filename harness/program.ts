@@ -94,6 +94,8 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   read_uptime: {},
   sysinfo: {},
   read_btime: {},
+  read_starttime: { target: handle('t') },
+  times: {},
   setuid: { uid: int(0, 4294967294) },
   drop_caps: { caps: capList },
   prctl: { option: oneOf(['PR_SET_DUMPABLE', 'PR_GET_DUMPABLE']), 'arg?': int(0, 3) },

@@ -26,6 +26,8 @@ export function resolveEnv(program: Program): Environment {
     tickNs: DEFAULT_TICK_NS,
     // The kernel behaviour, when the program assumes an older one (absent: current).
     ...(program.kernel !== 'current' ? { kernel: program.kernel } : {}),
+    // t0 was made as the host's clocks stood before the first step.
+    startBoottime: hostClocks(hostFromSeed(program.env.seed)).boottime,
   };
 }
 

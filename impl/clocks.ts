@@ -81,6 +81,9 @@ export function clockSettime(k: Kernel, me: Task, clk: number, sec: bigint, nsec
   return null;
 }
 
+/** NSEC_PER_SEC / USER_HZ (nsec_to_clock_t). */
+const CLOCK_TICK_NS = 10_000_000n;
+
 /** Boottime as the caller's namespace sees it (ktime_get_boottime_ts64 + timens_add_boottime). */
 function nsBoottime(k: Kernel, me: Task): bigint {
   return timensAddBoottime(k, me.nsproxy!.timeNs, k.host.boottime);
@@ -105,6 +108,19 @@ export function readUptime(k: Kernel, me: Task): string {
 export function sysinfoUptime(k: Kernel, me: Task): bigint {
   const [s, n] = splitTs(nsBoottime(k, me));
   return s + (n !== 0n ? 1n : 0n);
+}
+
+/** do_task_stat(): nsec_to_clock_t(timens_add_boottime_ns(task->start_boottime)) with the reader's
+ *  (current's) namespace, in u64: seq_put_decimal_ull prints a start before its zero wrapped. */
+export function procStatStarttime(k: Kernel, me: Task, task: Task): bigint {
+  return BigInt.asUintN(64, timensAddBoottime(k, me.nsproxy!.timeNs, task.startBoottime)) / CLOCK_TICK_NS;
+}
+
+/** sys_times(): do_sys_times fills struct tms from thread_group_cputime_adjusted (the harness's CPU
+ *  time, all system time) and signal->cutime, cstime; the return value is jiffies_64_to_clock_t. */
+export function sysTimes(k: Kernel, me: Task): { ret: bigint; tms: [bigint, bigint, bigint, bigint] } {
+  const g = me.group;
+  return { ret: k.host.clockTicks, tms: [0n, k.host.cputime / CLOCK_TICK_NS, g.cutime / CLOCK_TICK_NS, g.cstime / CLOCK_TICK_NS] };
 }
 
 /** show_stat(): btime = getboottime64 - boottime offset (timens_sub_boottime), printed with

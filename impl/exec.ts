@@ -23,6 +23,8 @@ function deThread(k: Kernel, me: Task): void {
   }
   if (oldLeader !== me) {
     const leaderPid = oldLeader.pid;
+    // The true age of the process is the leader's: its pid comes with its start time.
+    me.startBoottime = oldLeader.startBoottime;
     releaseTask(k, oldLeader);
     k.pidHash.delete(me.pid);
     me.pid = leaderPid;

@@ -110,6 +110,10 @@ export function sysWait(k: Kernel, me: Task, child: Task | undefined, options: n
   if (!eligibleChild(options, child)) return 'ECHILD';
   if (child.group.live > 0) return 0;
   const status = child.group.groupExitCode ?? child.exitCode;
+  // wait_task_zombie: the child's group CPU time (the harness gives children none) and that of the
+  // children it reaped go to the waiter's signal_struct.
+  me.group.cutime += child.group.cutime;
+  me.group.cstime += child.group.cstime;
   reapGroup(k, child.group);
   return { status };
 }

@@ -66,7 +66,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
   const child: Task = {
     handle, pid: 0, group: parent.group, state: 'running', cred, nsproxy: null, mm,
     files: null, vforkParent: null, userDumpable: true, waiting: null,
-    exitSignal: flags & CLONE_THREAD ? -1 : exitSignal, exitCode: 0,
+    exitSignal: flags & CLONE_THREAD ? -1 : exitSignal, exitCode: 0, startBoottime: k.host.boottime,
   };
   const nsproxy = copyNamespaces(k, parent, child, flags);
   if (typeof nsproxy === 'string') {
@@ -82,7 +82,7 @@ export function copyProcess(k: Kernel, parent: Task, flags: number, handle: Task
     parent.group.threads.add(child);
     parent.group.live++;
   } else {
-    const group: ThreadGroup = { leader: child, threads: new Set([child]), live: 1, parent: parent.group, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null };
+    const group: ThreadGroup = { leader: child, threads: new Set([child]), live: 1, parent: parent.group, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null, cutime: 0n, cstime: 0n };
     child.group = group;
     parent.group.children.add(group);
   }

@@ -6,7 +6,9 @@ import {
   type HostClocks, type Observation, type Step, type TaskHandle, type TaskStep, type WaitOptionName,
 } from '../vocab/index.ts';
 import { buildAbstract, writeAbstract } from './abstract.ts';
-import { clockGetres, clockGettime, clockId, clockSettime, gettimeofday, readBtime, readUptime, sysTime, sysinfoUptime } from './clocks.ts';
+import {
+  clockGetres, clockGettime, clockId, clockSettime, gettimeofday, procStatStarttime, readBtime, readUptime, sysTime, sysTimes, sysinfoUptime,
+} from './clocks.ts';
 import { capMask, type Cred } from './cred.ts';
 import { sysExecve } from './exec.ts';
 import { doExit, doGroupExit, sysWait } from './exit.ts';
@@ -52,7 +54,7 @@ function flagBits(names: readonly CloneFlagName[]): number {
 }
 
 function zeroHost(): HostClocks {
-  return { realtime: 0n, monotonic: 0n, monotonicRaw: 0n, boottime: 0n, tai: 0n, realtimeCoarse: 0n, monotonicCoarse: 0n, cputime: 0n, idle: 0n, bootRealtime: 0n };
+  return { realtime: 0n, monotonic: 0n, monotonicRaw: 0n, boottime: 0n, tai: 0n, realtimeCoarse: 0n, monotonicCoarse: 0n, cputime: 0n, idle: 0n, bootRealtime: 0n, clockTicks: 0n };
 }
 
 function bootKernel(env: Environment): Kernel {
@@ -86,8 +88,9 @@ function bootKernel(env: Environment): Kernel {
   const t0: Task = {
     handle: 't0', pid: k.nextPid++, group: null as unknown as ThreadGroup, state: 'running', cred,
     nsproxy: { timeNs, timeNsForChildren: timeNs, count: 1 }, mm, files: { count: 1, fds: new Map() }, vforkParent: null, userDumpable: true, waiting: null, exitSignal: SIGCHLD, exitCode: 0,
+    startBoottime: env.startBoottime ?? 0n,
   };
-  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null };
+  t0.group = { leader: t0, threads: new Set([t0]), live: 1, parent: null, children: new Set(), timers: new Set(), sigQueue: new Set(), groupExitCode: null, cutime: 0n, cstime: 0n };
   mm.users.add(t0);
   k.pidHash.set(t0.pid, t0);
   k.tasks.set('t0', t0);
@@ -261,6 +264,14 @@ function taskStep(k: Kernel, me: Task, s: TaskStep, scratch: Float64Array): Obse
     }
     case 'sysinfo': return { ret: 0, value: sysinfoUptime(k, me).toString() };
     case 'read_btime': return { ret: 0, value: readBtime(k, me).toString() };
+    case 'read_starttime': {
+      const target = findTaskByHandle(k, s.target);
+      return target === undefined ? { err: 'ENOENT' } : { ret: 0, value: procStatStarttime(k, me, target).toString() };
+    }
+    case 'times': {
+      const { ret, tms: [utime, stime, cutime, cstime] } = sysTimes(k, me);
+      return { ret: Number(ret), tms: { utime: Number(utime), stime: Number(stime), cutime: Number(cutime), cstime: Number(cstime) } };
+    }
     case 'setuid': return res(sysSetresuid(k, me, s.uid));
     case 'drop_caps': return res(sysDropCaps(k, me, s.caps));
     case 'map_root': return res(sysMapRoot(me));

@@ -72,6 +72,9 @@ export interface ThreadGroup {
   /** shared_pending for SIGRTMIN: timers whose signal is queued, in queueing order (a Set keeps
    *  insertion order, so a dequeue is O(1) instead of a search). */
   sigQueue: Set<KItimer>;
+  /** signal->cutime, cstime: CPU time of the reaped children (and of theirs), in ns. */
+  cutime: bigint;
+  cstime: bigint;
 }
 
 /** A task in a blocking call: what it waits for and how it ends. */
@@ -106,6 +109,8 @@ export interface Task {
   exitSignal: number;
   /** exit_code: the wait status do_exit stored ((code & 0xff) << 8). */
   exitCode: number;
+  /** start_boottime: host boottime at copy_process. */
+  startBoottime: bigint;
 }
 
 export interface Kernel {

@@ -22,7 +22,11 @@
 //     value at the boundary (0 overruns, 1 tick);
 //   - CPU-time clocks have no model value: a reading must be >= 0, not below the previous reading of the
 //     same clock, and not more above it than the monotonic time from the previous bracket's `before` to
-//     this one's `after`, times the most threads the process had meanwhile (1 for a thread clock).
+//     this one's `after`, times the most threads the process had meanwhile (1 for a thread clock);
+//     times()'s struct tms likewise (CpuClocks.judgeTimes), its return value as a time value;
+//   - a task's start time was taken somewhere in the bracket of the step that made it: the early chain
+//     makes every task at `before`, the late one at `after`; t0 was made in a bracket of its own, read by
+//     the executor around its fork (KernelRun.born).
 // Steps the executor refused never ran on the kernel; neither model makes them either. Where the kernel
 // showed an outcome a chain did not (an expiry fell inside the bracket), that chain goes on from the
 // nearest corner the kernel did show (Chain.redo), so both stay executions consistent with the kernel.
@@ -125,7 +129,7 @@ class InodeLabels {
 
 const CPU_CLOCKS = new Set<number>([CLOCKS.CLOCK_PROCESS_CPUTIME_ID, CLOCKS.CLOCK_THREAD_CPUTIME_ID]);
 
-type TimeKind = 'none' | 'time' | 'cputime' | 'value' | 'uptime' | 'itimer' | 'overrun' | 'count-ret' | 'ticks';
+type TimeKind = 'none' | 'time' | 'cputime' | 'value' | 'uptime' | 'itimer' | 'overrun' | 'count-ret' | 'ticks' | 'times';
 
 function clockOf(step: Step): number | undefined {
   if (isHostEvent(step) || step.call !== 'clock_gettime') return undefined;
@@ -141,7 +145,8 @@ function timeKind(step: Step): TimeKind {
     case 'read': return 'ticks';
     case 'clock_gettime': return CPU_CLOCKS.has(clockOf(step)!) ? 'cputime' : 'time';
     case 'gettimeofday': case 'time': return 'time';
-    case 'sysinfo': case 'read_btime': return 'value';
+    case 'sysinfo': case 'read_btime': case 'read_starttime': return 'value';
+    case 'times': return 'times';
     case 'read_uptime': return 'uptime';
     default: return 'none';
   }
@@ -165,6 +170,10 @@ function shape(obs: Observation, kind: TimeKind): string {
   if (kind === 'ticks' && obs.ret === 8 && obs.value !== undefined) o.value = '*'; // a timerfd read, not 8 bytes of text
   if (kind === 'time' || kind === 'cputime') o.time = '*';
   if (kind === 'value') o.value = '*';
+  if (kind === 'times') {
+    o.ret = '*';
+    o.tms = '*';
+  }
   if (kind === 'uptime') {
     o.text = '*';
     o.ret = '*';
@@ -244,6 +253,8 @@ function valuesWithin(kind: TimeKind, k: Observation, same: Observation[], c: Co
       return inRange(BigInt(k.time!), values, floor) ? null : 'clock value outside the bracket';
     }
     case 'value': return inRange(BigInt(k.value!), big((o) => o.value!)) ? null : 'value outside the bracket';
+    // The return value only: struct tms is judged against earlier readings (CpuClocks.judgeTimes).
+    case 'times': return inRange(BigInt(k.ret), big((o) => o.ret!)) ? null : 'clock ticks outside the bracket';
     case 'uptime': {
       const kf = uptimeFields(k.text);
       const fields = same.map((o) => uptimeFields(o.text));
@@ -294,7 +305,7 @@ export class CpuClocks {
   }
 
   /** A reading of `clock` by `task` (of the process led by `leader`) in a step bracketed by [before, after]. */
-  judge(clock: number, task: TaskHandle, leader: TaskHandle, value: bigint, before: bigint, after: bigint): string | null {
+  judge(clock: number, task: TaskHandle, leader: TaskHandle, value: bigint, before: bigint, after: bigint, slack = 0n): string | null {
     if (value < 0n) return 'a CPU clock read negative';
     const thread = clock === CLOCKS.CLOCK_THREAD_CPUTIME_ID;
     const key = thread ? `thread ${task}` : `process ${leader}`;
@@ -304,9 +315,27 @@ export class CpuClocks {
     this.last.set(key, { value, before });
     if (!prev) return null;
     if (value < prev.value) return `the ${key} CPU clock went back by ${prev.value - value} ns`;
-    const most = (after - prev.before) * n;
+    const most = (after - prev.before) * n + slack;
     if (value - prev.value > most) return `the ${key} CPU clock grew by ${value - prev.value} ns, more than ${most} ns`;
     return null;
+  }
+
+  private readonly children = new Map<TaskHandle, { cutime: number; cstime: number }>();
+
+  /**
+   * times()'s struct tms of the process led by `leader`: each field >= 0. utime + stime is the process's
+   * CPU time (cputime_adjust splits sum_exec_runtime, each part never going back), judged like the
+   * process CPU clock; flooring each part to clock ticks loses up to 2 ticks of it. cutime and cstime
+   * (the reaped children's) never go back; how much they grow is not followed.
+   */
+  judgeTimes(task: TaskHandle, leader: TaskHandle, tms: NonNullable<Observation['tms']>, before: bigint, after: bigint): string | null {
+    const { utime, stime, cutime, cstime } = tms;
+    if ([utime, stime, cutime, cstime].some((v) => v < 0)) return 'a struct tms field is negative';
+    const prev = this.children.get(leader);
+    this.children.set(leader, { cutime, cstime });
+    if (prev && (cutime < prev.cutime || cstime < prev.cstime)) return `the children's CPU times of ${leader} went back`;
+    const tick = 10_000_000n;
+    return this.judge(CLOCKS.CLOCK_PROCESS_CPUTIME_ID, task, leader, BigInt(utime + stime) * tick, before, after, 2n * tick);
   }
 }
 
@@ -751,11 +780,14 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
   };
   // The environment is the machine's; the behaviour to follow is the one the program assumes.
   const env = { ...run.env, kernel: program.kernel };
-  const early = new Chain(factory, env, picker('early'));
-  const late = new Chain(factory, env, picker('late'));
+  // t0 was made somewhere in its own bracket: early at its start, late at its end.
+  const early = new Chain(factory, run.born ? { ...env, startBoottime: run.born.before.boottime } : env, picker('early'));
+  const late = new Chain(factory, run.born ? { ...env, startBoottime: run.born.after.boottime } : env, picker('late'));
   const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
   const cpu = new CpuClocks();
-  const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime');
+  // times() keeps its own readings: its thread counts since the last reading are its own.
+  const tms = new CpuClocks();
+  const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime' || timeKind(s) === 'times');
   const result: Comparison = { compared: 0, refused: [], trace: [] };
   let widest = 0n;
   for (const [index, programStep] of program.steps.entries()) {
@@ -826,7 +858,10 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       if (done) opened.probed.ea.set(index, outcomeOf(done));
     }
     const lateState = cpuRead || calls.busy ? late.abstract() : undefined;
-    if (lateState && cpuRead) cpu.seen(threadCounts(lateState));
+    if (lateState && cpuRead) {
+      cpu.seen(threadCounts(lateState));
+      tms.seen(threadCounts(lateState));
+    }
     // Probes first: they end calls their chain has not ended before this step.
     calls.probed(index, 'ea', c.ea);
     calls.probed(index, 'lb', c.lb);
@@ -835,7 +870,7 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       return d > m ? d : m;
     }, 0n);
     let reason = judgeStep(step, kernel, c, { spread: width + widest, width, reach })
-      ?? judgeCpu(step, kernel, ks, cpu, lateState)
+      ?? judgeCpu(step, kernel, ks, cpu, lateState, tms)
       ?? calls.ended(index, 'kernel', kernel.completions)
       ?? calls.ended(index, 'early', eb.completions)
       ?? calls.ended(index, 'late', la.completions);
@@ -855,7 +890,11 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
 }
 
 /** A CPU-time clock reading against the earlier readings of the same clock. */
-function judgeCpu(step: Step, k: Observation, ks: KernelStep, cpu: CpuClocks, state: AbstractState | undefined): string | null {
+function judgeCpu(step: Step, k: Observation, ks: KernelStep, cpu: CpuClocks, state: AbstractState | undefined, tms: CpuClocks): string | null {
+  if (!isHostEvent(step) && step.call === 'times' && k.tms !== undefined) {
+    const leader = state?.tasks[step.task]?.leader ?? step.task;
+    return tms.judgeTimes(step.task, leader, k.tms, ks.before.monotonic, ks.after.monotonic);
+  }
   const clock = clockOf(step);
   if (clock === undefined || !CPU_CLOCKS.has(clock) || k.ret !== 0 || k.time === undefined || isHostEvent(step)) return null;
   const leader = state?.tasks[step.task]?.leader ?? step.task;

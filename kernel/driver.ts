@@ -44,6 +44,8 @@ export interface KernelRun {
   initialUserNs: number;
   /** The release of the kernel the program ran on (uname -r). */
   release: string;
+  /** The host clocks just before and just after t0 was made: its start time lies between. */
+  born?: { before: HostClocks; after: HostClocks };
   steps: KernelStep[];
 }
 
@@ -271,7 +273,9 @@ export class ExecutorSession {
     // Steps may be queued with the header: the executor starts t0 before it reads them.
     this.send([`program ${taskCount} ${alarmS}`, ...steps]);
     const report = parseEnv(await this.read());
-    if ((await this.read()) !== 'ready') throw new Error('executor did not start its first task');
+    const [ready, before, after] = (await this.read()).split('\t');
+    if (ready !== 'ready') throw new Error('executor did not start its first task');
+    if (before && after) report.born = { before: parseClocks(before), after: parseClocks(after) };
     this.release = report.release;
     return report;
   }
@@ -331,6 +335,8 @@ export interface EnvReport {
   capEff: bigint;
   capPrm: bigint;
   capBnd: bigint;
+  /** The host clocks around t0's creation (the "ready" line). */
+  born?: { before: HostClocks; after: HostClocks };
 }
 
 function keyValues(tokens: string[]): Record<string, string> {
@@ -364,11 +370,12 @@ export function parseEnv(line: string): EnvReport {
 }
 
 export function parseClocks(text: string): HostClocks {
-  const [realtime, monotonic, monotonicRaw, boottime, tai, realtimeCoarse, monotonicCoarse, idle] = text.split(' ').map(BigInt);
+  const [realtime, monotonic, monotonicRaw, boottime, tai, realtimeCoarse, monotonicCoarse, idle, clockTicks] = text.split(' ').map(BigInt);
   return {
     realtime, monotonic, monotonicRaw, boottime, tai, realtimeCoarse, monotonicCoarse, idle,
     cputime: 0n,
     bootRealtime: realtime - boottime,
+    clockTicks: clockTicks ?? 0n,
   };
 }
 
@@ -545,6 +552,8 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'read_uptime': return `${t} uptime`;
     case 'sysinfo': return `${t} sysinfo`;
     case 'read_btime': return `${t} btime`;
+    case 'read_starttime': return `${t} starttime ${h.task(s.target)}`;
+    case 'times': return `${t} times`;
     case 'setuid': return `${t} setuid ${s.uid}`;
     case 'drop_caps': return `${t} dropcaps ${s.caps.reduce((m, c) => m | (1n << BigInt(CAPS[c])), 0n).toString(16)}`;
     case 'map_root': return `${t} maproot`;
@@ -616,8 +625,10 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
       return { ret: raw.ret, link: unhex(kv.l ?? '') };
     case 'clock_gettime': case 'clock_getres': case 'gettimeofday': case 'time':
       return { ret: 0, time: timespecNanos(kv.v) };
-    case 'sysinfo': case 'read_btime': case 'sysctl_read':
+    case 'sysinfo': case 'read_btime': case 'sysctl_read': case 'read_starttime':
       return { ret: 0, value: kv.v };
+    case 'times':
+      return { ret: Number(kv.r), tms: { utime: Number(kv.u), stime: Number(kv.s), cutime: Number(kv.cu), cstime: Number(kv.cs) } };
     case 'wait':
       return raw.ret > 0 ? { ret: 1, status: Number(kv.s) } : { ret: 0 };
     case 'timer_settime': case 'timer_gettime': case 'timerfd_settime': case 'timerfd_gettime':
@@ -774,16 +785,22 @@ export function hostClocksEstimate(): HostClocks | null {
  * `before`'s own delay passed, which is no shorter than the least one, and `after`'s MONOTONIC read
  * came after the step.
  */
-function sameSleep(steps: KernelStep[]): void {
+function sameSleep(steps: KernelStep[], born?: KernelRun['born']): void {
   let slept: bigint | undefined;
-  for (const s of steps) for (const c of [s.before, s.after]) if (slept === undefined || c.boottime - c.monotonic < slept) slept = c.boottime - c.monotonic;
+  const all = born ? [{ obs: {}, ...born }, ...steps] : steps;
+  for (const s of all) for (const c of [s.before, s.after]) if (slept === undefined || c.boottime - c.monotonic < slept) slept = c.boottime - c.monotonic;
   if (slept === undefined) return;
-  for (const s of steps) {
+  for (const s of all) {
     for (const c of [s.before, s.after]) {
       c.boottime = c.monotonic + slept;
       c.bootRealtime = c.realtime - c.boottime;
     }
   }
+}
+
+/** The environment with t0's start time: the earliest its bracket allows (the judge takes both ends). */
+function withStart(report: EnvReport): Environment {
+  return report.born ? { ...report.env, startBoottime: report.born.before.boottime } : report.env;
 }
 
 export async function runOnKernel(program: Program, options: RunOptions = {}): Promise<KernelRun> {
@@ -811,7 +828,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
         // an observation of that step, {hung: true}, and the run ends there.
         if (!session.hasTimedOut && !/executor time limit/.test((e as Error).message)) throw e;
         const last = steps.length > 0 ? steps[steps.length - 1].after : undefined;
-        steps.push({ obs: { hung: true }, before: last ?? parseClocks('0 0 0 0 0 0 0 0'), after: last ?? parseClocks('0 0 0 0 0 0 0 0') });
+        steps.push({ obs: { hung: true }, before: last ?? parseClocks('0 0 0 0 0 0 0 0 0'), after: last ?? parseClocks('0 0 0 0 0 0 0 0 0') });
         hung = { report, steps };
         throw e;
       }
@@ -830,14 +847,14 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
       steps.push({ obs: withCompletions, before: parseClocks(before), after: parseClocks(after) });
       noteHostClocks(steps[steps.length - 1].after);
     }
-    sameSleep(steps);
-    return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, steps };
+    sameSleep(steps, report.born);
+    return { env: withStart(report), initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, born: report.born, steps };
     }, lines, { ...options, unprivileged: options.unprivileged ?? program.env.start === 'user-namespace' }, options.lane);
   } catch (e) {
     if (!hung) throw e;
     const { report, steps } = hung;
-    sameSleep(steps.slice(0, -1));
-    return { env: report.env, initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, steps };
+    sameSleep(steps.slice(0, -1), report.born);
+    return { env: withStart(report), initialTimeNs: report.initialTimeNs, initialUserNs: report.initialUserNs, release: report.release, born: report.born, steps };
   }
 }
 

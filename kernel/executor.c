@@ -142,7 +142,7 @@ static void on_alarm(int sig)
 /* ---- Host clocks ------------------------------------------------------------------------------- */
 
 struct host {
-	long long v[8]; /* realtime monotonic monotonicRaw boottime tai realtimeCoarse monotonicCoarse idle */
+	long long v[9]; /* realtime monotonic monotonicRaw boottime tai realtimeCoarse monotonicCoarse idle clockTicks */
 };
 
 static long long ts_ns(const struct timespec *t)
@@ -195,11 +195,13 @@ static void host_read(struct host *h)
 		if (sp)
 			h->v[7] = centis_to_ns(sp + 1);
 	}
+	/* times(NULL): jiffies_64 in clock ticks, which no namespace shifts. */
+	h->v[8] = syscall(SYS_times, 0);
 }
 
 static void host_print(const struct host *h)
 {
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 9; i++)
 		printf("%s%lld", i ? " " : "", h->v[i]);
 }
 
@@ -1014,8 +1016,9 @@ static void run_task_step(struct etask *t, char *op, char **arg, int nargs, stru
 		if (!strncmp(t->reply, "ok", 2) && r > 0)
 			group_gone((int)r);
 		outcome_from_reply(o, t);
-	} else if (!strcmp(op, "open") || !strcmp(op, "readlink") || !strcmp(op, "pidfd_open")) {
-		/* open <target> <file> <oflags> <fd> | readlink <target> <file> | pidfd_open <target> <fd> */
+	} else if (!strcmp(op, "open") || !strcmp(op, "readlink") || !strcmp(op, "pidfd_open") || !strcmp(op, "starttime")) {
+		/* open <target> <file> <oflags> <fd> | readlink <target> <file> | pidfd_open <target> <fd> |
+		 * starttime <target> (field 22 of /proc/<target>/stat) */
 		struct etask *target = task_at(arg[0]);
 		int is_pidfd = !strcmp(op, "pidfd_open");
 		if (target->state == UNBORN) {
@@ -1025,9 +1028,11 @@ static void run_task_step(struct etask *t, char *op, char **arg, int nargs, stru
 		if (is_pidfd) {
 			task_send(t, "pidfd_open %d %s", target->tid, arg[1]);
 		} else {
-			snprintf(path, sizeof path, "/proc/%d/%s", target->tid, arg[1]);
+			snprintf(path, sizeof path, "/proc/%d/%s", target->tid, !strcmp(op, "starttime") ? "stat" : arg[1]);
 			hex_encode(hex, path, strlen(path));
-			if (!strcmp(op, "open"))
+			if (!strcmp(op, "starttime"))
+				task_send(t, "starttime %s", hex);
+			else if (!strcmp(op, "open"))
 				task_send(t, "open %s %s %s", hex, arg[2], arg[3]);
 			else
 				task_send(t, "readlink %s", hex);
@@ -1426,6 +1431,9 @@ static int run_program(int n, int timeout_s)
 	report_env();
 	setup_pipes();
 
+	/* t0's start time (its /proc/PID/stat starttime) lies between these two readings. */
+	struct host born_before, born_after;
+	host_read(&born_before);
 	pid_t t0 = fork();
 	if (t0 < 0)
 		fatal("fork: %s", strerror(errno));
@@ -1440,7 +1448,12 @@ static int run_program(int n, int timeout_s)
 	while (!tasks[0].births)
 		pump(5);
 	task_born(&tasks[0]);
-	printf("ready\n");
+	host_read(&born_after);
+	printf("ready\t");
+	host_print(&born_before);
+	printf("\t");
+	host_print(&born_after);
+	printf("\n");
 
 	char line[LINE_MAX_LEN];
 	int ended = 0;

@@ -46,8 +46,9 @@ export interface Machine {
 
 // ---- The host clocks of a bracket, by index in the executor's line (repro-main.c) -------------------------
 
-const HOST_FIELDS = ['realtime', 'monotonic', 'monotonicRaw', 'boottime', 'tai', 'realtimeCoarse', 'monotonicCoarse', 'idle'] as const;
-const BOOT_REALTIME = 8;
+const HOST_FIELDS = ['realtime', 'monotonic', 'monotonicRaw', 'boottime', 'tai', 'realtimeCoarse', 'monotonicCoarse', 'idle', 'clockTicks'] as const;
+const CLOCK_TICKS = 8;
+const BOOT_REALTIME = 9;
 
 /** The bracket clock a clock id reads, or undefined (CPU-time clocks, ids the model refuses). */
 const CLOCK_FIELD = new Map<number, number>([
@@ -161,6 +162,13 @@ export const CHECKS: Partial<Record<TaskStep['call'], CheckOf>> = {
   readlink: (_s, obs, ctx) => ({ ret: '*', checks: [`l=L${ctx.labels.apply(obs.link ?? '')}`] }),
   clock_gettime: clockReading, clock_getres: clockReading,
   sysinfo: seconds(3), read_btime: seconds(BOOT_REALTIME),
+  // A start time depends on when its task was made here, which the model's clocks do not fix.
+  read_starttime: (_s, obs) => ({ ret: '=0', checks: [`v==${obs.value}`], loose: true }),
+  // The elapsed ticks within the step's bracket; struct tms is CPU time, shown only.
+  times: (_s, obs, ctx) => {
+    const delta = BigInt(obs.ret ?? 0) - ctx.clocks.clockTicks;
+    return { ret: '=0', checks: [`r=K${CLOCK_TICKS}:${delta}:${delta}`] };
+  },
   sysctl_read: (_s, obs) => ({ ret: '=0', checks: [`v==${obs.value}`] }),
   timer_settime: itimer, timer_gettime: itimer, timerfd_settime: itimer, timerfd_gettime: itimer,
   timer_getoverrun: timing, sigwait: timing,

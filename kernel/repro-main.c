@@ -17,12 +17,13 @@
  *     G           a timespec >= 0 (CPU time, which the model does not fix)
  *     U<c>:lo:hi  /proc/uptime text (hex): its first number, in centiseconds, within the range
  *     S<c>:lo:hi  whole seconds within the range, rounded either way
+ *     K<c>:lo:hi  an integer within [before[c] + lo, after[c] + hi] (clock ticks)
  *     L<label>    a readlink (hex) whose inode number, labelled by first appearance, reads <label>
  *   loose  1 where the outcome depends on timing the model cannot fix here (timers, blocking calls):
  *          a difference is printed, not judged. */
 
-#define REPRO_CLOCKS 8 /* realtime monotonic raw boottime tai realtime-coarse monotonic-coarse idle */
-#define REPRO_BOOT_REALTIME 8 /* realtime - boottime, a derived ninth "clock" */
+#define REPRO_CLOCKS 9 /* realtime monotonic raw boottime tai realtime-coarse monotonic-coarse idle clock-ticks */
+#define REPRO_BOOT_REALTIME 9 /* realtime - boottime, a derived tenth "clock" */
 
 static long long repro_before[REPRO_CLOCKS + 1], repro_after[REPRO_CLOCKS + 1];
 static unsigned long repro_init_time, repro_init_user;
@@ -107,6 +108,7 @@ static int repro_check(const char *check, const char *got, char *why, size_t cap
 	case 'T':
 	case 'U':
 	case 'S':
+	case 'K':
 		sscanf(check + 1, "%d:%lld:%lld", &c, &lo, &hi);
 		lo += repro_before[c];
 		hi += repro_after[c];
@@ -116,6 +118,11 @@ static int repro_check(const char *check, const char *got, char *why, size_t cap
 			repro_unhex(got, text, sizeof text);
 			v = centis_to_ns(text);
 			if (v >= lo - 10000000LL && v <= hi)
+				return 1;
+		}
+		if (check[0] == 'K') {
+			v = strtoll(got, NULL, 10);
+			if (v >= lo && v <= hi)
 				return 1;
 		}
 		if (check[0] == 'S') {
@@ -193,7 +200,7 @@ static int repro_matches(const struct expect *e, char *outcome, char *why, size_
 static void repro_clocks(const char *text, long long *v)
 {
 	memset(v, 0, sizeof(long long) * (REPRO_CLOCKS + 1));
-	sscanf(text, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	sscanf(text, "%lld %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]);
 	v[REPRO_BOOT_REALTIME] = v[0] - v[3];
 }
 
@@ -305,7 +312,7 @@ int main(int argc, char **argv)
 	}
 	repro_init_time = (unsigned long)repro_env_num(line, "time");
 	repro_init_user = (unsigned long)repro_env_num(line, "user");
-	if (!repro_line(line, sizeof line, 30, &hung) || strcmp(line, "ready")) {
+	if (!repro_line(line, sizeof line, 30, &hung) || strncmp(line, "ready", 5)) {
 		printf("the executor did not start its first task\n");
 		repro_exit(2);
 	}

@@ -17,6 +17,7 @@
 #include <linux/seccomp.h>
 #include <sys/time.h>
 #include <sys/timex.h>
+#include <sys/times.h>
 #include <signal.h>
 #include <stddef.h>
 #include <elf.h>
@@ -719,6 +720,48 @@ static void worker_step(const struct worker *w, struct cmd *c, char *textbuf, lo
 			out_str(&o, " v=");
 			while (*value >= '0' && *value <= '9')
 				out_ch(&o, *value++);
+		}
+	} else if (str_eq(op, "starttime")) {
+		/* starttime <pathHex>: field 22 of a /proc/PID/stat, counted after the ')' that ends comm. */
+		unhex(c->tok[1]);
+		r = read_file(c->tok[1], textbuf, textcap - 1);
+		const char *value = 0;
+		if (r > 0) {
+			textbuf[r] = 0;
+			const char *p = textbuf, *close = 0;
+			for (; *p; p++)
+				if (*p == ')')
+					close = p;
+			/* ") S ppid ...": the 20th space after ')' precedes field 22. */
+			int spaces = 0;
+			for (p = close; p && *p && spaces < 20; p++)
+				if (*p == ' ')
+					spaces++;
+			if (close && spaces == 20)
+				value = p;
+		}
+		reply_start(&o, r < 0 ? r : !value ? -EIO : 0);
+		if (r >= 0 && value) {
+			out_str(&o, " v=");
+			while (*value >= '0' && *value <= '9')
+				out_ch(&o, *value++);
+		}
+	} else if (str_eq(op, "times")) {
+		/* times: r= the return value (clock ticks), then struct tms. */
+		struct tms tm = { 0, 0, 0, 0 };
+		r = sys1(SYS_times, &tm); /* never fails with a valid buffer: every value is a count */
+		reply_start(&o, 0);
+		{
+			out_str(&o, " r=");
+			out_i64(&o, r);
+			out_str(&o, " u=");
+			out_i64(&o, tm.tms_utime);
+			out_str(&o, " s=");
+			out_i64(&o, tm.tms_stime);
+			out_str(&o, " cu=");
+			out_i64(&o, tm.tms_cutime);
+			out_str(&o, " cs=");
+			out_i64(&o, tm.tms_cstime);
 		}
 	} else if (str_eq(op, "setuid")) {
 		long u = parse_i64(c->tok[1]);

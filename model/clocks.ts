@@ -44,6 +44,14 @@ export function sysTime(host: HostClocks): Observation {
   return { ret: 0, time: String((host.realtimeCoarse / NSEC_PER_SEC) * NSEC_PER_SEC) };
 }
 
+// times -> do_sys_times, then jiffies_64_to_clock_t(get_jiffies_64()): the tick count, never shifted.
+// The harness's CPU time is the caller's process's, all of it system time, and no child reports any
+// to its parent (docs/conventions.md, "Host time").
+export function sysTimes(host: HostClocks): Observation {
+  const stime = Number(host.cputime / 10_000_000n);
+  return { ret: Number(host.clockTicks), tms: { utime: 0, stime, cutime: 0, cstime: 0 } };
+}
+
 // clock_getres: hrtimer_resolution (1 ns, high-res timers) for the fine clocks, 1 ns for the CPU
 // clocks (CPUCLOCK_SCHED), TICK_NSEC for the coarse ones (probed on 6.18).
 export function sysClockGetres(s: ModelState, ref: ClockRef): Observation {

@@ -5,7 +5,7 @@ import {
   type Backend, type BackendFactory, type Choices, type Environment, type HostClocks, type Observation, type Step, type TaskStep,
 } from '../vocab/index.ts';
 import { abstractState, writeAbstract } from './abstract.ts';
-import { sysClockGetres, sysClockGettime, sysClockSettime, sysGettimeofday, sysTime } from './clocks.ts';
+import { sysClockGetres, sysClockGettime, sysClockSettime, sysGettimeofday, sysTime, sysTimes } from './clocks.ts';
 import { sysClose, sysLseek, sysOpen, sysPidfdOpen, sysRead, sysWrite } from './files.ts';
 import { sysDropCaps, sysMapRoot, sysPrctlDumpable, sysSetuid } from './ids.ts';
 import { clockWasSet, hostSignal, passTime } from './hosttime.ts';
@@ -13,7 +13,7 @@ import { checkInvariants } from './invariants.ts';
 import { clockId } from './ktime.ts';
 import { releaseUnreferenced } from './lifetime.ts';
 import { sysIoctl, sysReadlink, sysSetns, sysUnshare } from './namespaces.ts';
-import { readBtime, readUptime, sysctlRead, sysctlWrite, sysSysinfo } from './procfs.ts';
+import { readBtime, readStarttime, readUptime, sysctlRead, sysctlWrite, sysSysinfo } from './procfs.ts';
 import { sysClockNanosleep, sysFutexWait, sysNanosleep } from './sleep.ts';
 import { sysTimerfdCreate, sysTimerfdGettime, sysTimerfdSettime } from './timerfd.ts';
 import {
@@ -76,6 +76,11 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
     case 'read_uptime': return readUptime(t, host);
     case 'sysinfo': return sysSysinfo(t, host);
     case 'read_btime': return readBtime(t, host);
+    case 'read_starttime': {
+      const target = taskByPath(s, step.target);
+      return target ? readStarttime(t, target) : { err: 'ENOENT' };
+    }
+    case 'times': return sysTimes(host);
     case 'setuid': return sysSetuid(t, step.uid);
     case 'drop_caps': return sysDropCaps(t, step.caps);
     case 'prctl': return sysPrctlDumpable(t, step.option === 'PR_SET_DUMPABLE' ? step.arg : undefined);

@@ -6,6 +6,9 @@ import { capable } from './creds.ts';
 import { floorSec } from './offsets.ts';
 import { nsToNanos, type Task } from './state.ts';
 
+/** NSEC_PER_SEC / USER_HZ: the nanoseconds of one clock tick (nsec_to_clock_t). */
+const CLOCK_TICK_NS = 10_000_000n;
+
 const centis = (n: bigint) => String((n - floorSec(n) * NSEC_PER_SEC) / 10_000_000n).padStart(2, '0');
 
 // uptime_proc_show: "%lu.%02lu %lu.%02lu\n"; only the uptime field is shifted.
@@ -26,6 +29,13 @@ export function sysSysinfo(t: Task, host: HostClocks): Observation {
 export function readBtime(t: Task, host: HostClocks): Observation {
   const sec = floorSec(host.bootRealtime - nsToNanos(t.timeNs!.boottime));
   return { ret: 0, value: String(sec < 0n ? sec + (1n << 64n) : sec) };
+}
+
+// do_task_stat: nsec_to_clock_t(timens_add_boottime_ns(task->start_boottime)), the offset of the
+// READER's time_ns (current's), in u64 arithmetic: a start before that namespace's zero wraps.
+export function readStarttime(reader: Task, target: Task): Observation {
+  const ns = BigInt.asUintN(64, target.startBoottime + nsToNanos(reader.timeNs!.boottime));
+  return { ret: 0, value: String(ns / CLOCK_TICK_NS) };
 }
 
 export function sysctlRead(t: Task): Observation {

@@ -138,6 +138,7 @@ export interface Task {
   timeNs: TimeNs | null;              // nsproxy->time_ns; null once exited
   timeNsForChildren: TimeNs | null;   // nsproxy->time_ns_for_children; null once exited
   wait: Wait | null;                  // the blocking call the task is in (state 'blocked')
+  startBoottime: bigint;              // start_boottime: host boottime when it was made
 }
 
 export interface ModelState {
@@ -185,7 +186,7 @@ export function initialState(env: Environment, choices: Choices = {}): ModelStat
     },
     // The creator forked t0 without an exec: the mm was made in the initial user namespace.
     mm: { id: 1, dumpable: true, userNs: initUserNs },
-    timeNs: initTimeNs, timeNsForChildren: initTimeNs, wait: null,
+    timeNs: initTimeNs, timeNsForChildren: initTimeNs, wait: null, startBoottime: env.startBoottime ?? 0n,
   };
   return {
     env, initUserNs, startUserNs, gid: start?.gid ?? 0, initTimeNs,

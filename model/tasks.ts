@@ -88,7 +88,7 @@ export function kernelClone(s: ModelState, parent: Task, child: TaskHandle, flag
   s.tasks.push({
     handle: child, pid, tgid: thread ? parent.tgid : pid, state: 'running',
     vforkParent: flags & F.CLONE_VFORK ? parent.handle : null,
-    creds, mm, userDumpable: true, timeNs, timeNsForChildren, wait: null,
+    creds, mm, userDumpable: true, timeNs, timeNsForChildren, wait: null, startBoottime: s.now!.boottime,
   });
   s.handlePids[child] = pid;
   if (flags & F.CLONE_VFORK) parent.state = 'blocked';
@@ -177,13 +177,15 @@ export function sysExitGroup(s: ModelState, t: Task, code: number): Observation 
 export function sysExec(s: ModelState, t: Task, fail: boolean): Observation {
   if (fail) return { err: 'ENOENT' };
   // Point of no return. de_thread: the other threads die without becoming zombies, and a
-  // non-leader takes over the leader's pid.
+  // non-leader takes over the leader's pid, and its birth date (start_boottime) with it.
+  const leader = threadsOf(s, t.tgid).find((o) => o.pid === t.tgid)!;
   for (const o of threadsOf(s, t.tgid)) {
     if (o === t) continue;
     if (o.state !== 'exited') doExit(s, o);
     removeTask(s, o);
   }
   if (t.pid !== t.tgid) {
+    t.startBoottime = leader.startBoottime;
     t.pid = t.tgid;
     s.handlePids[t.handle] = t.tgid;
   }

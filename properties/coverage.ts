@@ -21,6 +21,7 @@ export const OPTIONAL_FIELDS = {
   fork: [], vfork: [], thread: [], clone3: [], clone: [], exec: ['fail'], exit: ['code'], exit_group: ['code'], wait: ['syscall', 'options'],
   unshare: [], setns: [], open: [], pidfd_open: [], close: [], read: ['count', 'pos'], write: ['pos'], lseek: [], ioctl: ['result'], readlink: [],
   clock_gettime: [], clock_getres: [], clock_settime: [], gettimeofday: [], time: [], read_uptime: [], sysinfo: [], read_btime: [],
+  read_starttime: [], times: [],
   setuid: [], drop_caps: [], prctl: [], map_root: [], sysctl_read: [], sysctl_write: [],
   timer_create: [], timer_settime: [], timer_gettime: [], timer_getoverrun: [], timer_delete: [], sigwait: [],
   timerfd_create: [], timerfd_settime: [], timerfd_gettime: [], clock_nanosleep: [], nanosleep: [], futex_wait: [],
@@ -120,6 +121,11 @@ export class FeatureCounter {
     }
     this.timespecs(step, before);
     if ((step.call === 'prctl' || step.call === 'gettimeofday' || step.call === 'time') && worked(obs)) this.hit(`${step.call} succeeds`);
+    if ((step.call === 'read_starttime' || step.call === 'times') && worked(obs)) this.hit(`${step.call} succeeds`);
+    if (step.call === 'read_starttime' && worked(obs)) {
+      const ns = before.tasks[step.task]?.timeNs;
+      if (ns !== null && ns !== undefined && before.timeNamespaces[ns]?.boottime !== '0') this.hit('read_starttime: from a namespace with a boottime offset');
+    }
     switch (step.call) {
       case 'timer_settime': case 'timerfd_settime': {
         const h = step.call === 'timer_settime' ? step.timer : step.fd;
@@ -258,6 +264,7 @@ export function requiredFeatures(kernel: boolean): string[] {
   f.push('timer_gettime of an armed timer from a shifted namespace', 'timerfd_gettime of an armed timer from a shifted namespace');
   f.push(...clocksVia('clock_gettime'));
   if (kernel) f.push('prctl succeeds', 'gettimeofday succeeds', 'time succeeds');
+  if (kernel) f.push('read_starttime succeeds', 'times succeeds', 'read_starttime: from a namespace with a boottime offset');
   f.push('read: timens_offsets part-way at the file position', 'read: timens_offsets to its end from a moved file position',
     'read: the rest of a text made before the offsets changed', 'lseek: timens_offsets');
   f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',

@@ -75,6 +75,9 @@ export const KERNEL_ONLY_MAKERS: [number, Maker][] = [
   [2, (r, _s, task) => (r.chance(0.3) ? { task, call: 'prctl', option: 'PR_GET_DUMPABLE' }
     : { task, call: 'prctl', option: 'PR_SET_DUMPABLE', arg: r.pick([0, 0, 1, 2]) })],
   [1, (r, _s, task) => ({ task, call: r.pick(['gettimeofday', 'time'] as const), vdso: r.chance(0.6) })],
+  // Mostly another task's start, read from wherever the reader's namespace puts it.
+  [2, (r, s, task) => ({ task, call: 'read_starttime', target: r.chance(0.3) ? task : someTask(r, s) })],
+  [1, (_r, _s, task) => ({ task, call: 'times' })],
 ];
 
 /** Each kind of step with its weight. Namespace and offsets work dominates, so states get deep. */

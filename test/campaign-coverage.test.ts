@@ -24,7 +24,7 @@ function modelErrnos(): string[] {
 const OLDER_PROFILES_ONLY = ['ESPIPE'];
 
 /** Calls only kernel campaigns generate so far (properties/steps-namespaces.ts KERNEL_ONLY_MAKERS). */
-const KERNEL_ONLY_CALLS: string[] = ['prctl', 'gettimeofday', 'time'];
+const KERNEL_ONLY_CALLS: string[] = ['prctl', 'gettimeofday', 'time', 'read_starttime', 'times'];
 
 const DEEP_STATES = [
   'task with pending time_for_children', 'task in a non-initial time namespace', 'unfrozen time namespace',

@@ -18,6 +18,8 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *   gettimeofday, time               { ret: 0, time: the value in nanoseconds (microseconds, seconds) }
  *   sysinfo                          { ret: 0, value: uptime seconds }
  *   read_btime                       { ret: 0, value: btime seconds }
+ *   read_starttime                   { ret: 0, value: starttime clock ticks }
+ *   times                            { ret: elapsed clock ticks, tms: CPU clock ticks }
  *   sysctl_read                      { ret: 0, value }
  *   prctl PR_GET_DUMPABLE            { ret: 0 | 1 }
  *   wait                             { ret: 1, status } reaped, { ret: 0 } still running
@@ -56,6 +58,8 @@ export interface Observation {
   overrun?: number;
   /** wait: the reaped child's wait status as wait4 stores it (exit code << 8). */
   status?: number;
+  /** times: struct tms, in clock ticks. */
+  tms?: { utime: number; stime: number; cutime: number; cstime: number };
   completions?: Completion[];
 }
 
@@ -87,6 +91,9 @@ export interface HostClocks {
   idle: bigint;
   /** Wall-clock time of boot (realtime - boottime), the source of /proc/stat btime. */
   bootRealtime: bigint;
+  /** jiffies_64 in clock ticks (USER_HZ), what times() returns: it counts from INITIAL_JIFFIES, a few
+   *  minutes short of 2^32 jiffies, at boot and moves with the tick, as monotonic does. */
+  clockTicks: bigint;
 }
 
 /** The environment a side starts from, resolved from a program's env (or reported by the kernel). */
@@ -114,6 +121,8 @@ export interface Environment {
   tickNs: bigint;
   /** The kernel behaviour to follow (Program.kernel). Absent: "current". */
   kernel?: KernelBehaviour;
+  /** Host boottime (ns) at which t0 was made, its /proc/PID/stat starttime. Absent: 0. */
+  startBoottime?: bigint;
 }
 
 // ---- The abstract state: what both sides must agree on after every step ---------------------------

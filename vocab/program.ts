@@ -134,6 +134,15 @@ export type TaskStep =
   | { task: TaskHandle; call: 'sysinfo' }
   /** The btime line of /proc/stat. */
   | { task: TaskHandle; call: 'read_btime' }
+  /** Field 22 (starttime) of /proc/PID/stat of target: when that task was made, in clock ticks (USER_HZ
+   *  100) of host boottime shifted by the READER's boottime offset (a thread's own start; after a
+   *  non-leader exec, the old leader's). Observed as { ret: 0, value: ticks }, printed unsigned: a start
+   *  before the reader's namespace's zero wraps to 2^64 less. */
+  | { task: TaskHandle; call: 'read_starttime'; target: TaskHandle }
+  /** times(&tms): ret is the host's jiffies in clock ticks (never shifted); tms the CPU times of the
+   *  caller's process and of the children it reaped, in clock ticks. Observed as
+   *  { ret: ticks, tms: { utime, stime, cutime, cstime } }. */
+  | { task: TaskHandle; call: 'times' }
   // Credentials.
   /** setresgid(g,g,g) then setresuid(u,u,u) with the same number, as seen in the caller's user ns. */
   | { task: TaskHandle; call: 'setuid'; uid: number }
@@ -183,6 +192,7 @@ export const TASK_CALLS: readonly TaskCall[] = [
   'unshare', 'setns', 'open', 'pidfd_open', 'close', 'read', 'write', 'lseek', 'ioctl', 'readlink',
   'clock_gettime', 'clock_getres', 'clock_settime', 'gettimeofday', 'time',
   'read_uptime', 'sysinfo', 'read_btime',
+  'read_starttime', 'times',
   'setuid', 'drop_caps', 'prctl', 'map_root', 'sysctl_read', 'sysctl_write',
   'timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete', 'sigwait',
   'timerfd_create', 'timerfd_settime', 'timerfd_gettime', 'clock_nanosleep', 'nanosleep', 'futex_wait',

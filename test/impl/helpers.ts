@@ -2,6 +2,7 @@
 // harness does, and the abstract state at hand.
 import { CAP_NAMES, type CapName, type HostClocks, type Observation, type Step } from '../../vocab/index.ts';
 import { createImpl, type ImplBackend } from '../../impl/index.ts';
+import { clockTicksAt } from '../../harness/host.ts';
 
 export const SEC = 1_000_000_000n;
 
@@ -10,6 +11,7 @@ export function startHost(): HostClocks {
     realtime: 1_700_000_000n * SEC, monotonic: 1000n * SEC, monotonicRaw: 1000n * SEC, boottime: 1100n * SEC,
     tai: 1_700_000_037n * SEC, realtimeCoarse: 1_700_000_000n * SEC, monotonicCoarse: 1000n * SEC,
     cputime: 5_000_000n, idle: 2000n * SEC, bootRealtime: (1_700_000_000n - 1100n) * SEC,
+    clockTicks: clockTicksAt(1000n * SEC, 4_000_000n),
   };
 }
 

@@ -13,15 +13,16 @@ import { gate, kernelGate } from './skip.ts';
 const WRONG: Observation = { ret: -12345 };
 
 /** The model, whose observation of each run's first step is WRONG (or which throws there) when `planted`
- *  says so for that run. Runs are told apart by their environment: compare.ts makes every backend of one
- *  kernel run (as many as its judging needs, at every corner) from that run's own `env` object, and
- *  hands each the program's own step objects, so every corner of the first step shows the plant. */
+ *  says so for that run. Runs are told apart by their environment's `caps` list: compare.ts makes every
+ *  backend of one kernel run (as many as its judging needs, at every corner) from copies of that run's
+ *  own `env` (the chains' differ in t0's start time), and hands each the program's own step objects, so
+ *  every corner of the first step shows the plant. */
 function planted(planted: (run: number) => 'wrong' | 'throw' | false): BackendFactory {
   const runs = new WeakMap<object, { run: number; first?: unknown }>();
   let seen = 0;
   return (env, choices) => {
-    if (!runs.has(env)) runs.set(env, { run: seen++ });
-    const r = runs.get(env)!;
+    if (!runs.has(env.caps)) runs.set(env.caps, { run: seen++ });
+    const r = runs.get(env.caps)!;
     const inner: Backend = createModel(env, choices);
     return {
       step(step, host) {

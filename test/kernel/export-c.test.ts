@@ -15,6 +15,7 @@ import type { Machine } from '../../kernel/export-c.ts';
 import { createModel } from '../../model/index.ts';
 import type { BackendFactory, Program } from '../../vocab/index.ts';
 import { catalogue } from '../selftests/catalogue.ts';
+import { STARTTIME_PROGRAM } from './programs.ts';
 import { gate, kernelGate } from './skip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'timens-export-'));
@@ -109,6 +110,28 @@ describe('C reproducers', () => {
     expect(v.status, v.out).toBe(1);
     expect(v.departure).toBe(4);
     expect(v.out).toMatch(/v=\d+\.\d+: expected within/);
+  }, 180_000);
+});
+
+describe('C reproducers of read_starttime and times', () => {
+  gate(kernelGate);
+
+  it('of the STARTTIME table: the judge\'s verdict; a times() return value 1 s off is a departure there', async () => {
+    await agreesWithJudge(STARTTIME_PROGRAM, 'starttime');
+    // A model whose elapsed ticks run 100 ticks ahead, as if a namespace's offset shifted them.
+    const ahead: BackendFactory = (env) => {
+      const m = createModel(env);
+      return Object.assign(Object.create(m), {
+        step: (s: Program['steps'][number], c: Parameters<typeof m.step>[1]) => {
+          const o = m.step(s, c);
+          return 'call' in s && s.call === 'times' ? { ...o, ret: o.ret! + 100 } : o;
+        },
+      });
+    };
+    const v = await reproduce(STARTTIME_PROGRAM, 'starttime-ahead', ahead);
+    expect(v.status, v.out).toBe(1);
+    expect(v.departure).toBe(15);
+    expect(v.out).toMatch(/r=\d+: expected within/);
   }, 180_000);
 });
 

@@ -5,6 +5,7 @@ import { CpuClocks, compareRun, judgeCall, judgeStep } from '../../kernel/compar
 import type { CallRecord, Corners } from '../../kernel/compare.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
+import { clockTicksAt } from '../../harness/host.ts';
 import { CAP_NAMES, CLOCKS, PROC_TIME_INIT_INO, PROC_USER_INIT_INO } from '../../vocab/index.ts';
 import type { HostClocks, Observation, Program, Step } from '../../vocab/index.ts';
 
@@ -238,6 +239,7 @@ function clocks(t: bigint): HostClocks {
   return {
     realtime: 1_700_000_000_000_000_000n + t, monotonic: t, monotonicRaw: t, boottime: t, tai: 1_700_000_037_000_000_000n + t,
     realtimeCoarse: 1_700_000_000_000_000_000n + t, monotonicCoarse: t, cputime: 0n, idle: 0n, bootRealtime: 1_700_000_000_000_000_000n,
+    clockTicks: clockTicksAt(t, 4_000_000n),
   };
 }
 /** A kernel run: step i bracketed by [T0 + i ms, + 30 µs], an `advance` by its length. */
@@ -375,5 +377,51 @@ describe('a step the executor refused', () => {
     const d = compareRun(p, bracketed(p, rows(false)), createModel).disagreement;
     // The expiry fell inside the refused step; with its 30 µs of load the end may be reported a step later.
     expect(d?.reason).toMatch(/the models ended the nanosleep of t1 \(step 1\) by step 3, the kernel not by step 3/);
+  });
+});
+
+describe('start times and times(): within the brackets, struct tms by the CPU rules', () => {
+  const p = prog([
+    { task: 't0', call: 'fork', child: 't1' },
+    { host: 'advance', ns: '20000000' },
+    { task: 't1', call: 'read_starttime', target: 't0' },
+    { task: 't1', call: 'read_starttime', target: 't1' },
+    { task: 't1', call: 'times' },
+    { task: 't1', call: 'times' },
+  ]);
+  const tick = 10_000_000n;
+  const tms = (stime: number, cstime = 0) => ({ utime: 0, stime, cutime: 0, cstime });
+  /** t0 made in [T0 - 5 ms, T0 - 5 ms + 30 µs]; its start, t1's, and two times() readings as given. */
+  function judged(t0Start: bigint | 'late', t1Start: bigint | 'early', ret: (r: KernelRun, i: number) => bigint, second = tms(1, 1)) {
+    const born = { before: clocks(T0 - 5n * MS), after: clocks(T0 - 5n * MS + 30n * US) };
+    const run: KernelRun = { ...kernelRun(p, []), born };
+    const at = (i: number, end: 'before' | 'after') => run.steps[i][end];
+    const v0 = t0Start === 'late' ? born.after.boottime / tick : t0Start;
+    const v1 = t1Start === 'early' ? at(0, 'before').boottime / tick : t1Start;
+    const obs: Observation[] = [{ ret: 0, handle: 't1' }, { ret: 0 }, { ret: 0, value: String(v0) }, { ret: 0, value: String(v1) },
+      { ret: Number(ret(run, 4)), tms: tms(1, 1) }, { ret: Number(ret(run, 5)), tms: second }];
+    run.steps.forEach((s, i) => { s.obs = obs[i]; });
+    return compareRun(p, run, createModel).disagreement;
+  }
+  const inBracket = (r: KernelRun, i: number) => r.steps[i].after.clockTicks;
+
+  it('accept starts from either end of their brackets and ticks within the step\'s', () => {
+    expect(judged('late', 'early', inBracket)).toBeUndefined();
+  });
+  it('reject a start of t0 after its own bracket, and one of t1 outside the fork\'s', () => {
+    const t0After = (T0 - 5n * MS + 30n * US) / tick + 1n;
+    expect(judged(t0After, 'early', inBracket)).toMatchObject({ index: 2, reason: 'value outside the bracket' });
+    const t1Before = (T0 / tick) - 1n;
+    expect(judged('late', t1Before, inBracket)).toMatchObject({ index: 3, reason: 'value outside the bracket' });
+  });
+  it('reject elapsed ticks past the bracket, as a namespace\'s offset would put them', () => {
+    expect(judged('late', 'early', (r, i) => r.steps[i].after.clockTicks + 1n)).toMatchObject({ index: 4, reason: 'clock ticks outside the bracket' });
+  });
+  it('reject a process CPU time that goes back, and children\'s times that go back', () => {
+    expect(judged('late', 'early', inBracket, tms(0, 1))).toMatchObject({ index: 5, reason: /CPU clock went back/ });
+    expect(judged('late', 'early', inBracket, tms(1, 0))).toMatchObject({ index: 5, reason: /children's CPU times of t1 went back/ });
+    // About 1 ms passed between the readings: the 2 ticks flooring may hide, no more.
+    expect(judged('late', 'early', inBracket, tms(3, 1))).toBeUndefined();
+    expect(judged('late', 'early', inBracket, tms(4, 1))).toMatchObject({ index: 5, reason: /grew by/ });
   });
 });

@@ -1,7 +1,8 @@
 // Hand-written programs from the semantics reference, one per section, run on the real kernel.
 // Each comes with what the reference says the program must observe; reference.test.ts checks those
 // expectations, agreement.test.ts runs the same programs against the model.
-import type { Observation, Program, Step } from '../../vocab/index.ts';
+import { canonicalJson } from '../../harness/canonical.ts';
+import type { HostClocks, Observation, Program, Step } from '../../vocab/index.ts';
 
 export function program(steps: Step[], seed = 'kernel-reference'): Program {
   return { format: 1, kernel: 'current', env: { seed }, steps };
@@ -334,10 +335,122 @@ export const WALL_CLOCKS = program([
   { task: 't1', call: 'time', vdso: false },
 ]);
 
+/**
+ * What a read_starttime or times step must show where the value is time: a start time is
+ * floor((start_boottime + the reader's boottime offset) / 10 ms), start_boottime lying in the bracket of
+ * the step that made the task ('born': t0, made before the program) (fs/proc/array.c do_task_stat);
+ * times() returns the host's jiffies in clock ticks within its own step's bracket, never shifted, and
+ * its struct tms holds counts >= 0, the children's 0 until the process reaped one (kernel/sys.c
+ * do_sys_times; signal->cutime grows only in wait_task_zombie).
+ */
+export type TimeRule =
+  | { started: number | 'born'; shift: bigint }
+  | { ticks: true; noChildren?: true };
+
+const DAY_TICKS = 8_640_000n; // 86400 s in clock ticks
+
+/**
+ * /proc/PID/stat starttime and times(2) (steps 0-24). The advances put the three starts in different
+ * ticks; t1's namespace is a day ahead on monotonic and boottime. A reader's namespace shifts the start
+ * of every task it reads, whichever namespace that task is in; a thread has its own start; a non-leader
+ * exec takes the leader's; a zombie still shows its own. Measured on 6.18.
+ */
+export const STARTTIME: [Step, Observation | TimeRule][] = [
+  [{ host: 'advance', ns: '20000000' }, { ret: 0 }],
+  [{ task: 't0', call: 'fork', child: 't1' }, { ret: 0, handle: 't1' }],
+  [{ host: 'advance', ns: '20000000' }, { ret: 0 }],
+  [{ task: 't0', call: 'thread', child: 't2' }, { ret: 0, handle: 't2' }],
+  [{ task: 't0', call: 'read_starttime', target: 't0' }, { started: 'born', shift: 0n }],
+  [{ task: 't0', call: 'read_starttime', target: 't1' }, { started: 1, shift: 0n }],
+  [{ task: 't0', call: 'read_starttime', target: 't2' }, { started: 3, shift: 0n }],
+  [{ task: 't1', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { ret: 0 }],
+  [{ task: 't1', call: 'open', target: 't1', file: 'timens_offsets', mode: 'w', fd: 'f0' }, { ret: 0, handle: 'f0' }],
+  [{ task: 't1', call: 'write', fd: 'f0', text: 'monotonic 86400 0\nboottime 86400 0' }, { ret: 34 }],
+  [{ host: 'advance', ns: '20000000' }, { ret: 0 }],
+  [{ task: 't1', call: 'fork', child: 't3' }, { ret: 0, handle: 't3' }],
+  [{ task: 't3', call: 'read_starttime', target: 't0' }, { started: 'born', shift: DAY_TICKS }],
+  [{ task: 't0', call: 'read_starttime', target: 't3' }, { started: 11, shift: 0n }],
+  [{ task: 't3', call: 'read_starttime', target: 't3' }, { started: 11, shift: DAY_TICKS }],
+  [{ task: 't3', call: 'times' }, { ticks: true, noChildren: true }],
+  [{ task: 't3', call: 'exit_group' }, { ret: 0 }],
+  [{ task: 't1', call: 'read_starttime', target: 't3' }, { started: 11, shift: 0n }], // a zombie
+  [{ task: 't1', call: 'wait', child: 't3' }, { ret: 1, status: 0 }],
+  [{ task: 't1', call: 'read_starttime', target: 't3' }, { err: 'ENOENT' }],
+  [{ task: 't1', call: 'times' }, { ticks: true }],
+  [{ task: 't2', call: 'exec' }, { ret: 0 }],
+  [{ task: 't2', call: 'read_starttime', target: 't2' }, { started: 'born', shift: 0n }],
+  [{ task: 't1', call: 'read_starttime', target: 't0' }, { started: 'born', shift: 0n }], // t0's pid is t2's now
+  [{ task: 't2', call: 'times' }, { ticks: true, noChildren: true }],
+];
+export const STARTTIME_PROGRAM = program(STARTTIME.map(([s]) => s));
+
+const TICK_NS = 10_000_000n;
+
+/** The clocks around each step, and around t0's creation, as a side saw them. */
+export interface Brackets {
+  steps: { before: HostClocks; after: HostClocks }[];
+  born: { before: bigint; after: bigint };
+}
+
+/** Where the observations of STARTTIME_PROGRAM break the table; empty when they keep it. */
+export function startTimeFailures(obs: Observation[], b: Brackets): string[] {
+  const fails: string[] = [];
+  STARTTIME.forEach(([step, expected], i) => {
+    const o = obs[i];
+    const say = (why: string) => fails.push(`step ${i} ${JSON.stringify(step)}: ${why}: ${JSON.stringify(o)}`);
+    if ('started' in expected) {
+      const [lo, hi] = expected.started === 'born' ? [b.born.before, b.born.after]
+        : [b.steps[expected.started].before.boottime, b.steps[expected.started].after.boottime];
+      const v = o.value === undefined ? -1n : BigInt(o.value);
+      if (o.ret !== 0 || v < lo / TICK_NS + expected.shift || v > hi / TICK_NS + expected.shift) say(`starttime not in [${lo / TICK_NS}, ${hi / TICK_NS}] + ${expected.shift}`);
+    } else if ('ticks' in expected) {
+      const t = o.tms;
+      const ret = BigInt(o.ret ?? -1);
+      if (ret < b.steps[i].before.clockTicks || ret > b.steps[i].after.clockTicks) say(`ticks not in [${b.steps[i].before.clockTicks}, ${b.steps[i].after.clockTicks}]`);
+      if (!t || [t.utime, t.stime, t.cutime, t.cstime].some((x) => !Number.isInteger(x) || x < 0)) say('struct tms not counts >= 0');
+      else if (expected.noChildren && (t.cutime !== 0 || t.cstime !== 0)) say('children\'s times before any child was reaped');
+    } else if (canonicalJson(o) !== canonicalJson(expected)) say(`expected ${JSON.stringify(expected)}`);
+  });
+  return fails;
+}
+
+/**
+ * A start before the reader's namespace's zero: that namespace's boottime offset is -at, `at` lying
+ * after t0's start and before the write (made `advances` × 20 ms later), so the write is allowed (boottime
+ * + offset >= 0) while t0's start + offset < 0. do_task_stat adds in u64 and prints unsigned: t1 sees
+ * t0's start wrapped, (2^64 + start - at) / 10 ms (steps advances + 3, + 4 read t0's, then t1's own).
+ */
+export function startWrapProgram(at: bigint, advances: number): Program {
+  const sec = -((at + 999_999_999n) / 1_000_000_000n);
+  const nsec = sec * -1_000_000_000n - at;
+  return program([
+    ...Array.from({ length: advances }, (): Step => ({ host: 'advance', ns: '20000000' })),
+    { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+    { task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f0' },
+    { task: 't0', call: 'write', fd: 'f0', text: `boottime ${sec} ${nsec}` },
+    { task: 't0', call: 'fork', child: 't1' },
+    { task: 't1', call: 'read_starttime', target: 't0' },
+    { task: 't1', call: 'read_starttime', target: 't1' },
+  ]);
+}
+
+/** Where a run of startWrapProgram(at, advances) breaks its rule; empty when it keeps it. */
+export function startWrapFailures(obs: Observation[], at: bigint, advances: number, b: Brackets): string[] {
+  const fails: string[] = [];
+  const wrapped = (v: bigint) => (v + (1n << 64n) - at) / TICK_NS;
+  const [write, t0, t1] = [obs[advances + 2], obs[advances + 4], obs[advances + 5]];
+  if (write.ret === undefined) fails.push(`the offset write failed: ${JSON.stringify(write)}`);
+  const v0 = BigInt(t0.value ?? -1), v1 = BigInt(t1.value ?? -1);
+  if (v0 < wrapped(b.born.before) || v0 > wrapped(b.born.after)) fails.push(`t0's start ${v0} not in [${wrapped(b.born.before)}, ${wrapped(b.born.after)}]`);
+  const made = b.steps[advances + 3];
+  if (v1 < (made.before.boottime - at) / TICK_NS || v1 > (made.after.boottime - at) / TICK_NS) fails.push(`t1's own start ${v1} is not shifted back by ${at} ns`);
+  return fails;
+}
+
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
   CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM, WALL_CLOCKS,
-  DUMPABLE: DUMPABLE_PROGRAM,
+  DUMPABLE: DUMPABLE_PROGRAM, STARTTIME: STARTTIME_PROGRAM,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

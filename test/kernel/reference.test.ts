@@ -1,12 +1,13 @@
 // The reference's worked examples, run on the real kernel. Every expected value comes from
 // timens-semantics.md (section noted per check); clock values are checked as host + offset, with the
 // host read just before and just after the step.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
-  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, DUMPABLE, DUMPABLE_PROGRAM, EXEC_VFORK, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
+  CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, DUMPABLE, DUMPABLE_PROGRAM, EXEC_VFORK, STARTTIME_PROGRAM, program, startTimeFailures, startWrapFailures, startWrapProgram, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
 import { gate, kernelGate, rootStartGate } from './skip.ts';
@@ -65,6 +66,25 @@ describe('reference programs on the kernel', () => {
       const { before, after } = run.steps[i];
       expect(t >= before.realtimeCoarse / SEC * SEC && t <= after.realtimeCoarse, `step ${i}`).toBe(true);
     }
+  });
+
+  it('/proc/PID/stat starttime is shifted by the reader\'s namespace; times() by none', async () => {
+    const run = await runOnKernel(STARTTIME_PROGRAM);
+    const brackets = { steps: run.steps, born: { before: run.born!.before.boottime, after: run.born!.after.boottime } };
+    expect(startTimeFailures(run.steps.map((_, i) => obs(run, i)), brackets)).toEqual([]);
+    // The advances of 20 ms put the three starts in different ticks: a thread has its own.
+    expect(new Set([4, 5, 6].map((i) => obs(run, i).value)).size).toBe(3);
+  });
+
+  it('a start before the reader\'s namespace\'s zero shows wrapped, as an unsigned 64-bit count', async () => {
+    await runOnKernel(program([])); // an executor ready, so that t0 starts at once
+    // Boottime now (/proc/uptime, to 10 ms); the offset's zero lies 1 s on, within the 2 s of advances.
+    const uptime = readFileSync('/proc/uptime', 'utf8').split(' ')[0].replace('.', '');
+    const at = BigInt(uptime) * 10_000_000n + SEC;
+    const run = await runOnKernel(startWrapProgram(at, 100));
+    const brackets = { steps: run.steps, born: { before: run.born!.before.boottime, after: run.born!.after.boottime } };
+    expect(run.born!.after.boottime < at, 't0 was made before the offset\'s zero').toBe(true);
+    expect(startWrapFailures(run.steps.map((_, i) => obs(run, i)), at, 100, brackets)).toEqual([]);
   });
 
   it('prctl(PR_SET_DUMPABLE) decides who may open a task\'s namespace files and offsets', async () => {

@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import { CAP_NAMES, type CapName, type Environment, type HostClocks, type Observation, type Step } from '../../vocab/index.ts';
 import { createModelBackend, type ModelBackend } from '../../model/index.ts';
+import { clockTicksAt } from '../../harness/host.ts';
 
 export const S = 1_000_000_000n;
 
@@ -12,6 +13,7 @@ export function hostClocks(over: Partial<HostClocks> = {}): HostClocks {
     realtime: 1795912363_630000000n, monotonic: 1000n * S, monotonicRaw: 1000n * S,
     boottime: 1051_630000000n, tai: 1795912400_000000000n, realtimeCoarse: 1795912363_000000000n,
     monotonicCoarse: 999n * S, cputime: 12345n, idle: 2009_220000000n, bootRealtime: 1795911312n * S,
+    clockTicks: clockTicksAt(1000n * S, 4_000_000n),
     ...over,
   };
 }
