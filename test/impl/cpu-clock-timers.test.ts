@@ -29,4 +29,24 @@ describe('timer_create on raw CPU clock ids', () => {
       create(cpuClockId(1, false, 1), 'k5'), // the caller's own process by its pid
     ]).toEqual(['ok', 'EINVAL', 'ok', 'EINVAL', 'ok']);
   });
+  it('a task that has exited but is not reaped still has its clocks; a reaped one has none', () => {
+    // As a C experiment measured on Linux 6.18: a zombie keeps its pid attached until release_task(),
+    // so pid_for_clock() finds the process of a zombie child, and a thread finds its exited leader.
+    const s = new Stepper({ seed: 'cpu-clock-zombies' }, createImpl);
+    const step = (st: Step): Observation => s.step(st).obs;
+    step({ task: 't0', call: 'fork', child: 't1' }); // pid 2
+    step({ task: 't1', call: 'exit' });
+    step({ task: 't0', call: 'fork', child: 't2' }); // pid 3
+    step({ task: 't2', call: 'thread', child: 't3' }); // pid 4
+    step({ task: 't2', call: 'exit' });
+    const create = (task: string, clock: number, timer: string) => step({ task, call: 'timer_create', clock, notify: 'none', timer }).err ?? 'ok';
+    expect([
+      create('t0', cpuClockId(2, false, 2), 'k1'), // the zombie child's process
+      create('t0', cpuClockId(2, true, 2), 'k2'), // its thread: not of the caller's process
+      create('t3', cpuClockId(3, false, 2), 'k3'), // the exited leader's process, from its thread
+      create('t3', cpuClockId(3, true, 2), 'k4'), // the exited leader's thread
+    ]).toEqual(['ok', 'EINVAL', 'ok', 'ok']);
+    step({ task: 't0', call: 'wait', child: 't1' });
+    expect(create('t0', cpuClockId(2, false, 2), 'k5')).toBe('EINVAL');
+  });
 });
