@@ -6,7 +6,7 @@ import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
 import { runDifferential } from '../../harness/run.ts';
 import { STEP_NS } from '../../harness/host.ts';
-import type { KernelBehaviour, Observation, Step, Timespec } from '../../vocab/index.ts';
+import type { ClockRef, KernelBehaviour, Observation, Step, Timespec } from '../../vocab/index.ts';
 
 const ns = (n: bigint): Timespec => ({ sec: String(n / 1_000_000_000n), nsec: Number(n % 1_000_000_000n) });
 const ZERO = ns(0n);
@@ -19,7 +19,7 @@ function agree(steps: Step[], kernel: KernelBehaviour = 'current'): Observation[
   return r.trace.map((e) => e.left);
 }
 
-const create = (timer: string, clock: Step & { call: 'timer_create' } extends { clock: infer C } ? C : never, notify: 'none' | 'signal' = 'signal'): Step =>
+const create = (timer: string, clock: ClockRef, notify: 'none' | 'signal' = 'signal'): Step =>
   ({ task: 't0', call: 'timer_create', clock, notify, timer });
 const arm = (timer: string, value: Timespec, interval: Timespec = ZERO): Step => ({ task: 't0', call: 'timer_settime', timer, abs: false, value, interval });
 const get = (timer: string): Step => ({ task: 't0', call: 'timer_gettime', timer });
