@@ -51,14 +51,15 @@ function posixTimerFn(t: KItimer): void {
   }
 }
 
-/** The CPU-time clocks a timer may use: process or thread clocks of the caller or of a live pid. */
+/** pid_for_clock(): the CPU-time clocks a timer may use, process or thread clocks of the caller or of
+ *  a pid that has a task. An exited task keeps its pid until it is reaped (release_task). */
 function cpuClockValid(k: Kernel, me: Task, clk: number): boolean {
   if (clk === 2 || clk === 3) return true;
   if ((clk & 3) === 3) return false;
   const pid = ~clk >> 3;
   if (pid === 0) return true;
   const t = k.pidHash.get(pid);
-  if (t === undefined || t.state === 'exited') return false;
+  if (t === undefined) return false;
   return clk & 4 ? t.group === me.group : t.group.leader === t;
 }
 
