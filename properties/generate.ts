@@ -12,6 +12,7 @@ import { gone, newSketch, rngOf, someTask, type GenOptions, type Maker, type Rng
 import { KERNEL_ONLY_MAKERS, MAKERS } from './steps-namespaces.ts';
 import { TIMER_MAKERS } from './steps-timers.ts';
 import { nextPlanned, SEQUENCE_MAKERS, TIMER_SEQUENCE_MAKERS } from './steps-sequences.ts';
+import { OBSERVED_MAKERS } from './steps-observed.ts';
 
 export type { GenOptions } from './sketch.ts';
 
@@ -30,7 +31,8 @@ const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0
 /** Kernel programs without kernelTimers leave out timers, sleeps, signals and clock sets. */
 const NO_TIMER_MAKERS = [...MAKERS, ...SEQUENCE_MAKERS, ...KERNEL_ONLY_MAKERS];
 const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS, ...SEQUENCE_MAKERS, ...TIMER_SEQUENCE_MAKERS];
-const KERNEL_MAKERS = [...ALL_MAKERS, ...KERNEL_ONLY_MAKERS];
+/** Observed values are generated for kernel campaigns with timers only, as the calls above are. */
+const KERNEL_MAKERS = [...ALL_MAKERS, ...KERNEL_ONLY_MAKERS, ...OBSERVED_MAKERS];
 
 function makeStep(r: Rng, s: Sketch, o: GenOptions): ProgramStep {
   // A sequence under way goes on, mostly at once, sometimes with other steps between.
@@ -82,6 +84,7 @@ export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const n = r.int(Math.max(1, Math.floor(o.maxSteps / 2)), o.maxSteps);
   const steps: ProgramStep[] = [];
   for (let i = 0; i < n; i++) {
+    s.made = i;
     const step = makeStep(r, s, o);
     learn(s, step, model.step(step).obs);
     steps.push(step);

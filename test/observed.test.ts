@@ -1,12 +1,14 @@
 // Observed values (vocab/program.ts Observed): how a program file naming them is read and refused, how they
 // resolve, and how shrinking keeps them pointing at the step they read.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkProgram, ProgramError } from '../harness/program.ts';
 import { runDifferential, runProgram } from '../harness/run.ts';
 import { createModel } from '../model/index.ts';
 import { createImpl } from '../impl/index.ts';
 import { shrinkProgram, withoutSteps } from '../properties/shrink.ts';
-import { timespecOf, textOf } from '../vocab/index.ts';
+import { programs } from '../properties/generate.ts';
+import { observedIn, timespecOf, textOf } from '../vocab/index.ts';
 import type { Program, ProgramStep } from '../vocab/index.ts';
 
 const read = (label?: string): ProgramStep => ({ task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true, ...(label ? { label } : {}) });
@@ -124,5 +126,16 @@ describe('shrinking keeps observed values valid', () => {
     expect(n).toBeGreaterThan(10);
     // The simpler forms include the value without its delta.
     expect([...shrinkProgram(p)].some((c) => JSON.stringify(c.steps[5]) === JSON.stringify(sleepFrom('r')))).toBe(true);
+  });
+});
+
+describe('generated observed values', () => {
+  it('kernel-safe generation makes them, and every program it makes is one the reader accepts', () => {
+    let used = 0;
+    for (const p of fc.sample(programs({ maxSteps: 30, kernelSafe: true, kernelTimers: true }), { seed: 5, numRuns: 200 })) {
+      expect(() => checkProgram(JSON.parse(JSON.stringify(p)))).not.toThrow();
+      used += p.steps.reduce((n, s) => n + observedIn(s).length, 0);
+    }
+    expect(used).toBeGreaterThan(20);
   });
 });
