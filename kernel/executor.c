@@ -803,7 +803,18 @@ static int asleep_in_call(struct etask *t)
 {
 	char path[64], buf[256];
 	snprintf(path, sizeof path, "/proc/%d/syscall", t->tid);
-	if (read_text(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
+	int n = read_text(path, buf, sizeof buf);
+	if (n < 0 && (errno == EACCES || errno == EPERM)) {
+		/* The task's mm is not dumpable and E has no CAP_SYS_PTRACE over it (an unprivileged start
+		 * after prctl(PR_SET_DUMPABLE, 0)): its syscall is hidden. Asleep ('S') with no reply written
+		 * is then asleep in the call: a worker back in its wait for commands wrote its reply before it
+		 * went to sleep there, so the pump after the state was read sees that reply. */
+		if (proc_state(t->tid) != 'S')
+			return 0;
+		pump(0);
+		return !t->has_reply;
+	}
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
 		return 0;
 	char *p;
 	long nr = strtol(buf, &p, 10);
