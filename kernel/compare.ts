@@ -722,7 +722,14 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
   if (odd < 0) return compareWholeRun(program, run, factory);
   const before = compareWholeRun({ ...program, steps: program.steps.slice(0, odd) }, { ...run, steps: run.steps.slice(0, odd) }, factory);
   if (before.disagreement) return before;
-  const model = runProgram({ ...program, steps: program.steps.slice(0, odd + 1) }, factory)[odd].obs;
+  // The model makes the steps with the values Linux used, as the chains do.
+  const labels = stepLabels(program.steps);
+  const kernelObs = (j: number): Observation | undefined => {
+    const o = run.steps[j]?.obs;
+    return o === undefined || isRefused(o) ? undefined : o;
+  };
+  const made = program.steps.slice(0, odd + 1).map((s) => resolveStep(s, kernelObs, labels) ?? NOT_MADE);
+  const model = runProgram({ ...program, steps: made }, factory)[odd].obs;
   const seen = run.steps[odd].obs as Odd;
   const kernel = seen as Observation;
   const what = seen.hung ? 'the step did not end within the time limit (hung)'
