@@ -7,7 +7,7 @@ import type { Stats } from '../harness/stats.ts';
 import { describeObservation, describeStep } from '../harness/trace.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { isHostEvent, PROC_TIME_INIT_INO } from '../vocab/index.ts';
-import type { BackendFactory, Observation, Step } from '../vocab/index.ts';
+import type { BackendFactory, Observation, ProgramStep } from '../vocab/index.ts';
 
 /** The layout of a counterexample page, in CSS pixels; the first difference is a band of MARK_COLOUR
  *  across row `index` at y = ROW_TOP + index * ROW_HEIGHT (tests look for it there). */
@@ -25,7 +25,7 @@ function esc(s: string): string {
 
 /** One row of the page: a step, what each side observed, each task's time namespace after it. */
 interface Row {
-  step: Step;
+  step: ProgramStep;
   left?: Observation | unknown;
   right?: Observation | unknown;
   timeNs: Map<string, number | null>;
@@ -55,11 +55,11 @@ function rows(c: Counterexample, sides: Record<string, BackendFactory | undefine
   }));
 }
 
-function taskOf(step: Step): string | undefined {
+function taskOf(step: ProgramStep): string | undefined {
   if (isHostEvent(step)) return step.host === 'signal' ? step.task : undefined;
   return step.task;
 }
-function childOf(step: Step): string | undefined {
+function childOf(step: ProgramStep): string | undefined {
   return !isHostEvent(step) && 'child' in step && typeof step.child === 'string' && step.call !== 'wait' ? step.child : undefined;
 }
 

@@ -1,9 +1,9 @@
 // Reading a program: every field is checked, and a bad one is named with the reason, before anything runs.
 import {
   CAP_NAMES, CLOCK_NAMES, CLONE3_PROGRAM_FLAGS, CLONE_EXIT_SIGNALS_IGNORED, CLONE_PROGRAM_FLAGS, HOST_EVENTS, NSIG, INT_MAX, KERNEL_BEHAVIOURS, NS_IOCTLS,
-  PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS, WAIT_PROGRAM_OPTIONS,
+  OBSERVED_FIELDS, OBSERVED_FIELDS_OF, PROC_FILES, PROGRAM_FORMAT, SETNS_PROGRAM_FLAGS, TASK_CALLS, UNSHARE_PROGRAM_FLAGS, WAIT_PROGRAM_OPTIONS,
 } from '../vocab/index.ts';
-import type { Program, Step } from '../vocab/index.ts';
+import type { Program, ProgramStep } from '../vocab/index.ts';
 
 export class ProgramError extends Error {
   constructor(readonly field: string, readonly reason: string) {
@@ -65,6 +65,35 @@ const timespec: Check = (v, f) => {
   checkFields(v, { sec: decimal(-(1n << 63n), (1n << 63n) - 1n), nsec: int(-(2 ** 53), 2 ** 53) }, [], f);
 };
 
+/**
+ * An observed value (vocab/program.ts Observed), checked alone; which step it reads is checked with the
+ * program (checkObserved), once the steps before it are known. In a text part `where` ends in [i].
+ */
+const observed: Check = (v, f) => {
+  if (!isObject(v)) return fail(f, `expected {"from": ..., "field": ..., "delta": "..."}, got ${show(v)}`);
+  checkFields(v, {
+    from: (x, g) => {
+      if (typeof x === 'number') return int(0, INT_MAX)(x, g);
+      if (typeof x !== 'string' || x === '') fail(g, `expected a step index or a label, got ${show(x)}`);
+    },
+    field: oneOf(OBSERVED_FIELDS),
+    delta: decimal(-(1n << 63n), (1n << 63n) - 1n),
+    'negate?': bool,
+  }, [], f);
+};
+/** A timespec, or an observed value in its place. */
+const timespecOrObserved: Check = (v, f) => (isObject(v) && 'from' in v ? observed(v, f) : timespec(v, f));
+/** A write's text: a string, or a list of strings and observed values. */
+const textOrParts: Check = (v, f) => {
+  if (!Array.isArray(v)) return text(v, f);
+  if (v.length === 0) fail(f, 'a list of text parts is empty');
+  v.forEach((x, i) => (typeof x === 'string' ? text(x, `${f}[${i}]`) : observed(x, `${f}[${i}]`)));
+};
+/** A step label: a name, not a number, so it cannot be mistaken for an index. */
+const label: Check = (v, f) => {
+  if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(v)) fail(f, `expected a label like "start" (a letter or _, then letters, digits, _ . -), got ${show(v)}`);
+};
+
 /** The fields of each step kind, beyond `task` and `call`; `?` marks an optional one. */
 const CALL_FIELDS: Record<string, Record<string, Check>> = {
   fork: { child: handle('t') },
@@ -82,7 +111,7 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   pidfd_open: { target: handle('t'), fd: handle('f') },
   close: { fd: handle('f') },
   read: { fd: handle('f'), 'count?': int(1, 4096), 'pos?': (v, f) => (v === 'current' ? undefined : int(0, INT_MAX)(v, f)) },
-  write: { fd: handle('f'), text, 'pos?': int(0, INT_MAX) },
+  write: { fd: handle('f'), text: textOrParts, 'pos?': int(0, INT_MAX) },
   lseek: { fd: handle('f'), offset: int(-2147483648, 2147483647), whence: oneOf(['SEEK_SET', 'SEEK_CUR', 'SEEK_END']) },
   ioctl: { fd: handle('f'), request: oneOf(Object.keys(NS_IOCTLS)), 'result?': handle('f') },
   readlink: { target: handle('t'), link: oneOf(['time', 'time_for_children']) },
@@ -103,17 +132,17 @@ const CALL_FIELDS: Record<string, Record<string, Check>> = {
   sysctl_read: {},
   sysctl_write: { value: int(-2147483648, 2147483647) },
   timer_create: { clock, notify: oneOf(['none', 'signal']), timer: handle('k') },
-  timer_settime: { timer: handle('k'), abs: bool, value: timespec, interval: timespec },
+  timer_settime: { timer: handle('k'), abs: bool, value: timespecOrObserved, interval: timespec },
   timer_gettime: { timer: handle('k') },
   timer_getoverrun: { timer: handle('k') },
   timer_delete: { timer: handle('k') },
   sigwait: {},
   timerfd_create: { clock, nonblock: bool, fd: handle('f') },
-  timerfd_settime: { fd: handle('f'), abs: bool, cancelOnSet: bool, value: timespec, interval: timespec },
+  timerfd_settime: { fd: handle('f'), abs: bool, cancelOnSet: bool, value: timespecOrObserved, interval: timespec },
   timerfd_gettime: { fd: handle('f') },
-  clock_nanosleep: { clock, abs: bool, value: timespec },
-  nanosleep: { value: timespec },
-  futex_wait: { realtime: bool, value: timespec },
+  clock_nanosleep: { clock, abs: bool, value: timespecOrObserved },
+  nanosleep: { value: timespecOrObserved },
+  futex_wait: { realtime: bool, value: timespecOrObserved },
 };
 const HOST_FIELDS: Record<string, Record<string, Check>> = {
   advance: { ns: nanos },
@@ -140,7 +169,7 @@ function checkFields(obj: Record<string, unknown>, spec: Record<string, Check>, 
   }
 }
 
-function checkStep(s: unknown, field: string): asserts s is Step {
+function checkStep(s: unknown, field: string): asserts s is ProgramStep {
   if (!isObject(s)) return fail(field, `expected an object, got ${show(s)}`);
   if ('host' in s) {
     oneOf(HOST_EVENTS)(s.host, `${field}.host`);
@@ -149,11 +178,41 @@ function checkStep(s: unknown, field: string): asserts s is Step {
   if (!('call' in s)) fail(field, 'expected a "call" (a syscall step) or a "host" (a host event)');
   oneOf(TASK_CALLS)(s.call, `${field}.call`);
   handle('t')(s.task, `${field}.task`);
-  checkFields(s, CALL_FIELDS[s.call as string], ['task', 'call'], field);
+  checkFields(s, { ...CALL_FIELDS[s.call as string], 'label?': label }, ['task', 'call'], field);
   if (s.call === 'prctl' && (s.option === 'PR_SET_DUMPABLE') !== ('arg' in s))
     fail(`${field}.arg`, s.option === 'PR_SET_DUMPABLE' ? 'missing (PR_SET_DUMPABLE takes an arg)' : 'PR_GET_DUMPABLE takes no arg');
   if (s.call === 'open' && s.file !== 'timens_offsets' && s.mode !== 'r')
     fail(`${field}.mode`, `namespace files open read-only ("r"), got ${show(s.mode)}`);
+}
+
+/**
+ * The observed values of step i: each must read a step before it (by index, or by a label an earlier
+ * step carries) whose observation has that field when it succeeds.
+ */
+function checkObserved(steps: ProgramStep[], i: number, labels: Map<string, number>): void {
+  const s = steps[i];
+  if ('host' in s) return;
+  const where: [unknown, string][] = s.call === 'write'
+    ? (typeof s.text === 'string' ? [] : s.text.map((x, k) => [x, `steps[${i}].text[${k}]`]))
+    : 'value' in s ? [[s.value, `steps[${i}].value`]] : [];
+  for (const [v, f] of where) {
+    if (!isObject(v) || !('from' in v)) continue;
+    const from = v.from as number | string;
+    const j = typeof from === 'number' ? from : labels.get(from);
+    if (j === undefined) {
+      const later = steps.findIndex((t) => isObject(t) && (t as { label?: unknown }).label === from);
+      fail(`${f}.from`, later >= 0 ? `steps[${later}], labelled ${show(from)}, comes after this step: a value can only be taken from an earlier step`
+        : `no step before this one is labelled ${show(from)}`);
+    }
+    if (j! >= steps.length) fail(`${f}.from`, `there is no steps[${j}]: the program has ${steps.length} steps`);
+    if (j! >= i) fail(`${f}.from`, j === i ? 'a step cannot read its own observation' : `steps[${j}] comes after this step: a value can only be taken from an earlier step`);
+    const target = steps[j!];
+    const has = 'host' in target ? [] : OBSERVED_FIELDS_OF[target.call] ?? [];
+    if (!has.includes(v.field as never)) {
+      const what = 'host' in target ? `a host event (${target.host})` : target.call;
+      fail(`${f}.field`, `steps[${j}] is ${what}, whose observation has no ${show(v.field)}${has.length ? ` (it has ${has.map(show).join(', ')})` : ''}`);
+    }
+  }
 }
 
 /** Check a parsed JSON value and return it as a Program with every default filled in. */
@@ -176,8 +235,14 @@ export function checkProgram(p: unknown): Program {
   const steps = p.steps as unknown[];
   const bound = new Map<string, number>();
   const timerfds = new Set<string>();
+  const labels = new Map<string, number>();
   steps.forEach((s, i) => {
     checkStep(s, `steps[${i}]`);
+    checkObserved(steps as ProgramStep[], i, labels);
+    if ('call' in s && s.label !== undefined) {
+      if (labels.has(s.label)) fail(`steps[${i}].label`, `label "${s.label}" is already carried by steps[${labels.get(s.label)}]`);
+      labels.set(s.label, i);
+    }
     if ('call' in s && s.call === 'timerfd_create') timerfds.add(s.fd);
     if ('call' in s && s.call === 'read' && timerfds.has(s.fd) && (s.count !== undefined || s.pos !== undefined))
       fail(`steps[${i}].${s.count !== undefined ? 'count' : 'pos'}`, `"${s.fd}" is a timerfd (steps[${bound.get(s.fd)}]), which is read whole with read(2)`);
@@ -189,7 +254,7 @@ export function checkProgram(p: unknown): Program {
       bound.set(h, i);
     }
   });
-  return { format: PROGRAM_FORMAT, kernel: kernel as Program['kernel'], env: env as unknown as Program['env'], steps: steps as Step[] };
+  return { format: PROGRAM_FORMAT, kernel: kernel as Program['kernel'], env: env as unknown as Program['env'], steps: steps as ProgramStep[] };
 }
 
 /** Parse program text; a syntax error is reported as a ProgramError on the whole file. */

@@ -1,8 +1,8 @@
 // Running programs: one side alone, or two sides in lock-step compared after every step.
 // The host clocks live here and are handed to each side; a successful set of the realtime clock is
 // applied to the host only after the sides have agreed on it.
-import { CAP_NAMES, CLOCKS, isHostEvent, NSEC_PER_SEC } from '../vocab/index.ts';
-import type { AbstractState, Backend, BackendFactory, Environment, HostClocks, Observation, Program, Step } from '../vocab/index.ts';
+import { CAP_NAMES, CLOCKS, isHostEvent, NOT_MADE, NSEC_PER_SEC, Resolver, unresolvedObservation } from '../vocab/index.ts';
+import type { AbstractState, Backend, BackendFactory, Environment, HostClocks, Observation, Program, ProgramStep, Step } from '../vocab/index.ts';
 import { firstDifference } from './canonical.ts';
 import { Checker, Recorder, same } from './compare.ts';
 import { hostAdvance, hostClocks, hostFromSeed, hostSetRealtime, hostSuspend, hostTick } from './host.ts';
@@ -33,12 +33,13 @@ export function resolveEnv(program: Program): Environment {
 
 export interface TraceEntry {
   index: number;
+  /** The step as the side was given it: observed values filled in; NOT_MADE for a step not made. */
   step: Step;
   obs: Observation;
 }
 
 /** Move the host for one step, and return the clocks the step runs at. */
-export function advanceHost(h: HostState, step: Step) {
+export function advanceHost(h: HostState, step: ProgramStep) {
   hostTick(h);
   if (isHostEvent(step)) {
     if (step.host === 'advance') hostAdvance(h, BigInt(step.ns));
@@ -49,30 +50,49 @@ export function advanceHost(h: HostState, step: Step) {
 }
 
 /** After the step: a realtime set that succeeded becomes the host's new wall clock. */
-function settleHost(h: HostState, step: Step, obs: Observation): void {
+function settleHost(h: HostState, step: ProgramStep, obs: Observation): void {
   if (!isHostEvent(step) && step.call === 'clock_settime' && obs.ret === 0 &&
       (step.clock === 'CLOCK_REALTIME' || step.clock === CLOCKS.CLOCK_REALTIME)) {
     hostSetRealtime(h, BigInt(step.sec) * NSEC_PER_SEC + BigInt(step.nsec));
   }
 }
 
-/** One side with its host, stepped one step at a time (for generation that watches as it goes). */
+/**
+ * One step of a program on one side: its observed values resolved from the side's own earlier
+ * observations, or, where one is missing, nothing made (NOT_MADE: only the calls of other tasks that
+ * end meanwhile) and { unresolved: true } observed.
+ */
+function makeStep(side: Backend, resolver: Resolver, step: ProgramStep, index: number, clocks: HostClocks): { obs: Observation; made: Step } {
+  const resolved = resolver.resolve(step, index);
+  const obs = resolved ? side.step(resolved, clocks) : unresolvedObservation(side.step(NOT_MADE, clocks));
+  resolver.saw(index, obs);
+  return { obs, made: resolved ?? NOT_MADE };
+}
+
+/** One side with its host, stepped one step at a time (for generation that watches as it goes). Step i
+ *  of a program is the i-th step given, which is what an observed value's index names; labels are those
+ *  of `steps` (given up front) or of the steps given so far. */
 export class Stepper {
   private readonly host: HostState;
   readonly side: Backend;
-  constructor(env: Program['env'], factory: BackendFactory, kernel: Program['kernel'] = 'current') {
+  private readonly resolver: Resolver;
+  private made = 0;
+  constructor(env: Program['env'], factory: BackendFactory, kernel: Program['kernel'] = 'current', steps: readonly ProgramStep[] = []) {
     this.host = hostFromSeed(env.seed);
     this.side = factory(resolveEnv({ format: 1, kernel, env, steps: [] }));
+    this.resolver = new Resolver(steps);
   }
   /** The host clocks as they stand between steps (the next step adds its tick). */
   clocks(): HostClocks {
     return hostClocks(this.host);
   }
-  step(step: Step): { obs: Observation; clocks: HostClocks } {
+  step(step: ProgramStep): { obs: Observation; clocks: HostClocks; made: Step } {
     const clocks = advanceHost(this.host, step);
-    const obs = this.side.step(step, clocks);
-    settleHost(this.host, step, obs);
-    return { obs, clocks };
+    const index = this.made++;
+    this.resolver.label(step, index);
+    const { obs, made } = makeStep(this.side, this.resolver, step, index, clocks);
+    settleHost(this.host, made, obs);
+    return { obs, clocks, made };
   }
 }
 
@@ -82,11 +102,11 @@ export function runProgram(
   factory: BackendFactory,
   observe?: (entry: TraceEntry, side: Backend, clocks: HostClocks) => void,
 ): TraceEntry[] {
-  const stepper = new Stepper(program.env, factory, program.kernel);
+  const stepper = new Stepper(program.env, factory, program.kernel, program.steps);
   const trace: TraceEntry[] = [];
   program.steps.forEach((step, index) => {
-    const { obs, clocks } = stepper.step(step);
-    const entry = { index, step, obs };
+    const { obs, clocks, made } = stepper.step(step);
+    const entry = { index, step: made, obs };
     trace.push(entry);
     observe?.(entry, stepper.side, clocks);
   });
@@ -96,7 +116,8 @@ export function runProgram(
 export interface Divergence {
   /** Index of the first step at which the sides differ. */
   index: number;
-  step: Step;
+  /** The step as the program has it. */
+  step: ProgramStep;
   kind: 'observation' | 'state' | 'crash' | 'check';
   left: Observation | { crash: string };
   right: Observation | { crash: string };
@@ -105,7 +126,8 @@ export interface Divergence {
 }
 
 export interface DifferentialResult {
-  trace: { index: number; step: Step; left: Observation; right: Observation }[];
+  /** Each step as the program has it, with what each side observed. */
+  trace: { index: number; step: ProgramStep; left: Observation; right: Observation }[];
   divergence?: Divergence;
 }
 
@@ -129,9 +151,9 @@ export interface DifferentialOptions {
   counts?: CompareCounts;
 }
 
-function attempt(side: Backend, step: Step, clocks: ReturnType<typeof hostClocks>): Observation | { crash: string } {
+function attempt(side: Backend, resolver: Resolver, step: ProgramStep, index: number, clocks: HostClocks): { obs: Observation; made: Step } | { crash: string } {
   try {
-    return side.step(step, clocks);
+    return makeStep(side, resolver, step, index, clocks);
   } catch (e) {
     return { crash: (e as Error).stack ?? String(e) };
   }
@@ -160,12 +182,17 @@ export function runDifferential(
   const record = new Recorder();
   const checker = new Checker(record);
   const trace: DifferentialResult['trace'] = [];
+  // Each side's observed values come from its own observations.
+  const [leftValues, rightValues] = [new Resolver(program.steps), new Resolver(program.steps)];
   for (let index = 0; index < program.steps.length; index++) {
     const step = program.steps[index];
     const clocks = advanceHost(host, step);
-    const l = attempt(left, step, clocks);
-    const r = attempt(right, step, clocks);
-    if ('crash' in l || 'crash' in r) return { trace, divergence: { index, step, kind: 'crash', left: l, right: r } };
+    const lm = attempt(left, leftValues, step, index, clocks);
+    const rm = attempt(right, rightValues, step, index, clocks);
+    if ('crash' in lm || 'crash' in rm) {
+      return { trace, divergence: { index, step, kind: 'crash', left: 'crash' in lm ? lm : lm.obs, right: 'crash' in rm ? rm : rm.obs } };
+    }
+    const [l, r] = [lm.obs, rm.obs];
     if (!same(l, r)) return { trace, divergence: { index, step, kind: 'observation', left: l, right: r } };
     trace.push({ index, step, left: l, right: r });
     settleHost(host, step, l);
@@ -191,7 +218,7 @@ export function runDifferential(
       }
     }
     if (observe !== undefined || check !== undefined) {
-      const entry = { index, step, obs: l };
+      const entry = { index, step: lm.made, obs: l };
       if (observe !== undefined) observe(entry, compareState ? (state ??= left.abstract()) : undefined);
       if (check !== undefined) {
         const reason = check(entry, left, right);

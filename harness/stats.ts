@@ -1,7 +1,7 @@
 // Counting what actually ran: fast-check's own statistics see only what was generated, not what the
 // steps did. Counts are per call and outcome, and per state the system was in after the step.
 import { isHostEvent, PROC_TIME_INIT_INO } from '../vocab/index.ts';
-import type { AbstractState, Observation, Step } from '../vocab/index.ts';
+import type { AbstractState, Observation, ProgramStep } from '../vocab/index.ts';
 
 export interface Stats {
   programs: number;
@@ -17,14 +17,14 @@ export function newStats(): Stats {
 }
 
 export function outcomeOf(obs: Observation): string {
-  return obs.err ?? (obs.blocked ? 'blocked' : obs.pending ? 'pending' : 'ok');
+  return obs.err ?? (obs.blocked ? 'blocked' : obs.pending ? 'pending' : obs.unresolved ? 'unresolved' : 'ok');
 }
 
 function bump(table: Record<string, number>, key: string, by = 1): void {
   table[key] = (table[key] ?? 0) + by;
 }
 
-export function countStep(stats: Stats, step: Step, obs: Observation): void {
+export function countStep(stats: Stats, step: ProgramStep, obs: Observation): void {
   stats.steps++;
   const name = isHostEvent(step) ? `host:${step.host}` : step.call;
   bump((stats.outcomes[name] ??= {}), outcomeOf(obs));

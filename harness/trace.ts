@@ -1,18 +1,28 @@
 // Printing traces for people: one line per step, the two sides side by side, the first difference marked
 // and then shown whole. Nothing is cut: a column that runs long pushes the next one along.
 import type { Comparison } from '../kernel/compare.ts';
-import type { Observation, Program, Step } from '../vocab/index.ts';
+import { isObserved } from '../vocab/index.ts';
+import type { Observation, Observed, Program, ProgramStep } from '../vocab/index.ts';
 import type { DifferentialResult } from './run.ts';
 
-export function describeStep(s: Step): string {
+/** An observed value as "<steps[3].time + 1>" (the label where it names one). */
+function describeObserved(o: Observed): string {
+  const d = BigInt(o.delta);
+  const from = typeof o.from === 'number' ? `steps[${o.from}]` : o.from;
+  return `<${o.negate ? '-' : ''}${from}.${o.field}${d === 0n ? '' : d < 0n ? ` - ${-d}` : ` + ${d}`}>`;
+}
+
+export function describeStep(s: ProgramStep): string {
   if ('host' in s) {
     if (s.host === 'settime') return `host settime realtime=${s.realtime}`;
     if (s.host === 'signal') return `host signal ${s.task}${s.handler ? ' (handler)' : ' (stop+cont)'}`;
     return `host ${s.host} ${s.ns}ns`;
   }
-  const { task, call, ...args } = s as Step & { task: string; call: string };
+  const { task, call, ...args } = s as ProgramStep & { task: string; call: string };
   const parts = Object.entries(args).map(([k, v]) =>
-    k === 'text' ? JSON.stringify(v) : Array.isArray(v) ? `${k}=[${v.join('|')}]`
+    k === 'text' ? (Array.isArray(v) ? v.map((x) => (isObserved(x) ? describeObserved(x) : JSON.stringify(x))).join('') : JSON.stringify(v))
+    : isObserved(v) ? `${k}=${describeObserved(v)}`
+    : Array.isArray(v) ? `${k}=[${v.join('|')}]`
     : typeof v === 'object' && v !== null && 'sec' in v ? `${k}=${(v as { sec: string }).sec}s+${(v as { nsec: number }).nsec}ns`
     : `${k}=${v}`);
   return `${task} ${call} ${parts.join(' ')}`.trimEnd();
@@ -23,10 +33,10 @@ export function describeObservation(o: Observation | { crash: string } | unknown
   if ('crash' in o) return `CRASH ${String((o as { crash: string }).crash).split('\n')[0]}`;
   const ob = o as Observation;
   const extra = Object.entries(ob)
-    .filter(([k]) => !['ret', 'err', 'blocked', 'pending', 'completions'].includes(k))
+    .filter(([k]) => !['ret', 'err', 'blocked', 'pending', 'unresolved', 'completions'].includes(k))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   for (const c of ob.completions ?? []) extra.push(`[${c.task} ${c.call} -> ${c.err ?? `ret ${c.ret}`}${c.time ? ` time=${c.time}` : ''}${c.value ? ` value=${c.value}` : ''}]`);
-  const head = ob.blocked ? 'blocked' : ob.pending ? 'pending' : ob.err ?? `ret ${ob.ret}`;
+  const head = ob.blocked ? 'blocked' : ob.pending ? 'pending' : ob.unresolved ? 'unresolved' : ob.err ?? `ret ${ob.ret}`;
   return [head, ...extra].join(' ');
 }
 

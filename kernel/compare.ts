@@ -58,10 +58,10 @@
 // picks the reader the kernel gave them to); the set allowed is any one of the readers blocked at the
 // time, so two readers both getting the same expirations, or none, still disagree.
 import { canonicalJson } from '../harness/canonical.ts';
-import { CLOCKS, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, isHostEvent } from '../vocab/index.ts';
+import { CLOCKS, NOT_MADE, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, isHostEvent, resolveStep, stepLabels, unresolvedObservation } from '../vocab/index.ts';
 import type {
-  AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, Observation, Program, Step, TaskCall,
-  TaskHandle, TaskStep,
+  AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, HostEvent, Observation, Program, ProgramStep, Step, TaskCall,
+  TaskHandle,
 } from '../vocab/index.ts';
 import { ADVANCE_CAP_NS, isOdd, isRefused, runOnKernel } from './driver.ts';
 import { runProgram } from '../harness/run.ts';
@@ -77,7 +77,8 @@ export interface Corners {
 
 export interface Disagreement {
   index: number;
-  step: Step;
+  /** The step as the program has it. */
+  step: ProgramStep;
   kernel: Observation;
   /** The early chain (`before` clocks) and the late chain (`after` clocks), inode labels applied. */
   modelBefore: Observation;
@@ -95,7 +96,7 @@ export interface Comparison {
   /** Indices of steps the executor refused to run. */
   refused: number[];
   /** Every step compared, up to and including a disagreement: what the kernel and the corners showed. */
-  trace: { index: number; step: Step; kernel: Observation; modelBefore: Observation; modelAfter: Observation; probes?: Disagreement['probes'] }[];
+  trace: { index: number; step: ProgramStep; kernel: Observation; modelBefore: Observation; modelAfter: Observation; probes?: Disagreement['probes'] }[];
   disagreement?: Disagreement;
 }
 
@@ -131,12 +132,12 @@ const CPU_CLOCKS = new Set<number>([CLOCKS.CLOCK_PROCESS_CPUTIME_ID, CLOCKS.CLOC
 
 type TimeKind = 'none' | 'time' | 'cputime' | 'value' | 'uptime' | 'itimer' | 'overrun' | 'count-ret' | 'ticks' | 'times';
 
-function clockOf(step: Step): number | undefined {
+function clockOf(step: ProgramStep): number | undefined {
   if (isHostEvent(step) || step.call !== 'clock_gettime') return undefined;
   return typeof step.clock === 'number' ? step.clock : CLOCKS[step.clock];
 }
 
-function timeKind(step: Step): TimeKind {
+function timeKind(step: ProgramStep): TimeKind {
   if (isHostEvent(step)) return 'none';
   switch (step.call) {
     case 'timer_settime': case 'timer_gettime': case 'timerfd_settime': case 'timerfd_gettime': return 'itimer';
@@ -349,8 +350,8 @@ function threadCounts(a: AbstractState): Map<TaskHandle, number> {
 
 const BLOCKING_CALLS = new Set<TaskCall>(['clock_nanosleep', 'nanosleep', 'futex_wait', 'read']);
 
-function mayBlock(step: Step): step is TaskStep {
-  return !isHostEvent(step) && BLOCKING_CALLS.has(step.call);
+function mayBlock<S extends ProgramStep>(step: S): step is Exclude<S, HostEvent> {
+  return !('host' in step) && BLOCKING_CALLS.has((step as Exclude<ProgramStep, HostEvent>).call);
 }
 
 /** What a call returned, without whose it was. */
@@ -471,7 +472,7 @@ class CallTracker {
   }
 
   /** A step that may block: opens a record when some side or corner blocked in it, and returns it. */
-  started(index: number, step: TaskStep, k: Observation, c: Corners): CallRecord | undefined {
+  started(index: number, step: Exclude<Step, HostEvent>, k: Observation, c: Corners): CallRecord | undefined {
     const all = cornerList(c);
     if (!mayBlock(step) || !(k.pending || all.some((o) => o.pending))) return undefined;
     // A blocked task starts nothing. The chains go on consistent with the kernel's task state; a probe
@@ -584,7 +585,7 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
   const took = (o: Observation | Completion) => o.ret === 8 || o.err === 'ECANCELED';
   for (const [j, step] of program.steps.entries()) {
     const obs = run.steps[j].obs;
-    if (isRefused(obs)) {
+    if (isRefused(obs) || obs.unresolved) {
       for (const [pos, c] of (obs.completions ?? []).entries()) {
         const start = open.get(c.task)?.shift();
         if (start !== undefined) ends.set(`${c.task}@${start}`, { at: j, pos, took: took(c) });
@@ -750,7 +751,14 @@ export function compareRun(program: Program, run: KernelRun, factory: BackendFac
   if (odd < 0) return compareWholeRun(program, run, factory);
   const before = compareWholeRun({ ...program, steps: program.steps.slice(0, odd) }, { ...run, steps: run.steps.slice(0, odd) }, factory);
   if (before.disagreement) return before;
-  const model = runProgram({ ...program, steps: program.steps.slice(0, odd + 1) }, factory)[odd].obs;
+  // The model makes the steps with the values Linux used, as the chains do.
+  const labels = stepLabels(program.steps);
+  const kernelObs = (j: number): Observation | undefined => {
+    const o = run.steps[j]?.obs;
+    return o === undefined || isRefused(o) ? undefined : o;
+  };
+  const made = program.steps.slice(0, odd + 1).map((s) => resolveStep(s, kernelObs, labels) ?? NOT_MADE);
+  const model = runProgram({ ...program, steps: made }, factory)[odd].obs;
   const seen = run.steps[odd].obs as Odd;
   const kernel = seen as Observation;
   const what = seen.hung ? 'the step did not end within the time limit (hung)'
@@ -788,6 +796,11 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
   // times() keeps its own readings: its thread counts since the last reading are its own.
   const tms = new CpuClocks();
   const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime' || timeKind(s) === 'times');
+  const labels = stepLabels(program.steps);
+  const kernelObs = (j: number): Observation | undefined => {
+    const o = run.steps[j]?.obs;
+    return o === undefined || isRefused(o) ? undefined : o;
+  };
   const result: Comparison = { compared: 0, refused: [], trace: [] };
   let widest = 0n;
   for (const [index, programStep] of program.steps.entries()) {
@@ -796,7 +809,18 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
     // tasks may have ended then: for the chains it is a zero advance at its bracket.
     const refused = isRefused(ks.obs);
     if (refused) result.refused.push(index);
-    const step: Step = refused ? { host: 'advance', ns: '0' } : programStep;
+    // Observed values are the kernel's (docs/conventions.md, "Observed values"): the models make the
+    // step with the value Linux used, or, where the kernel's observation had none, do not make it.
+    const resolved = refused ? NOT_MADE : resolveStep(programStep, kernelObs, labels);
+    const unresolved = resolved === null;
+    if (!refused && unresolved !== ((ks.obs as Observation).unresolved === true)) {
+      const kernel = kernelLabels.apply(ks.obs);
+      const reason = unresolved ? 'the executor made a step whose observed value the kernel did not observe'
+        : 'the executor did not make a step whose observed value the kernel observed';
+      result.disagreement = { index, step: programStep, kernel, modelBefore: kernel, modelAfter: kernel, reason };
+      return result;
+    }
+    const step: Step = resolved ?? NOT_MADE;
     const width = ks.after.monotonic - ks.before.monotonic;
     if (width > widest) widest = width;
     // How long a step took beyond what it asked to wait: the load the run saw.
@@ -811,6 +835,7 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
     const ea = probe ? early.probe(step, ks.after) : undefined;
     const lb = probe ? late.probe(step, ks.before) : undefined;
     const c: Corners = { eb: early.step(step, ks.before, index), la: late.step(step, ks.after, index), ea, lb };
+    if (unresolved) for (const k of ['eb', 'la', 'ea', 'lb'] as const) if (c[k]) c[k] = unresolvedObservation(c[k]);
     // A chain whose outcome the kernel did not show goes on from the nearest corner the kernel did.
     let [eb, la] = [c.eb, c.la];
     if (!consistent(step, kernel, c.eb) || !consistent(step, kernel, c.la)) {
@@ -847,7 +872,7 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
     const probes = c.ea || c.lb ? { earlyAfter: c.ea, lateBefore: c.lb } : undefined;
     if (!refused) {
       result.compared++;
-      result.trace.push({ index, step, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
+      result.trace.push({ index, step: programStep, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
     }
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
     // A call the early chain armed at `before` may end by `after` within this same step.

@@ -8,9 +8,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, SEEK_WHENCE, WAIT_OPTIONS, isHostEvent } from '../vocab/index.ts';
+import { CAP_NAMES, CAPS, CLOCKS, CLONE_FLAGS, ERRNOS, NS_IOCTLS, SEEK_WHENCE, WAIT_OPTIONS, isHostEvent, isObserved, observedIndex, stepLabels } from '../vocab/index.ts';
 import type {
-  CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Program, Step, TaskStep, Timespec,
+  CapName, ClockRef, CloneFlagName, Completion, Environment, Errno, HostClocks, Observation, Observed, Program, ProgramStep, ProgramTaskStep,
+  TaskStep, TextPart, Timespec,
 } from '../vocab/index.ts';
 import { buildExecutor } from './build.ts';
 import { consoleLogPath, consoleTail, vmPlan } from './vm.ts';
@@ -395,9 +396,10 @@ function hex(s: string): string {
   return Buffer.from(s, 'utf8').toString('hex');
 }
 
-/** A raw outcome: "ok <ret> k=v..", "err <n> [k=v..]", "blocked", "pending", "refused <hex>", "died [sig]". */
+/** A raw outcome: "ok <ret> k=v..", "err <n> [k=v..]", "blocked", "pending", "refused <hex>", "died [sig]",
+ *  "unresolved" (an observed value the step uses was not there: the executor did not make it). */
 export interface RawOutcome {
-  kind: 'ok' | 'err' | 'blocked' | 'pending' | 'refused' | 'died';
+  kind: 'ok' | 'err' | 'blocked' | 'pending' | 'refused' | 'died' | 'unresolved';
   ret: number;
   errno: number;
   kv: Record<string, string>;
@@ -417,7 +419,7 @@ export function parseOutcome(text: string): RawOutcome {
     out.kv = keyValues(tokens.slice(2));
   } else if (kind === 'refused') out.reason = unhex(tokens[1] ?? '');
   else if (kind === 'died') out.signal = Number(tokens[1] ?? 0);
-  else if (kind !== 'blocked' && kind !== 'pending') throw new Error(`unexpected executor reply: ${text}`);
+  else if (kind !== 'blocked' && kind !== 'pending' && kind !== 'unresolved') throw new Error(`unexpected executor reply: ${text}`);
   return out;
 }
 
@@ -448,8 +450,11 @@ export class HandleTable {
   readonly timers = new Map<string, number>();
   /** fd handles a timerfd_create binds: `read` of one is read(fd, buf, 8), which may block. */
   readonly timerfds = new Set<string>();
+  /** Step labels, for observed values that name their step by label. */
+  readonly labels: Map<string, number>;
 
   constructor(program: Program) {
+    this.labels = stepLabels(program.steps);
     for (const step of program.steps) {
       if (isHostEvent(step)) {
         if (step.host === 'signal') this.task(step.task);
@@ -493,7 +498,7 @@ export class HandleTable {
 const OPEN_MODES = { r: 0, w: 1, rw: 2 } as const;
 
 /** Why a step cannot run on a real machine, or null: host events only the simulated host can make. */
-export function notOnKernel(step: Step): string | null {
+export function notOnKernel(step: ProgramStep): string | null {
   if (!isHostEvent(step)) return null;
   if (step.host === 'suspend') return 'a "suspend" host event: a real machine cannot be suspended by a test';
   if (step.host === 'settime') return 'a "settime" host event: the clock of a real machine is never set by a test';
@@ -501,15 +506,16 @@ export function notOnKernel(step: Step): string | null {
 }
 
 /** The executor line for one step. */
-export function stepLine(step: Step, h: HandleTable): string {
+export function stepLine(step: ProgramStep, h: HandleTable): string {
   if (isHostEvent(step)) {
     if (step.host === 'signal') return `signal ${h.task(step.task)} ${step.handler ? 1 : 0}`;
     if (step.host !== 'advance') throw new Error(`${notOnKernel(step)}; kernel programs never contain one`);
     const ns = BigInt(step.ns);
     return `advance ${ns < 0n ? 0n : ns > ADVANCE_CAP_NS ? ADVANCE_CAP_NS : ns}`;
   }
-  const s = step as TaskStep;
+  const s = step as ProgramTaskStep;
   const t = h.task(s.task);
+  const spec = (v: Timespec | Observed) => timespecToken(v, h);
   switch (s.call) {
     case 'fork': return `${t} clone ${h.task(s.child)} 0`;
     case 'vfork': return `${t} clone ${h.task(s.child)} ${VFORK_FLAGS.toString(16)}`;
@@ -540,7 +546,7 @@ export function stepLine(step: Step, h: HandleTable): string {
     case 'read':
       if (h.timerfds.has(s.fd)) return `${t} tread ${h.fd(s.fd)}`;
       return `${t} read ${h.fd(s.fd)} ${s.count ?? 4096} ${s.pos === 'current' ? -1 : s.pos ?? 0}`;
-    case 'write': return `${t} write ${h.fd(s.fd)} x${hex(s.text)}${s.pos === undefined ? '' : ` ${s.pos}`}`;
+    case 'write': return `${t} write ${h.fd(s.fd)} ${textToken(s.text, h)}${s.pos === undefined ? '' : ` ${s.pos}`}`;
     case 'lseek': return `${t} lseek ${h.fd(s.fd)} ${s.offset} ${SEEK_WHENCE[s.whence]}`;
     case 'ioctl': return `${t} ioctl ${h.fd(s.fd)} ${NS_IOCTLS[s.request]} ${s.result ? h.fd(s.result) : -1}`;
     case 'readlink': return `${t} readlink ${h.task(s.target)} ns/${s.link}`;
@@ -573,18 +579,34 @@ export function stepLine(step: Step, h: HandleTable): string {
   }
 }
 
-/** A timespec as two executor tokens (seconds, nanoseconds), passed as the program says them. */
-function spec(v: Timespec): string {
-  return `${BigInt(v.sec)} ${v.nsec}`;
+/** An observed value as the executor takes it: "@<step>:<v|i>:<negate 0|1>:<delta>", v for a time or a
+ *  remaining time, i for an interval. The executor fills it in from its own reply to that step. */
+function observedToken(o: Observed, h: HandleTable): string {
+  const index = observedIndex(o, h.labels);
+  if (index === undefined) throw new Error(`no step is labelled ${JSON.stringify(o.from)}`);
+  return `@${index}:${o.field === 'itimer.interval' ? 'i' : 'v'}:${o.negate ? 1 : 0}:${BigInt(o.delta)}`;
+}
+
+/** A timespec as two executor tokens (seconds, nanoseconds), passed as the program says them; an observed
+ *  one as one token, which the executor makes two. */
+function timespecToken(v: Timespec | Observed, h: HandleTable): string {
+  return isObserved(v) ? observedToken(v, h) : `${BigInt(v.sec)} ${v.nsec}`;
+}
+
+/** A write's text: "x<hex>"; with observed parts "&" and the parts joined by ",", each "x<hex>" or an
+ *  observed token, which the executor writes "sec nsec". */
+function textToken(text: string | TextPart[], h: HandleTable): string {
+  if (typeof text === 'string') return `x${hex(text)}`;
+  return `&${text.map((p) => (typeof p === 'string' ? `x${hex(p)}` : observedToken(p, h))).join(',')}`;
 }
 
 /** A relative sleep: its EINTR carries what was left. */
-function relativeSleep(step: TaskStep): boolean {
+function relativeSleep(step: ProgramTaskStep): boolean {
   return step.call === 'nanosleep' || (step.call === 'clock_nanosleep' && !step.abs);
 }
 
 /** What a call that may block returned, whether at once or as a completion. */
-function blockingOutcome(step: TaskStep, raw: RawOutcome): Omit<Completion, 'task' | 'call'> {
+function blockingOutcome(step: ProgramTaskStep, raw: RawOutcome): Omit<Completion, 'task' | 'call'> {
   if (raw.kind === 'err') {
     const err = errnoName(raw.errno);
     return err === 'EINTR' && relativeSleep(step) && raw.kv.v ? { err, time: timespecNanos(raw.kv.v) } : { err };
@@ -598,12 +620,13 @@ function itimerOf(kv: Record<string, string>): { value: string; interval: string
 }
 
 /** The Observation of one step, from the executor's raw outcome. */
-export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Observation | Refused | Odd {
+export function observation(step: ProgramStep, raw: RawOutcome, h?: HandleTable): Observation | Refused | Odd {
   if (raw.kind === 'refused') return { refused: raw.reason };
   if (raw.kind === 'died') return { died: raw.signal };
   if (raw.kind === 'err' && !ERRNO_NAMES.has(raw.errno)) return { unknownErrno: raw.errno };
   if (raw.kind === 'blocked') return { blocked: true };
   if (raw.kind === 'pending') return { pending: true };
+  if (raw.kind === 'unresolved') return { unresolved: true };
   if (!isHostEvent(step) && isBlockingCall(step, h)) return blockingOutcome(step, raw);
   if (raw.kind === 'err') return { err: errnoName(raw.errno) };
   if (isHostEvent(step)) return { ret: 0 };
@@ -644,7 +667,7 @@ export function observation(step: Step, raw: RawOutcome, h?: HandleTable): Obser
 }
 
 /** Whether the step is a call that may block (sleeps, futex waits, reads of a timerfd). */
-function isBlockingCall(step: TaskStep, h?: HandleTable): boolean {
+function isBlockingCall(step: ProgramTaskStep, h?: HandleTable): boolean {
   return step.call === 'clock_nanosleep' || step.call === 'nanosleep' || step.call === 'futex_wait'
     || (step.call === 'read' && (h?.timerfds.has(step.fd) ?? false));
 }
@@ -652,7 +675,7 @@ function isBlockingCall(step: TaskStep, h?: HandleTable): boolean {
 /** The completions field of a reply line: "<task>:<reply>" joined by '|', each for the oldest call its
  * task was left pending in (a call that ended at the start of a step, before its task made the step's
  * own call, which may be pending too). */
-function parseCompletions(text: string | undefined, h: HandleTable, pendingCall: Map<number, TaskStep[]>): Completion[] {
+function parseCompletions(text: string | undefined, h: HandleTable, pendingCall: Map<number, ProgramTaskStep[]>): Completion[] {
   if (!text) return [];
   return text.split('|').map((entry) => {
     const colon = entry.indexOf(':');
@@ -818,7 +841,7 @@ export async function runOnKernel(program: Program, options: RunOptions = {}): P
   try {
     return await withProgram(handles.tasks.size, options.timeoutMs ?? 10_000, async (session, report) => {
     const steps: KernelStep[] = [];
-    const pendingCall = new Map<number, TaskStep[]>();
+    const pendingCall = new Map<number, ProgramTaskStep[]>();
     for (const i of lines.keys()) {
       let line: string;
       try {

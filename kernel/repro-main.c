@@ -8,7 +8,7 @@
  * departure (printed), 2 this machine cannot judge the program (refused, different environment).
  *
  * Expectations (struct expect) are what the model observed, made checkable here:
- *   kind   "ok", "err", "pending", "blocked" (the executor's outcome word)
+ *   kind   "ok", "err", "pending", "blocked", "unresolved" (the executor's outcome word)
  *   ret    "=N" exactly, "+" positive, "*" anything
  *   checks space-separated "key<check>" on the reply's key=value pairs:
  *     =TEXT       exactly TEXT

@@ -3,8 +3,8 @@
 // every clock through the vDSO in a shifted namespace, every optional field, the boundaries of every
 // value). Each feature is a name; a test requires every name to be reached over a fixed seed's programs.
 import fc from 'fast-check';
-import { CLOCKS, CLOCK_NAMES, INVALID_CLOCK_IDS, KTIME_MAX, KTIME_SEC_MAX, NSEC_PER_SEC, isHostEvent } from '../vocab/index.ts';
-import type { AbstractState, ClockRef, Observation, Program, ProgramEnv, Step, TaskCall, TaskStep, Timespec } from '../vocab/index.ts';
+import { CLOCKS, CLOCK_NAMES, INVALID_CLOCK_IDS, KTIME_MAX, KTIME_SEC_MAX, NSEC_PER_SEC, isHostEvent, observedIn } from '../vocab/index.ts';
+import type { AbstractState, ClockRef, Observation, Program, ProgramEnv, ProgramStep, Step, TaskCall, TaskStep, Timespec } from '../vocab/index.ts';
 import { createModel } from '../model/index.ts';
 import { Stepper } from '../harness/run.ts';
 import { programs, type GenOptions } from './generate.ts';
@@ -29,7 +29,8 @@ export const OPTIONAL_FIELDS = {
 export const OPTIONAL_ENV_FIELDS = ['caps', 'rtc', 'maxTimeNamespaces', 'start'] as const satisfies readonly OptionalKeys<ProgramEnv>[];
 
 type Listed<C extends TaskCall> = (typeof OPTIONAL_FIELDS)[C][number];
-type Unlisted = { [C in TaskCall]: Exclude<OptionalKeys<StepOf<C>>, Listed<C>> }[TaskCall];
+/** `label` is every step's, counted with observed values (FeatureCounter.observed). */
+type Unlisted = { [C in TaskCall]: Exclude<OptionalKeys<StepOf<C>>, Listed<C> | 'label'> }[TaskCall];
 type UnlistedEnv = Exclude<OptionalKeys<ProgramEnv>, (typeof OPTIONAL_ENV_FIELDS)[number]>;
 /** Compiles only while both lists are complete. */
 export const OPTIONAL_LISTS_COMPLETE: [Unlisted, UnlistedEnv] extends [never, never] ? true : never = true;
@@ -109,6 +110,20 @@ export class FeatureCounter {
     this.armedAbs.clear();
     this.cloneChildren.clear();
     this.before = new Stepper(p.env, createModel).side.abstract();
+  }
+
+  /** The observed values a step of the program uses (vocab/program.ts Observed), before it is made. */
+  observed(step: ProgramStep, obs: Observation): void {
+    const used = observedIn(step);
+    if (used.length === 0 || isHostEvent(step)) return;
+    if (obs.unresolved) this.hit('observed: step not made (unresolved)');
+    for (const o of used) {
+      this.hit(`observed: ${step.call}.${step.call === 'write' ? 'text' : 'value'} from ${o.field}`);
+      this.hit(`observed: by ${typeof o.from === 'number' ? 'index' : 'label'}`);
+      const d = BigInt(o.delta);
+      this.hit(`observed: delta ${d === 0n || d === 1n || d === -1n ? String(d) : d < 0n ? 'negative' : 'positive'}`);
+    }
+    if (step.call === 'write' && !obs.unresolved) this.hit(`observed: offsets from a clock reading ${obs.err === 'ERANGE' ? 'out of range (ERANGE)' : obs.err ?? 'accepted'}`);
   }
 
   /** One step ran with this observation, leaving this state. */
@@ -265,6 +280,12 @@ export function requiredFeatures(kernel: boolean): string[] {
   f.push(...clocksVia('clock_gettime'));
   if (kernel) f.push('prctl succeeds', 'gettimeofday succeeds', 'time succeeds');
   if (kernel) f.push('read_starttime succeeds', 'times succeeds', 'read_starttime: from a namespace with a boottime offset');
+  if (kernel) {
+    for (const call of ['timer_settime', 'timerfd_settime', 'clock_nanosleep', 'futex_wait']) f.push(`observed: ${call}.value from time`);
+    f.push('observed: nanosleep.value from itimer.value', 'observed: write.text from time', 'observed: step not made (unresolved)',
+      'observed: by index', 'observed: by label', ...['0', '1', '-1', 'negative', 'positive'].map((d) => `observed: delta ${d}`),
+      'observed: offsets from a clock reading accepted', 'observed: offsets from a clock reading out of range (ERANGE)');
+  }
   f.push('read: timens_offsets part-way at the file position', 'read: timens_offsets to its end from a moved file position',
     'read: the rest of a text made before the offsets changed', 'lseek: timens_offsets');
   f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',
@@ -283,9 +304,11 @@ export function generationCoverage(o: GenOptions & { seed: number; runs: number 
   const sample = fc.sample(programs(o), { seed: o.seed, numRuns: o.runs });
   for (const p of sample) {
     counter.program(p);
-    const model = new Stepper(p.env, createModel);
+    const model = new Stepper(p.env, createModel, p.kernel, p.steps);
     for (const step of p.steps) {
-      counter.step(step, model.step(step).obs, model.side.abstract());
+      const { obs, made } = model.step(step);
+      counter.observed(step, obs);
+      counter.step(made, obs, model.side.abstract());
       steps++;
     }
   }

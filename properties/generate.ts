@@ -4,7 +4,7 @@
 // so most references hit something live, and some deliberately do not.
 import fc from 'fast-check';
 import { CAP_NAMES, PROGRAM_FORMAT } from '../vocab/index.ts';
-import type { Observation, Program, ProgramEnv, Step } from '../vocab/index.ts';
+import type { Observation, Program, ProgramEnv, ProgramStep } from '../vocab/index.ts';
 import { shrinkProgram } from './shrink.ts';
 import { createModel } from '../model/index.ts';
 import { Stepper } from '../harness/run.ts';
@@ -12,6 +12,7 @@ import { gone, newSketch, rngOf, someTask, type GenOptions, type Maker, type Rng
 import { KERNEL_ONLY_MAKERS, MAKERS } from './steps-namespaces.ts';
 import { TIMER_MAKERS } from './steps-timers.ts';
 import { nextPlanned, SEQUENCE_MAKERS, TIMER_SEQUENCE_MAKERS } from './steps-sequences.ts';
+import { OBSERVED_MAKERS } from './steps-observed.ts';
 
 export type { GenOptions } from './sketch.ts';
 
@@ -30,9 +31,10 @@ const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0
 /** Kernel programs without kernelTimers leave out timers, sleeps, signals and clock sets. */
 const NO_TIMER_MAKERS = [...MAKERS, ...SEQUENCE_MAKERS, ...KERNEL_ONLY_MAKERS];
 const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS, ...SEQUENCE_MAKERS, ...TIMER_SEQUENCE_MAKERS];
-const KERNEL_MAKERS = [...ALL_MAKERS, ...KERNEL_ONLY_MAKERS];
+/** Observed values are generated for kernel campaigns with timers only, as the calls above are. */
+const KERNEL_MAKERS = [...ALL_MAKERS, ...KERNEL_ONLY_MAKERS, ...OBSERVED_MAKERS];
 
-function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
+function makeStep(r: Rng, s: Sketch, o: GenOptions): ProgramStep {
   // A sequence under way goes on, mostly at once, sometimes with other steps between.
   if (s.plan.length > 0 && r.chance(0.8)) {
     const planned = nextPlanned(r, s);
@@ -48,7 +50,7 @@ function makeStep(r: Rng, s: Sketch, o: GenOptions): Step {
 }
 
 /** What generation learns from the model's answer: which creations failed, who is gone or blocked. */
-function learn(s: Sketch, step: Step, obs: Observation): void {
+function learn(s: Sketch, step: ProgramStep, obs: Observation): void {
   for (const c of obs.completions ?? []) s.sleeping.delete(c.task);
   if ('host' in step) return;
   if (obs.pending) s.sleeping.add(step.task);
@@ -80,8 +82,9 @@ export function generateProgram(mrng: fc.Random, o: GenOptions): Program {
   const s = newSketch(() => model.side.abstract(), () => real?.() ?? model.clocks());
   if (o.kernelSafe && o.kernelTimers) s.kernelTimers = true;
   const n = r.int(Math.max(1, Math.floor(o.maxSteps / 2)), o.maxSteps);
-  const steps: Step[] = [];
+  const steps: ProgramStep[] = [];
   for (let i = 0; i < n; i++) {
+    s.made = i;
     const step = makeStep(r, s, o);
     learn(s, step, model.step(step).obs);
     steps.push(step);

@@ -1,17 +1,46 @@
 // Shrinking a program. Candidates come largest cut first: whole blocks of steps, then single steps, then
 // simpler forms of one step. fast-check takes the first candidate that still fails and asks again, so a
 // failure that needs k steps ends at a program where no single step can go and none can be simpler.
-import type { Program, Step } from '../vocab/index.ts';
+//
+// Observed values stay valid through every cut: a step whose observed value reads a step that goes goes
+// with it, and indices of the steps that stay are renumbered (labels need no renumbering).
+import { isObserved, observedIn, observedIndex, stepLabels } from '../vocab/index.ts';
+import type { Observed, Program, ProgramStep } from '../vocab/index.ts';
 
-function withSteps(p: Program, steps: Step[]): Program {
+function withSteps(p: Program, steps: ProgramStep[]): Program {
   return { ...p, steps };
+}
+
+/** A step with each observed value given to `f`. */
+function mapObserved(step: ProgramStep, f: (o: Observed) => Observed): ProgramStep {
+  if ('host' in step) return step;
+  if (step.call === 'write' && typeof step.text !== 'string') return { ...step, text: step.text.map((x) => (isObserved(x) ? f(x) : x)) };
+  if ('value' in step && isObserved(step.value)) return { ...step, value: f(step.value) } as ProgramStep;
+  return step;
+}
+
+/**
+ * The steps without those in `cut`, and without every step whose observed value reads a step that goes
+ * (which may in turn take others with it); observed values that name their step by index are renumbered.
+ */
+export function withoutSteps(steps: readonly ProgramStep[], cut: ReadonlySet<number>): ProgramStep[] {
+  const labels = stepLabels(steps);
+  const gone = new Set(cut);
+  steps.forEach((s, i) => {
+    if (observedIn(s).some((o) => { const j = observedIndex(o, labels); return j === undefined || gone.has(j); })) gone.add(i);
+  });
+  const newIndex: number[] = [];
+  let n = 0;
+  steps.forEach((_, i) => { newIndex[i] = gone.has(i) ? -1 : n++; });
+  return steps.flatMap((s, i) => (gone.has(i) ? [] : [mapObserved(s, (o) => (typeof o.from === 'number' ? { ...o, from: newIndex[o.from] } : o))]));
 }
 
 /** Fields that name an existing task (not one the step creates). */
 const TASK_REFS = ['task', 'target'] as const;
 
-/** Simpler forms of one step: made by the initial task, fewer flags, fewer records, less time. */
-function* simplerStep(step: Step): Generator<Step> {
+/** Simpler forms of one step: made by the initial task, fewer flags, fewer records, less time, observed
+ *  values without their delta. */
+function* simplerStep(step: ProgramStep): Generator<ProgramStep> {
   if ('host' in step) {
     if ((step.host === 'advance' || step.host === 'suspend') && step.ns !== '1000') yield { ...step, ns: '1000' };
     if (step.host === 'signal' && step.task !== 't0') yield { ...step, task: 't0' };
@@ -21,8 +50,9 @@ function* simplerStep(step: Step): Generator<Step> {
   // grandchild shrinks to the same failure in the initial task when it shows there too.
   for (const ref of TASK_REFS) {
     const h = (step as Record<string, unknown>)[ref];
-    if (typeof h === 'string' && h !== 't0') yield { ...step, [ref]: 't0' } as Step;
+    if (typeof h === 'string' && h !== 't0') yield { ...step, [ref]: 't0' } as ProgramStep;
   }
+  if (observedIn(step).some((o) => o.delta !== '0')) yield mapObserved(step, (o) => ({ ...o, delta: '0' }));
   switch (step.call) {
     case 'clone3':
     case 'unshare':
@@ -52,6 +82,7 @@ function* simplerStep(step: Step): Generator<Step> {
       return;
     case 'write': {
       if (step.pos !== undefined) yield { task: step.task, call: 'write', fd: step.fd, text: step.text };
+      if (typeof step.text !== 'string') return;
       const records = step.text.split('\n').filter((l) => l !== '');
       if (records.length > 1) for (const r of records) yield { ...step, text: r };
       if (step.text.endsWith('\n') && records.length === 1) yield { ...step, text: records[0] };
@@ -78,14 +109,14 @@ const CREATES_TASK = new Set(['fork', 'vfork', 'thread', 'clone3', 'clone']);
  * of intermediate tasks (fork, then fork again, then act) collapses this way when the act shows the failure in
  * the ancestor too; deleting the creation alone would only orphan the steps that follow.
  */
-function mergeTask(steps: Step[], created: number, into: string): Step[] {
+function mergeTask(steps: ProgramStep[], created: number, into: string): ProgramStep[] {
   const child = (steps[created] as { child: string }).child;
-  return steps.filter((_, i) => i !== created).map((s) => {
+  return withoutSteps(steps, new Set([created])).map((s) => {
     if ('host' in s) return s;
     const out = { ...s } as Record<string, unknown>;
     for (const ref of ['task', 'target']) if (out[ref] === child) out[ref] = into;
     if (s.call === 'wait' && out.child === child) out.child = into;
-    return out as unknown as Step;
+    return out as unknown as ProgramStep;
   }).map((s) => {
     if (!('host' in s) || s.host !== 'signal' || s.task !== child) return s;
     return { ...s, task: into };
@@ -96,7 +127,7 @@ export function* shrinkProgram(p: Program): Generator<Program> {
   const n = p.steps.length;
   for (let size = Math.floor(n / 2); size >= 1; size = Math.floor(size / 2)) {
     for (let start = 0; start + size <= n; start += size) {
-      yield withSteps(p, [...p.steps.slice(0, start), ...p.steps.slice(start + size)]);
+      yield withSteps(p, withoutSteps(p.steps, new Set(Array.from({ length: size }, (_, k) => start + k))));
     }
   }
   for (let i = 0; i < n; i++) {

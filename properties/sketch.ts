@@ -2,7 +2,7 @@
 // choices every kind of step shares (a live task, an fd its process holds, a clock).
 import fc from 'fast-check';
 import { CLOCK_NAMES, INVALID_CLOCK_IDS } from '../vocab/index.ts';
-import type { AbstractState, ClockRef, HostClocks, Step, KernelBehaviour } from '../vocab/index.ts';
+import type { AbstractState, ClockRef, HostClocks, ProgramStep as Step, KernelBehaviour } from '../vocab/index.ts';
 
 export interface GenOptions {
   maxSteps: number;
@@ -63,6 +63,8 @@ export interface Sketch {
   kernelTimers?: boolean;
   /** The rest of a sequence under way (steps-sequences.ts), each step made when its turn comes. */
   plan: ((r: Rng, s: Sketch) => Step | undefined)[];
+  /** How many steps the program has so far: the index of the step being made (steps-observed.ts). */
+  made?: number;
 }
 
 export function newSketch(peek: () => AbstractState, now: () => HostClocks): Sketch {

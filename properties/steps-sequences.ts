@@ -2,7 +2,7 @@
 // namespace whose offsets are not zero, absolute timers aimed before that offset, and timers armed before
 // their process moves to other offsets. A sequence is queued in the sketch and played out step by step
 // (other steps may come between); each step is made when its turn comes, from the state then.
-import type { ClockRef, Step, Timespec } from '../vocab/index.ts';
+import type { ClockRef, ProgramStep, Step, Timespec } from '../vocab/index.ts';
 import { ALL_CLOCKS, fdsOf, gone, newFd, newTask, siblings, type Maker, type Rng, type Sketch } from './sketch.ts';
 import { OFFSET_NSEC_TEXTS } from './boundaries.ts';
 import { absTarget, beforeOffset, nsNow, rememberClock, ts } from './steps-timers.ts';
@@ -262,7 +262,7 @@ export const TIMER_SEQUENCE_MAKERS: [number, Maker][] = [
 ];
 
 /** The next queued step, if a sequence is under way and its turn has come. */
-export function nextPlanned(r: Rng, s: Sketch): Step | undefined {
+export function nextPlanned(r: Rng, s: Sketch): ProgramStep | undefined {
   while (s.plan.length > 0) {
     const step = s.plan.shift()!(r, s);
     if (step) return step;

@@ -31,6 +31,14 @@ describe('timens command line', () => {
     ['wrong version', { ...program, format: 7 }, /format: expected 1, got 7/],
     ['unknown step', { ...program, steps: [{ task: 't0', call: 'reboot' }] }, /steps\[0\]\.call/],
     ['field out of range', { ...program, steps: [{ task: 't0', call: 'setuid', uid: -3 }] }, /steps\[0\]\.uid: -3 is out of range/],
+    ['a value taken from a later step', { ...program, steps: [
+      { task: 't0', call: 'nanosleep', value: { from: 1, field: 'time', delta: '0' } },
+      { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+    ] }, /steps\[0\]\.value\.from: steps\[1\] comes after this step/],
+    ['a value taken from a field the step has not', { ...program, steps: [
+      { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+      { task: 't0', call: 'nanosleep', value: { from: 0, field: 'time', delta: '0' } },
+    ] }, /steps\[1\]\.value\.field: steps\[0\] is unshare, whose observation has no "time"/],
   ])('refuses a file that is %s with exit 2', (name, content, message) => {
     const r = cli(['check', file(`${name.replace(/ /g, '-')}.json`, content)]);
     expect(r.status).toBe(2);

@@ -15,7 +15,7 @@ export type Found = Counterexample['divergence'];
 export function writtenOffsets(p: Program): { clock: string; ns: bigint }[] {
   const out: { clock: string; ns: bigint }[] = [];
   for (const s of p.steps) {
-    if (!('call' in s) || s.call !== 'write') continue;
+    if (!('call' in s) || s.call !== 'write' || typeof s.text !== 'string') continue;
     for (const line of s.text.split('\n')) {
       const m = /^\s*(monotonic|boottime|1|7)\s+(-?\d+)\s+(\d+)/.exec(line);
       if (m) out.push({ clock: m[1] === '1' ? 'monotonic' : m[1] === '7' ? 'boottime' : m[1], ns: BigInt(m[2]) * NSEC + BigInt(m[3]) });

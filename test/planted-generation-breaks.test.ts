@@ -22,8 +22,11 @@ function differing(left: unknown, right: unknown): string[] {
 function featuresOf(p: Program): Record<string, number> {
   const c = new FeatureCounter();
   c.program(p);
-  const m = new Stepper(p.env, createModel);
-  for (const s of p.steps) c.step(s, m.step(s).obs, m.side.abstract());
+  const m = new Stepper(p.env, createModel, p.kernel, p.steps);
+  for (const s of p.steps) {
+    const { obs, made } = m.step(s);
+    c.step(made, obs, m.side.abstract());
+  }
   return c.counts;
 }
 

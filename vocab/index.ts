@@ -2,3 +2,4 @@
 export * from './constants.ts';
 export * from './program.ts';
 export * from './observation.ts';
+export * from './observed.ts';

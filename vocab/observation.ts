@@ -4,7 +4,7 @@ import type { CapName, Errno } from './constants.ts';
 import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, TimerHandle } from './program.ts';
 
 /**
- * The outcome of one step. Exactly one of `ret`, `err`, `blocked` is present.
+ * The outcome of one step. Exactly one of `ret`, `err`, `blocked`, `pending`, `unresolved` is present.
  *   fork, vfork, thread, clone3      { ret: 0, handle: child }
  *   open, pidfd_open                 { ret: 0, handle: fd }
  *   ioctl NS_GET_NSTYPE              { ret: 128 | 268435456 }
@@ -34,6 +34,7 @@ import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, Time
  *                                    (remaining only for relative sleeps); futex_wait { err: "ETIMEDOUT" }
  *                                    or { err: "EINTR" }; read of a timerfd { ret: 8, value } or ECANCELED
  *   everything else, host events     { ret: 0 }
+ * A step whose observed value (program.ts Observed) cannot be read is not made: { unresolved: true }.
  * A step by a task that has exited or never existed gives { err: "ESRCH" }; a step by a task that
  * is blocked (a vfork parent until its child execs or exits, a task in a blocking call) gives
  * { blocked: true } and does nothing.
@@ -46,6 +47,8 @@ export interface Observation {
   blocked?: true;
   /** The call blocked; its outcome comes in a later step's completions. */
   pending?: true;
+  /** The step was not made: an observed value it uses was not there (vocab/observed.ts). */
+  unresolved?: true;
   handle?: TaskHandle | FdHandle | TimerHandle;
   /** A clock value or resolution in nanoseconds (a timespec sec * 1e9 + nsec). */
   time?: Nanos;

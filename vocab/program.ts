@@ -9,6 +9,10 @@
 // Paths. A step that names a task as the target of a path (/proc/PID/...) uses that handle's pid: the
 // pid of its task, or the last pid it had. After a non-leader thread execs it takes over the leader's
 // pid, so the old leader's handle then resolves to the exec'ing thread, as /proc/TGID does in Linux.
+//
+// Observed values. A timespec `value` (timers, timerfds, sleeps, futex waits) or a part of a write's
+// text may be an `Observed`: a value taken from an earlier step's observation as the program runs, plus
+// a delta (vocab/observed.ts, docs/conventions.md "Observed values").
 import type { CapName, ClockRef, CloneFlagName, NsIoctl, ProcFile, WaitOptionName } from './constants.ts';
 
 export const PROGRAM_FORMAT = 1;
@@ -46,8 +50,30 @@ export interface Program {
   format: typeof PROGRAM_FORMAT;
   kernel: KernelBehaviour;
   env: ProgramEnv;
-  steps: Step[];
+  steps: ProgramStep[];
 }
+
+/** The fields of an observation an Observed can read, each in nanoseconds. */
+export const OBSERVED_FIELDS = ['time', 'itimer.value', 'itimer.interval'] as const;
+export type ObservedField = (typeof OBSERVED_FIELDS)[number];
+
+/**
+ * A value read from an earlier step's observation when the program runs: `field` of the observation of
+ * step `from` (its index in `steps`, or the label it carries), negated if `negate`, plus `delta`
+ * nanoseconds. As a timespec it is { sec: floor(v / 1e9), nsec: v mod 1e9 }; in a text, "sec nsec" of
+ * that timespec (what a timens_offsets record takes). Where that observation has no such field (the step
+ * failed, was blocked, or was itself not made), the step that uses it is not made and observes
+ * { unresolved: true }.
+ */
+export interface Observed {
+  from: number | string;
+  field: ObservedField;
+  /** Nanoseconds, a decimal string that may be negative. */
+  delta: Nanos;
+  negate?: boolean;
+}
+/** A write's text: a string, or parts joined, each a string or an observed value written "sec nsec". */
+export type TextPart = string | Observed;
 
 // ---- Host events: inputs to both sides, never made by a task -------------------------------------
 
@@ -64,7 +90,7 @@ export type HostEvent =
 
 // ---- Syscalls made by one task -------------------------------------------------------------------
 
-export type TaskStep =
+export type TaskStep = (
   // Tasks and processes.
   /** fork(): a new process with a copy of the caller's fd table and a new mm. */
   | { task: TaskHandle; call: 'fork'; child: TaskHandle }
@@ -182,10 +208,21 @@ export type TaskStep =
   | { task: TaskHandle; call: 'nanosleep'; value: Timespec }
   /** futex(word, FUTEX_WAIT_BITSET|FUTEX_PRIVATE_FLAG [|FUTEX_CLOCK_REALTIME], value, &abs, NULL, ~0) on a
    *  private word that holds `value` and that nobody wakes: it ends with ETIMEDOUT, EINTR, or EAGAIN never. */
-  | { task: TaskHandle; call: 'futex_wait'; realtime: boolean; value: Timespec };
+  | { task: TaskHandle; call: 'futex_wait'; realtime: boolean; value: Timespec }
+) & {
+  /** A name later steps may use to refer to this one's observation (Observed.from). */
+  label?: string;
+};
 
 export type TaskCall = TaskStep['call'];
+/** A step as a side is given it: every value known. */
 export type Step = HostEvent | TaskStep;
+
+/** A task step as a program holds it: a timespec value or a write's text may be observed. */
+export type ProgramTaskStep = TaskStep extends infer S ? S extends { call: 'write'; text: string } ? Omit<S, 'text'> & { text: string | TextPart[] }
+  : S extends { value: Timespec } ? Omit<S, 'value'> & { value: Timespec | Observed } : S : never;
+/** A step as a program holds it. */
+export type ProgramStep = HostEvent | ProgramTaskStep;
 
 export const TASK_CALLS: readonly TaskCall[] = [
   'fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
@@ -199,6 +236,6 @@ export const TASK_CALLS: readonly TaskCall[] = [
 ];
 export const HOST_EVENTS = ['advance', 'suspend', 'settime', 'signal'] as const;
 
-export function isHostEvent(step: Step): step is HostEvent {
+export function isHostEvent<S extends ProgramStep>(step: S): step is Extract<S, HostEvent> {
   return 'host' in step;
 }

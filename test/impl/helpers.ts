@@ -1,6 +1,6 @@
 // A small driver for impl scenario tests: one backend, host clocks moved 1 µs per step as the
 // harness does, and the abstract state at hand.
-import { CAP_NAMES, type CapName, type HostClocks, type Observation, type Step } from '../../vocab/index.ts';
+import { CAP_NAMES, NOT_MADE, Resolver, unresolvedObservation, type CapName, type HostClocks, type Observation, type ProgramStep } from '../../vocab/index.ts';
 import { createImpl, type ImplBackend } from '../../impl/index.ts';
 import { clockTicksAt } from '../../harness/host.ts';
 
@@ -18,13 +18,16 @@ export function startHost(): HostClocks {
 export class Run {
   readonly b: ImplBackend;
   host: HostClocks = startHost();
+  /** Observed values are taken from this run's own observations, step i being the i-th step made. */
+  private readonly values = new Resolver([]);
+  private made = 0;
   constructor(opts: { caps?: CapName[]; rtc?: boolean; maxTimeNamespaces?: number } = {}) {
     this.b = createImpl({
       caps: opts.caps ?? [...CAP_NAMES], uid: 0, rtc: opts.rtc ?? true,
       maxTimeNamespaces: opts.maxTimeNamespaces ?? 96365, tickNs: 4_000_000n,
     }) as ImplBackend;
   }
-  step(s: Step): Observation {
+  step(s: ProgramStep): Observation {
     const us = 1000n;
     const h = this.host;
     this.host = {
@@ -32,10 +35,15 @@ export class Run {
       boottime: h.boottime + us, tai: h.tai + us, realtimeCoarse: h.realtimeCoarse + us,
       monotonicCoarse: h.monotonicCoarse + us, cputime: h.cputime + us, idle: h.idle + us, bootRealtime: h.bootRealtime,
     };
-    return this.b.step(s, this.host);
+    const index = this.made++;
+    this.values.label(s, index);
+    const resolved = this.values.resolve(s, index);
+    const o = resolved ? this.b.step(resolved, this.host) : unresolvedObservation(this.b.step(NOT_MADE, this.host));
+    this.values.saw(index, o);
+    return o;
   }
   /** Run steps, failing loudly on the first error unless it is expected. */
-  ok(...steps: Step[]): void {
+  ok(...steps: ProgramStep[]): void {
     for (const s of steps) {
       const o = this.step(s);
       if (o.err !== undefined || o.blocked) throw new Error(`${JSON.stringify(s)} -> ${JSON.stringify(o)}`);

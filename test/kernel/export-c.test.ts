@@ -15,7 +15,7 @@ import type { Machine } from '../../kernel/export-c.ts';
 import { createModel } from '../../model/index.ts';
 import type { BackendFactory, Program } from '../../vocab/index.ts';
 import { catalogue } from '../selftests/catalogue.ts';
-import { STARTTIME_PROGRAM } from './programs.ts';
+import { OBSERVED_VALUES_PROGRAM, STARTTIME_PROGRAM } from './programs.ts';
 import { gate, kernelGate } from './skip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'timens-export-'));
@@ -36,12 +36,12 @@ async function machineFor(program: Program): Promise<Machine> {
 }
 
 /** Export, compile with cc, run; the step of the first departure, if any. */
-async function reproduce(program: Program, name: string, factory: BackendFactory = createModel): Promise<Verdict> {
+async function reproduce(program: Program, name: string, factory: BackendFactory = createModel, args: string[] = []): Promise<Verdict> {
   const base = join(dir, name.replace(/[^A-Za-z0-9_.-]/g, '_'));
   writeFileSync(`${base}.c`, exportC(program, name, factory, await machineFor(program)));
   const cc = spawnSync(process.env.CC || 'cc', ['-O0', '-fno-stack-protector', '-o', base, `${base}.c`], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`${base}.c does not compile:\n${cc.stderr}`);
-  const run = spawnSync(base, [], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(base, args, { encoding: 'utf8', timeout: 120_000 });
   const m = /^step (\d+) .*\n {2}DEPARTURE/m.exec(run.stdout);
   return { status: run.status, departure: m ? Number(m[1]) : undefined, out: run.stdout + run.stderr };
 }
@@ -85,6 +85,15 @@ describe('C reproducers', () => {
     }, 180_000);
   }
 
+  it('of a program whose steps take values from earlier readings: the reproducer takes its own', async () => {
+    const v = await reproduce(OBSERVED_VALUES_PROGRAM, 'observed-values', createModel, ['--steps']);
+    expect(v.status, v.out).toBe(0);
+    expect(v.out).toMatch(/every step as the model allows/);
+    // The steps whose value came from a read that failed are not made there either.
+    expect(v.out.match(/kernel: unresolved/g)?.length ?? 0, v.out).toBe(2);
+    await agreesWithJudge(OBSERVED_VALUES_PROGRAM, 'observed-values-judged');
+  }, 180_000);
+
   it('report a clock read off by the model by 1 ms as a departure at that step, with both values', async () => {
     const program: Program = {
       format: 1, kernel: 'current', env: { seed: 'x' }, steps: [
@@ -100,7 +109,7 @@ describe('C reproducers', () => {
     const late: BackendFactory = (env) => {
       const m = createModel(env);
       return Object.assign(Object.create(m), {
-        step: (s: Program['steps'][number], c: Parameters<typeof m.step>[1]) => {
+        step: (s: Parameters<typeof m.step>[0], c: Parameters<typeof m.step>[1]) => {
           const o = m.step(s, c);
           return 'call' in s && s.call === 'clock_gettime' && o.time ? { ...o, time: (BigInt(o.time) + 1_000_000n).toString() } : o;
         },
@@ -122,7 +131,7 @@ describe('C reproducers of read_starttime and times', () => {
     const ahead: BackendFactory = (env) => {
       const m = createModel(env);
       return Object.assign(Object.create(m), {
-        step: (s: Program['steps'][number], c: Parameters<typeof m.step>[1]) => {
+        step: (s: Parameters<typeof m.step>[0], c: Parameters<typeof m.step>[1]) => {
           const o = m.step(s, c);
           return 'call' in s && s.call === 'times' ? { ...o, ret: o.ret! + 100 } : o;
         },

@@ -425,3 +425,44 @@ describe('start times and times(): within the brackets, struct tms by the CPU ru
     expect(judged('late', 'early', inBracket, tms(4, 1))).toMatchObject({ index: 5, reason: /grew by/ });
   });
 });
+
+// ---- Observed values: the models are given the value Linux used ------------------------------------------
+
+describe('a value taken from the kernel\'s own reading', () => {
+  // A clock read in a 1 ms bracket that showed T0 + 900 µs, a timerfd armed 1 s after what it showed, and
+  // read back in a 10 µs bracket 2 ms in: 1 s - 1105 µs .. 1 s - 1100 µs left, from that reading alone.
+  const p: Program = {
+    format: 1, kernel: 'current', env: { seed: 'j' }, steps: [
+      { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true, label: 'now' },
+      { task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: true, fd: 'f0' },
+      { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: false, value: { from: 'now', field: 'time', delta: '1000000000' }, interval: { sec: '0', nsec: 0 } },
+      { task: 't0', call: 'timerfd_gettime', fd: 'f0' },
+    ],
+  };
+  const left = (v: bigint): Observation => ({ ret: 0, itimer: { value: String(v), interval: '0' } });
+  const run = (remaining: bigint) => bracketed(p, [
+    [{ ret: 0, time: String(T0 + 900n * US) }, 0, 1000],
+    [{ ret: 0, handle: 'f0' }, 1100, 1200],
+    [left(0n), 1300, 1400],
+    [left(remaining), 2000, 2010],
+  ]);
+
+  it('judges the armed timer by the kernel\'s reading, not by where the bracket would let the models read', () => {
+    expect(compareRun(p, run(1_000_000_000n - 1105n * US), createModel).disagreement).toBeUndefined();
+    // 1500 µs gone is what a reading at T0 + 500 µs would give: inside the bracket, but not what Linux read.
+    const d = compareRun(p, run(1_000_000_000n - 1500n * US), createModel).disagreement;
+    expect(d?.index).toBe(3);
+    expect(d?.reason).toBe('remaining time outside the corners');
+  });
+
+  it('a step the executor did not make is one whose value the kernel did not observe, and no other', () => {
+    const failed: Program = { ...p, steps: [{ ...p.steps[0], clock: 10 } as Step, ...p.steps.slice(1, 3)] };
+    const rows = (third: Observation): [Observation, number, number][] => [[{ err: 'EINVAL' }, 0, 10], [{ ret: 0, handle: 'f0' }, 20, 30], [third, 40, 50]];
+    expect(compareRun(failed, bracketed(failed, rows({ unresolved: true })), createModel).disagreement).toBeUndefined();
+    const made = compareRun(failed, bracketed(failed, rows(left(0n))), createModel).disagreement;
+    expect(made?.reason).toBe('the executor made a step whose observed value the kernel did not observe');
+    const armed: Program = { ...p, steps: p.steps.slice(0, 3) };
+    const notMade = compareRun(armed, bracketed(armed, [[{ ret: 0, time: String(T0) }, 0, 10], [{ ret: 0, handle: 'f0' }, 20, 30], [{ unresolved: true }, 40, 50]]), createModel).disagreement;
+    expect(notMade?.reason).toBe('the executor did not make a step whose observed value the kernel observed');
+  });
+});

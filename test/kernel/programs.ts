@@ -2,9 +2,9 @@
 // Each comes with what the reference says the program must observe; reference.test.ts checks those
 // expectations, agreement.test.ts runs the same programs against the model.
 import { canonicalJson } from '../../harness/canonical.ts';
-import type { HostClocks, Observation, Program, Step } from '../../vocab/index.ts';
+import type { HostClocks, Observation, Program, ProgramStep, Step } from '../../vocab/index.ts';
 
-export function program(steps: Step[], seed = 'kernel-reference'): Program {
+export function program(steps: ProgramStep[], seed = 'kernel-reference'): Program {
   return { format: 1, kernel: 'current', env: { seed }, steps };
 }
 
@@ -446,11 +446,89 @@ export function startWrapFailures(obs: Observation[], at: bigint, advances: numb
   if (v1 < (made.before.boottime - at) / TICK_NS || v1 > (made.after.boottime - at) / TICK_NS) fails.push(`t1's own start ${v1} is not shifted back by ${at} ns`);
   return fails;
 }
+/** An expected observation in which "*" stands for any value of that field (a clock reading, a length
+ *  that depends on how many digits the clock had). */
+export type Expected = { [K in keyof Observation]?: Observation[K] | '*' } & { itimer?: { value: string; interval: string } };
+
+/** The observation with each "*" of `expected` replaced by what it has there, when it has a value: equal
+ *  to the observation exactly when the observation is one `expected` allows. */
+export function filled(obs: Observation, expected: Expected): Observation {
+  const out: Record<string, unknown> = { ...expected };
+  const o = obs as Record<string, unknown>;
+  for (const [k, v] of Object.entries(expected)) {
+    if (v === '*' && o[k] !== undefined) out[k] = o[k];
+    if (k === 'itimer' && typeof v === 'object' && obs.itimer) {
+      const it = v as { value: string; interval: string };
+      out.itimer = { value: it.value === '*' ? obs.itimer.value : it.value, interval: it.interval === '*' ? obs.itimer.interval : it.interval };
+    }
+  }
+  return out as Observation;
+}
+
+export const HALF_RANGE_NS = '4611686018000000000'; // KTIME_SEC_MAX / 2 seconds
+const ZERO = { sec: '0', nsec: 0 };
+/**
+ * Observed values (vocab/program.ts Observed): targets and offsets taken from a clock the program just
+ * read. Expected outcomes, from the kernel sources:
+ *  - an absolute target at or before the clock's present has expired when armed: timerfd_settime
+ *    arms an hrtimer in the past, which fires at once (one expiration, nothing left: timerfd_get_remaining
+ *    clamps to 0); an absolute clock_nanosleep returns 0 and a futex wait ETIMEDOUT at once
+ *    (do_nanosleep / futex_wait_queue find the sleeper's hrtimer already expired);
+ *  - a negative target or sleep is EINVAL (timespec64_valid: tv_sec < 0);
+ *  - proc_timens_set_offset (kernel/time/namespace.c) accepts an offset when host now + offset lies in
+ *    [0, KTIME_SEC_MAX / 2] seconds, ERANGE otherwise: an offset of minus the reading plus d puts that
+ *    sum at d plus the time passed since the read (at least a nanosecond, at most a second here);
+ *  - a value read from a step that failed (an invalid clock id, EINVAL) is not there: the step that
+ *    needs it is not made (docs/conventions.md, "Observed values").
+ */
+export const OBSERVED_VALUES: [ProgramStep, Expected][] = [
+  [{ task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true, label: 'now' }, { ret: 0, time: '*' }],
+  [{ task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: true, fd: 'f0' }, { ret: 0, handle: 'f0' }],
+  [{ task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: false, value: { from: 'now', field: 'time', delta: '0' }, interval: ZERO },
+    { ret: 0, itimer: { value: '0', interval: '0' } }],
+  [{ task: 't0', call: 'read', fd: 'f0' }, { ret: 8, value: '1' }],
+  [{ task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: false, value: { from: 0, field: 'time', delta: '1' }, interval: ZERO },
+    { ret: 0, itimer: { value: '0', interval: '0' } }],
+  [{ task: 't0', call: 'timerfd_gettime', fd: 'f0' }, { ret: 0, itimer: { value: '0', interval: '0' } }],
+  [{ task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_MONOTONIC', abs: true, value: { from: 'now', field: 'time', delta: '1' } }, { ret: 0 }],
+  [{ task: 't0', call: 'futex_wait', realtime: false, value: { from: 'now', field: 'time', delta: '-1' } }, { err: 'ETIMEDOUT' }],
+  [{ task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: false, value: { from: 'now', field: 'time', delta: '-1', negate: true }, interval: ZERO },
+    { err: 'EINVAL' }],
+  // A timer's time left, as a sleep: less an hour it is negative.
+  [{ task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: { sec: '3600', nsec: 0 }, interval: ZERO },
+    { ret: 0, itimer: { value: '0', interval: '0' } }],
+  [{ task: 't0', call: 'timerfd_gettime', fd: 'f0', label: 'left' }, { ret: 0, itimer: { value: '*', interval: '0' } }],
+  [{ task: 't0', call: 'nanosleep', value: { from: 'left', field: 'itimer.value', delta: '-3600000000000' } }, { err: 'EINVAL' }],
+  [{ task: 't0', call: 'nanosleep', value: { from: 'left', field: 'itimer.interval', delta: '0' } }, { ret: 0 }],
+  // Offsets from the clock just read, against the range check's edges.
+  [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }, { ret: 0 }],
+  [{ task: 't0', call: 'open', target: 't0', file: 'timens_offsets', mode: 'w', fd: 'f1' }, { ret: 0, handle: 'f1' }],
+  [{ task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: false, label: 'host' }, { ret: 0, time: '*' }],
+  [{ task: 't0', call: 'write', fd: 'f1', text: ['monotonic ', { from: 'host', field: 'time', negate: true, delta: '-1000000000' }, '\n'] }, { err: 'ERANGE' }],
+  [{ task: 't0', call: 'write', fd: 'f1', text: ['monotonic ', { from: 'host', field: 'time', negate: true, delta: '-1' }, '\n'] }, { ret: '*' }],
+  [{ task: 't0', call: 'write', fd: 'f1', text: ['1 ', { from: 'host', field: 'time', negate: true, delta: `${HALF_RANGE_NS.slice(0, -9)}999999999` }] }, { err: 'ERANGE' }],
+  [{ task: 't0', call: 'write', fd: 'f1', text: ['monotonic ', { from: 'host', field: 'time', negate: true, delta: HALF_RANGE_NS }, '\nboottime 0 0'] }, { ret: '*' }],
+  [{ task: 't0', call: 'fork', child: 't1' }, { ret: 0, handle: 't1' }],
+  [{ task: 't1', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true, label: 'far' }, { ret: 0, time: '*' }],
+  [{ task: 't1', call: 'clock_nanosleep', clock: 'CLOCK_MONOTONIC', abs: true, value: { from: 'far', field: 'time', delta: '0' } }, { ret: 0 }],
+  // A value from a read that failed: the step that needs it is not made.
+  [{ task: 't1', call: 'clock_gettime', clock: 10, vdso: false }, { err: 'EINVAL' }],
+  [{ task: 't1', call: 'clock_nanosleep', clock: 'CLOCK_MONOTONIC', abs: true, value: { from: 23, field: 'time', delta: '0' } }, { unresolved: true }],
+  [{ task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: false, value: { from: 23, field: 'time', delta: '1' }, interval: ZERO },
+    { unresolved: true }],
+  [{ task: 't0', call: 'timerfd_gettime', fd: 'f0' }, { ret: 0, itimer: { value: '*', interval: '0' } }],
+];
+export const OBSERVED_VALUES_PROGRAM = program(OBSERVED_VALUES.map(([s]) => s));
+/** Indices in OBSERVED_VALUES: the clock read the offsets are taken from, and the namespace's clock
+ *  read after the last accepted write (minus the reading plus KTIME_SEC_MAX / 2 seconds). */
+export const OBSERVED_HOST_READ = 15;
+export const OBSERVED_FAR_READ = 21;
 
 export const REFERENCE_PROGRAMS: Record<string, Program> = {
   UNSHARE_SEQUENCE, CLONE3_NEWTIME, EXEC_VFORK, OFFSETS_PROGRAM, UPTIME, IOCTLS, UNPRIVILEGED,
   CLONE_EXIT_WAIT: CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, OFFSETS_POSITION: OFFSETS_POSITION_PROGRAM, WALL_CLOCKS,
   DUMPABLE: DUMPABLE_PROGRAM, STARTTIME: STARTTIME_PROGRAM,
+  OBSERVED_VALUES: OBSERVED_VALUES_PROGRAM,
 };
 
 /** setns through a pidfd whose target is a zombie the caller may not ptrace. kernel/nsproxy.c

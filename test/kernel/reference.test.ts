@@ -7,6 +7,7 @@ import { isRefused, runOnKernel } from '../../kernel/driver.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import type { Observation } from '../../vocab/index.ts';
 import {
+  HALF_RANGE_NS, OBSERVED_FAR_READ, OBSERVED_HOST_READ, OBSERVED_VALUES, OBSERVED_VALUES_PROGRAM, filled,
   CLONE3_NEWTIME, CLONE_EXIT_WAIT, CLONE_EXIT_WAIT_PROGRAM, CLONE_NEWTIME_BIT, DUMPABLE, DUMPABLE_PROGRAM, EXEC_VFORK, STARTTIME_PROGRAM, program, startTimeFailures, startWrapFailures, startWrapProgram, OFFSETS_POSITION, OFFSETS_POSITION_PROGRAM, WALL_CLOCKS, SETNS_PIDFD_ZOMBIE, FROZEN_WRITES, IOCTLS, OFFSETS_PROGRAM, OFFSETS_WRITES, UNPRIVILEGED, UNSHARE_SEQUENCE, UPTIME,
   offsetsText,
 } from './programs.ts';
@@ -90,6 +91,20 @@ describe('reference programs on the kernel', () => {
   it('prctl(PR_SET_DUMPABLE) decides who may open a task\'s namespace files and offsets', async () => {
     const run = await runOnKernel(DUMPABLE_PROGRAM);
     DUMPABLE.forEach(([step, expected], i) => expect(obs(run, i), `step ${i} ${JSON.stringify(step)}`).toEqual(expected));
+  });
+
+  it('observed values: targets and offsets from the clock just read land where the table says', async () => {
+    const run = await runOnKernel(OBSERVED_VALUES_PROGRAM);
+    OBSERVED_VALUES.forEach(([step, expected], i) => {
+      const o = obs(run, i);
+      const { completions: _, ...seen } = o;
+      expect(seen, `step ${i} ${JSON.stringify(step)}`).toEqual(filled(seen, expected));
+    });
+    // The namespace's clock is the reading's negation plus KTIME_SEC_MAX / 2 s, plus the host time from
+    // the reading (within its step's bracket) to the read in the namespace (within its own).
+    const since = BigInt(obs(run, OBSERVED_FAR_READ).time!) - BigInt(HALF_RANGE_NS);
+    const [from, to] = [run.steps[OBSERVED_HOST_READ], run.steps[OBSERVED_FAR_READ]];
+    expect(since >= to.before.monotonic - from.after.monotonic && since <= to.after.monotonic - from.before.monotonic, `${since}`).toBe(true);
   });
 
   it('legacy clone: the bit 0x80 is an exit signal, never CLONE_NEWTIME', async () => {

@@ -86,6 +86,26 @@ describe('an unprivileged executor', () => {
     expect(obs[21]).toEqual({ ret: 0 });
   });
 
+  it('sees a task whose mm is not dumpable asleep in its call, though it may not read the task\'s syscall', async () => {
+    // /proc/TID/syscall wants ptrace access, which nobody lacks over a non-dumpable mm made in the
+    // initial user namespace; the sleep must still show as pending, and end where the model ends it.
+    const p = program([
+      { task: 't0', call: 'prctl', option: 'PR_SET_DUMPABLE', arg: 0 },
+      { task: 't0', call: 'nanosleep', value: { sec: '0', nsec: 5_000_000 } },
+      { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+      { host: 'advance', ns: '20000000' },
+      { task: 't0', call: 'futex_wait', realtime: false, value: { sec: '3600', nsec: 0 } },
+      { host: 'signal', task: 't0', handler: true },
+      { task: 't0', call: 'prctl', option: 'PR_GET_DUMPABLE' },
+    ]);
+    const obs = (await agree(p)).run.steps.map((s) => s.obs);
+    expect(obs.slice(1, 3)).toEqual([{ pending: true }, { blocked: true }]);
+    expect(obs[3]).toEqual({ ret: 0, completions: [{ task: 't0', call: 'nanosleep', ret: 0 }] });
+    expect(obs[4]).toEqual({ pending: true });
+    expect(obs[5]).toEqual({ ret: 0, completions: [{ task: 't0', call: 'futex_wait', err: 'EINTR' }] });
+    expect(obs[6]).toEqual({ ret: 0 });
+  });
+
   for (const [name, p] of Object.entries(REFERENCE_PROGRAMS)) {
     it(`agrees with the model on the reference program ${name}`, async () => {
       await agree(p);

@@ -1,7 +1,7 @@
 // Running hand-written programs on the model: every step gets the same hand-made host clocks
 // unless a test passes its own, and every step is followed by the model's invariants.
 import { expect } from 'vitest';
-import { CAP_NAMES, type CapName, type Environment, type HostClocks, type Observation, type Step } from '../../vocab/index.ts';
+import { CAP_NAMES, NOT_MADE, Resolver, unresolvedObservation, type CapName, type Environment, type HostClocks, type Observation, type ProgramStep } from '../../vocab/index.ts';
 import { createModelBackend, type ModelBackend } from '../../model/index.ts';
 import { clockTicksAt } from '../../harness/host.ts';
 
@@ -25,15 +25,21 @@ export function environment(over: Partial<Environment> = {}): Environment {
 /** Every named capability except CAP_SYS_RESOURCE, as root has on the machine this was written on. */
 export const HOST_ROOT_CAPS: CapName[] = CAP_NAMES.filter((c) => c !== 'CAP_SYS_RESOURCE');
 
-export interface Run { model: ModelBackend; obs: Observation[]; do(step: Step, host?: HostClocks): Observation }
+export interface Run { model: ModelBackend; obs: Observation[]; do(step: ProgramStep, host?: HostClocks): Observation }
 
-export function run(steps: Step[], env: Environment = environment(), host: HostClocks = hostClocks()): Run {
+/** Observed values are taken from the run's own observations, step i being the i-th step made. */
+export function run(steps: ProgramStep[], env: Environment = environment(), host: HostClocks = hostClocks()): Run {
   const model = createModelBackend(env);
+  const values = new Resolver([]);
   const r: Run = {
     model,
     obs: [],
     do(step, h = host) {
-      const o = model.step(step, h);
+      const index = r.obs.length;
+      values.label(step, index);
+      const resolved = values.resolve(step, index);
+      const o = resolved ? model.step(resolved, h) : unresolvedObservation(model.step(NOT_MADE, h));
+      values.saw(index, o);
       expect(model.checkInvariants(), JSON.stringify(step)).toEqual([]);
       r.obs.push(o);
       return o;
