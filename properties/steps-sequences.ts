@@ -73,11 +73,13 @@ function shiftedTask(r: Rng, s: Sketch): string | undefined {
   return shifted.length > 0 ? r.pick(shifted)[0] : undefined;
 }
 
-/** Mostly before the offset; else at it or just after (host 0 and 1 ns). */
+/** Half the time before the offset; else one of its edges: 1 ns before it, at it, just after (host
+ *  -1 ns clamped to 0, host 0 and 1 ns). */
 function nearOffset(r: Rng, s: Sketch, task: string, clock: ClockRef): Timespec {
-  if (r.chance(0.65)) return beforeOffset(r, s, task, clock);
+  if (r.chance(0.5)) return beforeOffset(r, s, task, clock);
   const { offset } = nsNow(s, task, clock);
-  return offset + 1n > 0n ? ts(offset + r.pick([0n, 1n])) : beforeOffset(r, s, task, clock);
+  const edges = [offset - 1n, offset, offset + 1n].filter((v) => v > 0n);
+  return edges.length > 0 ? ts(r.pick(edges)) : beforeOffset(r, s, task, clock);
 }
 
 /** Arm a timer or timerfd with an absolute target before its namespace's offset (clamped to host 0),

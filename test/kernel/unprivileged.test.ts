@@ -94,7 +94,8 @@ describe('an unprivileged executor', () => {
       { task: 't0', call: 'nanosleep', value: { sec: '0', nsec: 5_000_000 } },
       { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
       { host: 'advance', ns: '20000000' },
-      { task: 't0', call: 'futex_wait', realtime: false, value: { sec: '3600', nsec: 0 } },
+      // An absolute CLOCK_MONOTONIC target no machine's uptime reaches.
+      { task: 't0', call: 'futex_wait', realtime: false, value: { sec: '1000000000', nsec: 0 } },
       { host: 'signal', task: 't0', handler: true },
       { task: 't0', call: 'prctl', option: 'PR_GET_DUMPABLE' },
     ]);
