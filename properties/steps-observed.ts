@@ -8,7 +8,7 @@
 import { INVALID_CLOCK_IDS } from '../vocab/index.ts';
 import type { ClockRef, Observed, ObservedField, ProgramStep as Step } from '../vocab/index.ts';
 import { newFd, newTask, type Maker, type Rng, type Sketch } from './sketch.ts';
-import { rememberClock, ts } from './steps-timers.ts';
+import { newTimer, rememberClock, ts } from './steps-timers.ts';
 
 /** One queued step: made when its turn comes; undefined drops the rest of its sequence. */
 type Planned = (r: Rng, s: Sketch) => Step | undefined;
@@ -67,8 +67,7 @@ function armFromReading(r: Rng, task: string): Planned[] {
       return [
         (_r, s) => {
           if (!runs(s, task)) return undefined;
-          timer = rememberClock(s, `k${s.nextTimer++}`, clock);
-          s.timersOf.get(s.group.get(task) ?? -1)?.add(timer);
+          timer = newTimer(s, task, clock);
           return { task, call: 'timer_create', clock, notify: 'signal', timer };
         },
         read,

@@ -5,7 +5,7 @@
 import type { ClockRef, ProgramStep, Step, Timespec } from '../vocab/index.ts';
 import { ALL_CLOCKS, fdsOf, gone, newFd, newTask, siblings, type Maker, type Rng, type Sketch } from './sketch.ts';
 import { OFFSET_NSEC_TEXTS } from './boundaries.ts';
-import { absTarget, beforeOffset, nsNow, rememberClock, ts } from './steps-timers.ts';
+import { absTarget, beforeOffset, nsNow, newTimer, rememberClock, ts } from './steps-timers.ts';
 
 /** One queued step: made when its turn comes; undefined drops the rest of its sequence. */
 export type Planned = (r: Rng, s: Sketch) => Step | undefined;
@@ -105,8 +105,7 @@ function armBeforeOffset(r: Rng, task: string): Planned[] {
   return [
     (_r, s) => {
       if (!runs(s, task)) return undefined;
-      timer = rememberClock(s, `k${s.nextTimer++}`, clock);
-      s.timersOf.get(s.group.get(task) ?? -1)?.add(timer);
+      timer = newTimer(s, task, clock);
       return { task, call: 'timer_create', clock, notify: 'signal', timer };
     },
     (r2, s) => ({ task, call: 'timer_settime', timer, abs: true, value: nearOffset(r2, s, task, clock), interval: iv() }),

@@ -116,6 +116,12 @@ export function rememberClock(s: Sketch, h: string, c: ClockRef): string {
   (clockOf.get(s) ?? clockOf.set(s, new Map()).get(s)!).set(h, c);
   return h;
 }
+/** A new POSIX timer handle of the task's process, its clock remembered. */
+export function newTimer(s: Sketch, task: string, clock: ClockRef): string {
+  const timer = rememberClock(s, `k${s.nextTimer++}`, clock);
+  s.timersOf.get(s.group.get(task) ?? -1)?.add(timer);
+  return timer;
+}
 const recallClock = (s: Sketch, h: string): ClockRef => clockOf.get(s)?.get(h) ?? 'CLOCK_MONOTONIC';
 const clockKnown = (s: Sketch, h: string): boolean => clockOf.get(s)?.has(h) ?? false;
 
@@ -124,9 +130,7 @@ export const TIMER_MAKERS: [number, Maker][] = [
     // POSIX timers on CPU-time clocks are created but not armed in generated programs: how the harness
     // should give CPU time to timers is not settled (docs/conventions.md, "Timers").
     const clock = timerClock(r);
-    const timer = rememberClock(s, `k${s.nextTimer++}`, clock);
-    s.timersOf.get(s.group.get(task) ?? -1)?.add(timer);
-    return { task, call: 'timer_create', clock, notify: r.chance(0.6) ? 'signal' : 'none', timer };
+    return { task, call: 'timer_create', clock, notify: r.chance(0.6) ? 'signal' : 'none', timer: newTimer(s, task, clock) };
   }],
   [7, (r, s, task) => {
     const timer = someTimer(r, s, task);

@@ -2,7 +2,8 @@
 // resolve, and how shrinking keeps them pointing at the step they read.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkProgram, ProgramError } from '../harness/program.ts';
+import { checkProgram } from '../harness/program.ts';
+import { refusal } from './refusal.ts';
 import { runDifferential, runProgram } from '../harness/run.ts';
 import { createModel } from '../model/index.ts';
 import { createImpl } from '../impl/index.ts';
@@ -16,15 +17,6 @@ const sleepFrom = (from: number | string, delta = '0'): ProgramStep =>
   ({ task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_MONOTONIC', abs: true, value: { from, field: 'time', delta } });
 const prog = (steps: unknown[]) => ({ format: 1, kernel: 'current', env: { seed: 'a' }, steps });
 
-function refusal(p: unknown): { field: string; reason: string } {
-  try {
-    checkProgram(p);
-  } catch (e) {
-    if (e instanceof ProgramError) return { field: e.field, reason: e.reason };
-    throw e;
-  }
-  throw new Error('accepted');
-}
 
 describe('reading observed values', () => {
   it('accepts a value by index and by label, in a timespec and in a text', () => {

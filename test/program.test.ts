@@ -1,18 +1,10 @@
 // Reading programs: every malformed field is refused with its name and the reason.
 import { describe, expect, it } from 'vitest';
-import { checkProgram, parseProgram, ProgramError } from '../harness/program.ts';
+import { checkProgram, parseProgram } from '../harness/program.ts';
+import { refusal } from './refusal.ts';
 
 const good = { format: 1, kernel: 'current', env: { seed: 'a' }, steps: [{ task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] }] };
 
-function refusal(p: unknown): { field: string; reason: string } {
-  try {
-    checkProgram(p);
-  } catch (e) {
-    if (e instanceof ProgramError) return { field: e.field, reason: e.reason };
-    throw e;
-  }
-  throw new Error('accepted');
-}
 
 describe('program reader', () => {
   it('accepts a good program and fills in the kernel default', () => {
