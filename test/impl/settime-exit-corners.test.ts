@@ -34,10 +34,10 @@ describe('clock_settime(CLOCK_REALTIME)', () => {
     { task: 't1', call: 'drop_caps', caps: ['CAP_SYS_TIME'] },
   ];
   it.each([
-    ['a negative second', settime(-1), 'EINVAL'],
+    ['a negative second', settime(-1n), 'EINVAL'],
     ['a negative nanosecond', settime(1_800_000_000n, -1), 'EINVAL'],
     ['TIME_SETTOD_SEC_MAX', settime(SETTOD_MAX), 'EINVAL'],
-    ['second 0 (valid, refused for the capability)', settime(0), 'EPERM'],
+    ['second 0 (valid, refused for the capability)', settime(0n), 'EPERM'],
     ['one second below TIME_SETTOD_SEC_MAX', settime(SETTOD_MAX - 1n), 'EPERM'],
   ])('without CAP_SYS_TIME, %s: the timespec is checked first', (_name, step, err) => {
     const obs = agree([...noSysTime, step]);
