@@ -114,7 +114,8 @@ export const INT_MAX = 2147483647;
 
 /** The kernel's overflow uid, shown for ids that have no mapping (65534). */
 export const OVERFLOW_UID = 65534;
-/** Deepest user-namespace nesting (kernel/user_namespace.c: level > 32 gives EUSERS). */
+/** Deepest user-namespace nesting (kernel/user_namespace.c create_user_ns: a parent at level 32 gives ENOSPC;
+ *  EUSERS before Linux 4.9). */
 export const USER_NS_MAX_LEVEL = 32;
 
 /** /proc files a program may open, relative to /proc/PID. */
