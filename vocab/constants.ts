@@ -26,7 +26,7 @@ export const INVALID_CLOCK_IDS = [10, 12, 15, -1] as const;
  * thread of that pid rather than its process, | the clock: CPUCLOCK_PROF (user + system time), CPUCLOCK_VIRT
  * (user time), CPUCLOCK_SCHED (the scheduler's runtime), CPUCLOCK_MAX (none). Pid 0 is the caller's own
  * thread or process. An id whose low three bits are CLOCKFD (3, thread bit clear) names the posix clock
- * open on fd ~id >> 3 instead (kernel/time/posix-clock.c).
+ * open on fd ~(id >> 3) instead (kernel/time/posix-clock.c).
  */
 export type ClockRef = ClockName | number;
 
