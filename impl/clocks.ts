@@ -3,6 +3,7 @@
 // offsets on bigints in the kernel (timens_add_*); the vDSO path is in vdso.ts and must agree.
 import { CLOCKS, KTIME_SEC_MAX, NSEC_PER_SEC, type ClockRef, type Errno } from '../vocab/index.ts';
 import { capBit, capCapable } from './cred.ts';
+import { negativeKclock } from './posix_cpu_timers.ts';
 import type { Kernel, Task } from './sched.ts';
 import { timensAddBoottime, timensAddMonotonic, timespecToNs } from './time_namespace.ts';
 import { cvdsoClockGetres, cvdsoClockGettime } from './vdso.ts';
@@ -11,8 +12,9 @@ export function clockId(c: ClockRef): number {
   return typeof c === 'number' ? c : CLOCKS[c];
 }
 
-/** posix_get_*_timespec with the kernel-side namespace offset. */
+/** posix_get_*_timespec with the kernel-side namespace offset; a negative id's k_clock never has one. */
 export function clockGettimeSyscall(k: Kernel, me: Task, clk: number): bigint | Errno {
+  if (clk < 0) return negativeKclock(clk).clockGet(k, me, clk);
   const h = k.host;
   const ns = me.nsproxy!.timeNs;
   switch (clk) {
@@ -54,6 +56,7 @@ export function sysTime(k: Kernel, me: Task, vdso: boolean, out: Float64Array): 
 /** clock_getres(): never namespaced. */
 export function clockGetres(k: Kernel, me: Task, clk: number, vdso: boolean, out: Float64Array): bigint | Errno {
   if (vdso && cvdsoClockGetres(me.mm!, clk, out) === 0) return BigInt(out[0]) * NSEC_PER_SEC + BigInt(out[1]);
+  if (clk < 0) return negativeKclock(clk).clockGetres(k, me, clk);
   switch (clk) {
     case 0: case 1: case 2: case 3: case 4: case 7: case 11: return 1n;
     case 5: case 6: return k.env.tickNs;
@@ -67,11 +70,7 @@ const TIME_SETTOD_SEC_MAX = KTIME_SEC_MAX - 30n * 365n * 86400n;
 
 /** clock_settime(): only CLOCK_REALTIME can be set, by CAP_SYS_TIME in the initial user ns. */
 export function clockSettime(k: Kernel, me: Task, clk: number, sec: bigint, nsec: number): Errno | null {
-  if (clk < 0) {
-    // CPU clocks: posix_cpu_clock_set validates the id, then refuses.
-    if ((clk & 7) === 3 || (clk & 3) === 3) return 'EINVAL';
-    return ~clk >> 3 === 0 ? 'EPERM' : 'EINVAL';
-  }
+  if (clk < 0) return negativeKclock(clk).clockSet(k, me, clk);
   if (clk !== 0) return 'EINVAL';
   // timespec64_valid_settod()
   if (sec < 0n || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9 || sec >= TIME_SETTOD_SEC_MAX) return 'EINVAL';

@@ -4,6 +4,7 @@
 import type { Observation, Timespec } from '../vocab/index.ts';
 import { capBit, capCapable } from './cred.ts';
 import { BASE_CPU, hrtimerInit, hrtimerStart, ktimeAddSafe } from './hrtimer.ts';
+import { cpuClockSample, negativeKclock } from './posix_cpu_timers.ts';
 import type { Kernel, Task } from './sched.ts';
 import { blockTask, sleeperFn } from './signal.ts';
 import { clockBase, timensKtimeToHost, timespecToKtime, timespecValid } from './timekeeping.ts';
@@ -11,7 +12,7 @@ import { clockBase, timensKtimeToHost, timespecToKtime, timespecValid } from './
 /** The k_clock's nsleep: 'hr' (common_nsleep, with timens for MONOTONIC and BOOTTIME), 'alarm',
  *  'cpu', or none (EOPNOTSUPP); undefined when no clock has the id (EINVAL). */
 function nsleepKind(clk: number): 'hr' | 'alarm' | 'cpu' | 'none' | undefined {
-  if (clk < 0) return (clk & 7) === 3 ? 'none' : 'cpu';
+  if (clk < 0) return negativeKclock(clk).nsleep === null ? 'none' : 'cpu';
   switch (clk) {
     case 0: case 1: case 7: case 11: return 'hr';
     case 8: case 9: return 'alarm';
@@ -31,12 +32,15 @@ export function sysClockNanosleep(k: Kernel, me: Task, clk: number, abs: boolean
     if (!k.env.rtc) return { err: 'EOPNOTSUPP' };
     if (!capCapable(me.cred, k.initUserNs, capBit('CAP_WAKE_ALARM'))) return { err: 'EPERM' };
   }
-  if (kind === 'cpu' && clk < 0 && ((clk & 3) === 3 || (clk & 4) !== 0 || ~clk >> 3 !== 0)) return { err: 'EINVAL' };
+  if (kind === 'cpu' && clk < 0) {
+    const err = negativeKclock(clk).nsleep!(k, me, clk);
+    if (err !== null) return { err };
+  }
   const t = timespecToKtime(value);
   const cb = k.hrtimers;
   if (kind === 'cpu') {
     // No CPU time reaches a sleeper: only a target already reached returns.
-    if (abs ? t <= cb.now[BASE_CPU] : t === 0n) return { ret: 0 };
+    if (abs ? t <= (clk < 0 ? cpuClockSample(k, clk) : cb.now[BASE_CPU]) : t === 0n) return { ret: 0 };
     const sleeper = hrtimerInit(sleeperFn(k, me), BASE_CPU);
     sleeper.expires = t;
     return blockTask(me, call, clk, sleeper, !abs, null);

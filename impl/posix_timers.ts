@@ -5,6 +5,7 @@
 import { INT_MAX, type AbstractWriter, type Errno, type Observation, type TimerHandle, type Timespec } from '../vocab/index.ts';
 import { capBit, capCapable } from './cred.ts';
 import { hrtimerCancel, hrtimerForward, hrtimerInit, hrtimerRestart, hrtimerStart, ktimeAddSafe, type HrTimer } from './hrtimer.ts';
+import { negativeKclock } from './posix_cpu_timers.ts';
 import type { Kernel, Task, ThreadGroup } from './sched.ts';
 import { clockBase, timensKtimeToHost, timespecToKtime, timespecValid } from './timekeeping.ts';
 
@@ -51,23 +52,13 @@ function posixTimerFn(t: KItimer): void {
   }
 }
 
-/** pid_for_clock(): the CPU-time clocks a timer may use, process or thread clocks of the caller or of
- *  a pid that has a task. An exited task keeps its pid until it is reaped (release_task). */
-function cpuClockValid(k: Kernel, me: Task, clk: number): boolean {
-  if (clk === 2 || clk === 3) return true;
-  if ((clk & 3) === 3) return false;
-  const pid = ~clk >> 3;
-  if (pid === 0) return true;
-  const t = k.pidHash.get(pid);
-  if (t === undefined) return false;
-  return clk & 4 ? t.group === me.group : t.group.leader === t;
-}
-
 export function sysTimerCreate(k: Kernel, me: Task, clk: number, notify: 'none' | 'signal', handle: TimerHandle): Errno | null {
   // clockid_to_kclock(): no clock, EINVAL; a clock without timers, EOPNOTSUPP.
   if (clk < 0) {
-    if ((clk & 7) === 3) return 'EOPNOTSUPP';
-    if (!cpuClockValid(k, me, clk)) return 'EINVAL';
+    const kc = negativeKclock(clk);
+    if (kc.timerCreate === null) return 'EOPNOTSUPP';
+    const err = kc.timerCreate(k, me, clk);
+    if (err !== null) return err;
   } else if (clk === 10 || clk > 11) {
     return 'EINVAL';
   } else if (clk === 4 || clk === 5 || clk === 6) {

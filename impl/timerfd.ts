@@ -142,8 +142,11 @@ export function sysTimerfdSettime(
   if (!isAlarm(ctx.clockid)) ctx.tmr.expires = texp;
   if (texp !== 0n) {
     texp = abs ? timensKtimeToHost(k, me.nsproxy!.timeNs, ctx.clockid, texp) : ktimeAddSafe(k.hrtimers.now[base], texp);
+    // timerfd_setup() runs under spin_lock_irq(&ctx->wqh.lock): a timer started in the past cannot fire,
+    // nor its reader take the cancel, before timerfd_canceled() has looked.
+    const canceled = timerfdCanceled(ctx);
     hrtimerStart(k.hrtimers, ctx.tmr, texp, base);
-    if (timerfdCanceled(ctx)) return { err: 'ECANCELED' };
+    if (canceled) return { err: 'ECANCELED' };
   }
   return { ret: 0, itimer: old };
 }

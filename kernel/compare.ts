@@ -58,7 +58,7 @@
 // picks the reader the kernel gave them to); the set allowed is any one of the readers blocked at the
 // time, so two readers both getting the same expirations, or none, still disagree.
 import { canonicalJson } from '../harness/canonical.ts';
-import { CLOCKS, NOT_MADE, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, isHostEvent, resolveStep, stepLabels, unresolvedObservation } from '../vocab/index.ts';
+import { CLOCKS, CPUCLOCK, NOT_MADE, PROC_TIME_INIT_INO, PROC_USER_INIT_INO, isHostEvent, resolveStep, stepLabels, unresolvedObservation } from '../vocab/index.ts';
 import type {
   AbstractState, Backend, BackendFactory, Completion, Environment, HostClocks, HostEvent, Observation, Program, ProgramStep, Step, TaskCall,
   TaskHandle,
@@ -128,7 +128,9 @@ class InodeLabels {
 
 // ---- Which fields are time ------------------------------------------------------------------------------
 
-const CPU_CLOCKS = new Set<number>([CLOCKS.CLOCK_PROCESS_CPUTIME_ID, CLOCKS.CLOCK_THREAD_CPUTIME_ID]);
+/** A CPU-time clock: the two named ones, or a negative id that is no clock fd (a CPU clock of a pid). */
+const isCpuClock = (id: number): boolean =>
+  id === CLOCKS.CLOCK_PROCESS_CPUTIME_ID || id === CLOCKS.CLOCK_THREAD_CPUTIME_ID || (id < 0 && (id & CPUCLOCK.CLOCKFD_MASK) !== CPUCLOCK.CLOCKFD);
 
 type TimeKind = 'none' | 'time' | 'cputime' | 'value' | 'uptime' | 'itimer' | 'overrun' | 'count-ret' | 'ticks' | 'times';
 
@@ -144,7 +146,7 @@ function timeKind(step: ProgramStep): TimeKind {
     case 'sigwait': return 'overrun';
     case 'timer_getoverrun': return 'count-ret';
     case 'read': return 'ticks';
-    case 'clock_gettime': return CPU_CLOCKS.has(clockOf(step)!) ? 'cputime' : 'time';
+    case 'clock_gettime': return isCpuClock(clockOf(step)!) ? 'cputime' : 'time';
     case 'gettimeofday': case 'time': return 'time';
     case 'sysinfo': case 'read_btime': case 'read_starttime': return 'value';
     case 'times': return 'times';
@@ -291,9 +293,19 @@ export function judgeStep(step: Step, k: Observation, c: Corners, ctx: StepConte
 
 // ---- CPU-time clocks -----------------------------------------------------------------------------------
 
-/** Readings of CPU-time clocks so far: each must be >= 0, and between two readings of one clock it may
- *  grow by at most the wall time between them times the threads that could run meanwhile. */
+/**
+ * Readings of CPU-time clocks so far: each must be >= 0, and between two readings of one clock it may
+ * grow by at most the wall time between them times the threads that could run meanwhile. A clock is a
+ * thread's or a process's, SCHED (sum_exec_runtime: CLOCK_THREAD_CPUTIME_ID and CLOCK_PROCESS_CPUTIME_ID
+ * are the SCHED clocks of pid 0), PROF (utime + stime) or VIRT (utime). PROF and VIRT grow by whole ticks
+ * (tick accounting charges TICK_NSEC to the task a tick finds running), so a thread may gain up to a tick
+ * at each end of the stretch besides: 2 ticks per thread more (docs/conventions.md, "Host time"). A CPU
+ * clock of a pid other than 0 names a task the program cannot name portably: only >= 0 is judged.
+ */
 export class CpuClocks {
+  /** `tick`: TICK_NSEC, the machine's jiffy. */
+  constructor(private readonly tick = 0n) {}
+
   private readonly last = new Map<string, { value: bigint; before: bigint }>();
   /** The most threads each process had since its clock was last read, and how many it has now. */
   private readonly threads = new Map<TaskHandle, number>();
@@ -308,15 +320,18 @@ export class CpuClocks {
   /** A reading of `clock` by `task` (of the process led by `leader`) in a step bracketed by [before, after]. */
   judge(clock: number, task: TaskHandle, leader: TaskHandle, value: bigint, before: bigint, after: bigint, slack = 0n): string | null {
     if (value < 0n) return 'a CPU clock read negative';
-    const thread = clock === CLOCKS.CLOCK_THREAD_CPUTIME_ID;
-    const key = thread ? `thread ${task}` : `process ${leader}`;
+    if (clock < 0 && ~(clock >> 3) !== 0) return null;
+    const thread = clock === CLOCKS.CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & CPUCLOCK.PERTHREAD_MASK) !== 0);
+    const which = clock < 0 ? clock & CPUCLOCK.CLOCK_MASK : CPUCLOCK.SCHED;
+    const key = `${thread ? `thread ${task}` : `process ${leader}`}${which === CPUCLOCK.PROF ? ' PROF' : which === CPUCLOCK.VIRT ? ' VIRT' : ''}`;
     const prev = this.last.get(key);
     const n = BigInt(thread ? 1 : Math.max(1, this.threads.get(leader) ?? 1));
     if (!thread) this.threads.set(leader, this.current.get(leader) ?? 1);
     this.last.set(key, { value, before });
     if (!prev) return null;
     if (value < prev.value) return `the ${key} CPU clock went back by ${prev.value - value} ns`;
-    const most = (after - prev.before) * n + slack;
+    const ticks = which === CPUCLOCK.SCHED ? 0n : 2n * this.tick;
+    const most = (after - prev.before + ticks) * n + slack;
     if (value - prev.value > most) return `the ${key} CPU clock grew by ${value - prev.value} ns, more than ${most} ns`;
     return null;
   }
@@ -792,7 +807,7 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
   const early = new Chain(factory, run.born ? { ...env, startBoottime: run.born.before.boottime } : env, picker('early'));
   const late = new Chain(factory, run.born ? { ...env, startBoottime: run.born.after.boottime } : env, picker('late'));
   const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
-  const cpu = new CpuClocks();
+  const cpu = new CpuClocks(env.tickNs);
   // times() keeps its own readings: its thread counts since the last reading are its own.
   const tms = new CpuClocks();
   const cpuRead = program.steps.some((s) => timeKind(s) === 'cputime' || timeKind(s) === 'times');
@@ -921,7 +936,7 @@ function judgeCpu(step: Step, k: Observation, ks: KernelStep, cpu: CpuClocks, st
     return tms.judgeTimes(step.task, leader, k.tms, ks.before.monotonic, ks.after.monotonic);
   }
   const clock = clockOf(step);
-  if (clock === undefined || !CPU_CLOCKS.has(clock) || k.ret !== 0 || k.time === undefined || isHostEvent(step)) return null;
+  if (clock === undefined || !isCpuClock(clock) || k.ret !== 0 || k.time === undefined || isHostEvent(step)) return null;
   const leader = state?.tasks[step.task]?.leader ?? step.task;
   return cpu.judge(clock, step.task, leader, BigInt(k.time), ks.before.monotonic, ks.after.monotonic);
 }

@@ -69,7 +69,7 @@ function runTaskStep(s: ModelState, t: Task, step: TaskStep, host: HostClocks): 
       return target ? sysReadlink(t, target, step.link) : { err: 'ENOENT' };
     }
     case 'clock_gettime': return sysClockGettime(s, t, step.clock, host);
-    case 'clock_getres': return sysClockGetres(s, step.clock);
+    case 'clock_getres': return sysClockGetres(s, t, step.clock);
     case 'gettimeofday': return sysGettimeofday(host);
     case 'time': return sysTime(host);
     case 'clock_settime': return sysClockSettime(s, t, step.clock, step.sec, step.nsec, host);

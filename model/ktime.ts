@@ -6,6 +6,7 @@ import {
   CLOCKS, KTIME_MAX, NSEC_PER_SEC,
   type ClockRef, type Completion, type HostClocks, type Timespec as ProgramTimespec,
 } from '../vocab/index.ts';
+import { isRawCpuClock } from './cpuclocks.ts';
 import { nsToNanos, type Base, type ModelState, type Task, type TimeNs } from './state.ts';
 
 /** The numeric clock id of a program's clock reference. */
@@ -13,13 +14,15 @@ export function clockId(ref: ClockRef): number {
   return typeof ref === 'string' ? CLOCKS[ref] : ref;
 }
 
-/** Whether a clock id names a clock of this kernel (clockid_to_kclock; negative ids here are bogus). */
+/** Whether clockid_to_kclock finds a k_clock for the id: every negative id has one (a clock fd's or the
+ *  CPU clocks'), whether or not it names anything (cpuclocks.ts). */
 export function validClock(id: number): boolean {
-  return (Object.values(CLOCKS) as number[]).includes(id);
+  return id < 0 || (Object.values(CLOCKS) as number[]).includes(id);
 }
 
 export const isAlarm = (id: number) => id === CLOCKS.CLOCK_REALTIME_ALARM || id === CLOCKS.CLOCK_BOOTTIME_ALARM;
-export const isCpuClock = (id: number) => id === CLOCKS.CLOCK_PROCESS_CPUTIME_ID || id === CLOCKS.CLOCK_THREAD_CPUTIME_ID;
+/** A CPU-time clock: the two named ones, or a CPU clock of a pid (a negative id that is no clock fd). */
+export const isCpuClock = (id: number) => id === CLOCKS.CLOCK_PROCESS_CPUTIME_ID || id === CLOCKS.CLOCK_THREAD_CPUTIME_ID || isRawCpuClock(id);
 
 // hrtimer_setup / __hrtimer_init: a relative CLOCK_REALTIME timer runs on CLOCK_MONOTONIC; alarm
 // timers run on their alarm base's hrtimer base (ALARM_REALTIME: realtime, ALARM_BOOTTIME: boottime).

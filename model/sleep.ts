@@ -4,6 +4,7 @@
 // target is already reached returns at once; otherwise the task blocks until host time reaches the
 // expiry, a clock set reaches it (realtime), or a signal with a handler interrupts it.
 import { CLOCKS, type ClockRef, type HostClocks, type Observation, type Timespec } from '../vocab/index.ts';
+import { cpuClockPerthread, cpuClockPid, cpuClockSample, isClockFd, pidForClock } from './cpuclocks.ts';
 import { capable } from './creds.ts';
 import {
   baseNow, baseOf, blockTask, clockId, completeWait, isAlarm, ktimeAddSafe, ktimeToHost, nextArm, timespecToKtime,
@@ -21,29 +22,38 @@ function nsleep(s: ModelState, t: Task, call: 'clock_nanosleep' | 'nanosleep', i
   return blockTask(t, { call, clock: id, base, expires, relative: !abs, requested: val, timerfd: null, armSeq: nextArm(s) });
 }
 
-// posix_cpu_nsleep on the process CPU clock: the harness gives sleepers no CPU time, so only a target
+// do_cpu_nanosleep on a process CPU clock: the harness gives sleepers no CPU time, so only a target
 // already reached (or a relative 0) returns; anything else waits for a signal.
 function cpuNsleep(s: ModelState, t: Task, id: number, abs: boolean, val: bigint, host: HostClocks): Observation {
-  if (abs ? val <= host.cputime : val === 0n) return { ret: 0 };
+  if (abs ? val <= cpuClockSample(id, host) : val === 0n) return { ret: 0 };
   return blockTask(t, {
     call: 'clock_nanosleep', clock: id, base: null, expires: null, relative: !abs, requested: val, timerfd: null,
     armSeq: nextArm(s),
   });
 }
 
-// SYSCALL clock_nanosleep: EINVAL (no such clock), EOPNOTSUPP (no nsleep), EINVAL (bad timespec), then
-// the clock's nsleep: alarm clocks need an RTC (EOPNOTSUPP) and CAP_WAKE_ALARM (EPERM). The thread CPU
-// clock has no nsleep at all (EOPNOTSUPP from the raw syscall on 6.18; glibc answers EINVAL itself).
+// SYSCALL clock_nanosleep: EINVAL (no such clock), EOPNOTSUPP (no nsleep: a clock fd has none), EINVAL
+// (bad timespec), then the clock's nsleep: alarm clocks need an RTC (EOPNOTSUPP) and CAP_WAKE_ALARM
+// (EPERM). The thread CPU clock has no nsleep at all (EOPNOTSUPP from the raw syscall on 6.18; glibc
+// answers EINVAL itself). posix_cpu_nsleep refuses a thread clock of the caller itself (pid 0 or its own
+// tid: it would never advance while it sleeps), then do_cpu_nanosleep -> posix_cpu_timer_create needs
+// pid_for_clock(clock, false); both EINVAL.
 export function sysClockNanosleep(s: ModelState, t: Task, ref: ClockRef, abs: boolean, value: Timespec, host: HostClocks): Observation {
   const id = clockId(ref);
   if (!validClock(id)) return { err: 'EINVAL' };
-  if (NO_NSLEEP.includes(id)) return { err: 'EOPNOTSUPP' };
+  if (NO_NSLEEP.includes(id) || isClockFd(id)) return { err: 'EOPNOTSUPP' };
   if (!timespecValid(value)) return { err: 'EINVAL' };
   if (isAlarm(id)) {
     if (!s.env.rtc) return { err: 'EOPNOTSUPP' };
     if (!capable(t.creds, s.initUserNs, 'CAP_WAKE_ALARM')) return { err: 'EPERM' };
   }
   const val = timespecToKtime(value);
+  if (id < 0) {
+    const pid = cpuClockPid(id);
+    if (cpuClockPerthread(id) && (pid === 0 || pid === t.pid)) return { err: 'EINVAL' };
+    if (!pidForClock(s, t, id, false)) return { err: 'EINVAL' };
+    return cpuNsleep(s, t, id, abs, val, host);
+  }
   if (id === CLOCKS.CLOCK_PROCESS_CPUTIME_ID) return cpuNsleep(s, t, id, abs, val, host);
   return nsleep(s, t, 'clock_nanosleep', id, abs, val, host);
 }

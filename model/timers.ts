@@ -7,6 +7,7 @@ import {
   CLOCKS, INT_MAX,
   type ClockRef, type HostClocks, type Observation, type Timespec, type TimerHandle,
 } from '../vocab/index.ts';
+import { isClockFd, pidForClock } from './cpuclocks.ts';
 import { capable } from './creds.ts';
 import { kernelChanges } from './profile.ts';
 import {
@@ -17,12 +18,15 @@ import { processOf, type ModelState, type PosixTimer, type Task } from './state.
 
 const NO_TIMER_CREATE = [CLOCKS.CLOCK_MONOTONIC_RAW, CLOCKS.CLOCK_REALTIME_COARSE, CLOCKS.CLOCK_MONOTONIC_COARSE] as number[];
 
-// do_timer_create: EINVAL (no such clock), EOPNOTSUPP (no timers on it), then the clock's own
-// timer_create: alarm_timer_create refuses without an RTC (EOPNOTSUPP) or CAP_WAKE_ALARM (EPERM).
+// do_timer_create: EINVAL (no such clock), EOPNOTSUPP (no timers on it: a clock fd's
+// clock_posix_dynamic has none either), then the clock's own timer_create: posix_cpu_timer_create needs
+// pid_for_clock(clock, false) (EINVAL), alarm_timer_create refuses without an RTC (EOPNOTSUPP) or
+// CAP_WAKE_ALARM (EPERM).
 export function sysTimerCreate(s: ModelState, t: Task, ref: ClockRef, notify: 'none' | 'signal', handle: TimerHandle): Observation {
   const id = clockId(ref);
   if (!validClock(id)) return { err: 'EINVAL' };
-  if (NO_TIMER_CREATE.includes(id)) return { err: 'EOPNOTSUPP' };
+  if (NO_TIMER_CREATE.includes(id) || isClockFd(id)) return { err: 'EOPNOTSUPP' };
+  if (id < 0 && !pidForClock(s, t, id, false)) return { err: 'EINVAL' };
   if (isAlarm(id)) {
     if (!s.env.rtc) return { err: 'EOPNOTSUPP' };
     if (!capable(t.creds, s.initUserNs, 'CAP_WAKE_ALARM')) return { err: 'EPERM' };

@@ -9,13 +9,13 @@ export const GROUPS: string[][] = [
   ['impl/abstract.ts', 'impl/vdso.ts', 'impl/cred.ts', 'impl/user_namespace.ts'],
   ['impl/timekeeping.ts', 'impl/fork.ts', 'impl/clocks.ts', 'impl/exit.ts', 'impl/time_namespace.ts'],
   ['impl/sys.ts', 'impl/signal.ts', 'impl/files.ts', 'impl/exec.ts', 'impl/unshare.ts', 'impl/features.ts',
-    'impl/nanosleep.ts', 'impl/ida.ts', 'impl/futex.ts', 'impl/sysctl.ts', 'impl/nsfs.ts', 'impl/seq_file.ts'],
+    'impl/nanosleep.ts', 'impl/posix_cpu_timers.ts', 'impl/ida.ts', 'impl/futex.ts', 'impl/sysctl.ts', 'impl/nsfs.ts', 'impl/seq_file.ts'],
   ['model/state.ts', 'model/tasks.ts'],
   ['model/timers.ts', 'model/timerfd.ts', 'model/namespaces.ts'],
   ['model/abstract.ts', 'model/index.ts', 'model/creds.ts'],
   ['model/offsets.ts', 'model/invariants.ts', 'model/hosttime.ts', 'model/lifetime.ts'],
   ['model/ktime.ts', 'model/sleep.ts', 'model/ids.ts', 'model/clocks.ts', 'model/profile.ts', 'model/files.ts',
-    'model/procfs.ts', 'model/inodes.ts', 'model/seqfile.ts'],
+    'model/procfs.ts', 'model/inodes.ts', 'model/seqfile.ts', 'model/cpuclocks.ts'],
 ];
 
 /** The files of group `k` (1-based), or an error naming what is wrong with `k`. */

@@ -17,10 +17,33 @@ export const CLOCKS = {
 } as const;
 export type ClockName = keyof typeof CLOCKS;
 export const CLOCK_NAMES = Object.keys(CLOCKS) as ClockName[];
-/** Ids no clock answers to on these kernels (10 was CLOCK_SGI_CYCLE; 12..15 were never used). */
+/** Ids no clock answers to on these kernels (10 was CLOCK_SGI_CYCLE; 12..15 were never used; -1 is the
+ *  CPU clock of the caller's thread with CPUCLOCK_MAX, which pid_for_clock refuses). */
 export const INVALID_CLOCK_IDS = [10, 12, 15, -1] as const;
-/** A clock is named, or given as a raw id (only ids outside CLOCKS are meaningful that way). */
+/**
+ * A clock is named, or given as a raw id (only ids outside CLOCKS are meaningful that way). A negative raw
+ * id is a CPU clock (include/linux/posix-timers_types.h): ~pid << 3, | CPUCLOCK_PERTHREAD_MASK for the
+ * thread of that pid rather than its process, | the clock: CPUCLOCK_PROF (user + system time), CPUCLOCK_VIRT
+ * (user time), CPUCLOCK_SCHED (the scheduler's runtime), CPUCLOCK_MAX (none). Pid 0 is the caller's own
+ * thread or process. An id whose low three bits are CLOCKFD (3, thread bit clear) names the posix clock
+ * open on fd ~(id >> 3) instead (kernel/time/posix-clock.c).
+ */
 export type ClockRef = ClockName | number;
+
+/** The fields of a CPU clock id (include/linux/posix-timers_types.h). */
+export const CPUCLOCK = { PROF: 0, VIRT: 1, SCHED: 2, MAX: 3, PERTHREAD_MASK: 4, CLOCK_MASK: 3, CLOCKFD: 3, CLOCKFD_MASK: 7 } as const;
+/** A pid above PID_MAX_LIMIT (4194304): no task ever has it. */
+export const NO_SUCH_PID = 5_000_000;
+/** make_process_cpuclock / make_thread_cpuclock; with which = CLOCKFD and no thread bit, the id of fd `pid`. */
+export const cpuClockId = (pid: number, thread: boolean, which: number): number => (~pid << 3) | (thread ? CPUCLOCK.PERTHREAD_MASK : 0) | which;
+/** The raw CPU clock ids every machine answers alike: the caller's own process and thread (pid 0) on each
+ *  clock, CPUCLOCK_MAX, the clock fds 0 and 1 (no program opens a posix clock), and a pid no task has. */
+export const CPU_CLOCK_IDS = [
+  cpuClockId(0, false, CPUCLOCK.PROF), cpuClockId(0, false, CPUCLOCK.VIRT), cpuClockId(0, false, CPUCLOCK.SCHED),
+  cpuClockId(0, true, CPUCLOCK.PROF), cpuClockId(0, true, CPUCLOCK.VIRT), cpuClockId(0, true, CPUCLOCK.SCHED),
+  cpuClockId(0, true, CPUCLOCK.MAX), cpuClockId(0, false, CPUCLOCK.CLOCKFD), cpuClockId(1, false, CPUCLOCK.CLOCKFD),
+  cpuClockId(NO_SUCH_PID, false, CPUCLOCK.SCHED), cpuClockId(NO_SUCH_PID, true, CPUCLOCK.PROF),
+] as const;
 
 /** Clone and namespace flags, as in include/uapi/linux/sched.h. */
 export const CLONE_FLAGS = {

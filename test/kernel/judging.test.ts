@@ -6,7 +6,7 @@ import type { CallRecord, Corners } from '../../kernel/compare.ts';
 import type { KernelRun } from '../../kernel/driver.ts';
 import { createModel } from '../../model/index.ts';
 import { clockTicksAt } from '../../harness/host.ts';
-import { CAP_NAMES, CLOCKS, PROC_TIME_INIT_INO, PROC_USER_INIT_INO } from '../../vocab/index.ts';
+import { CAP_NAMES, CLOCKS, CPUCLOCK, cpuClockId, PROC_TIME_INIT_INO, PROC_USER_INIT_INO } from '../../vocab/index.ts';
 import type { HostClocks, Observation, Program, Step } from '../../vocab/index.ts';
 
 const US = 1000n;
@@ -145,6 +145,30 @@ describe('CPU-time clocks against the brackets', () => {
     expect(cpu.judge(P, 't1', 't0', 3000n, 900n, 1000n)).toBeNull(); // (1000 - 0) * 3
     cpu.seen(new Map([['t0', 2]]));
     expect(cpu.judge(P, 't0', 't0', 5201n, 1900n, 2000n)).toMatch(/grew by 2201 ns, more than 2200 ns/); // (2000 - 900) * 2
+  });
+  it('raw CPU clock ids: SCHED of pid 0 is the named clock, PROF and VIRT clocks of their own with 2 ticks of slack per thread', () => {
+    const tick = 4_000_000n;
+    const cpu = new CpuClocks(tick);
+    cpu.seen(new Map([['t0', 2]]));
+    const processSched = cpuClockId(0, false, CPUCLOCK.SCHED);
+    const threadProf = cpuClockId(0, true, CPUCLOCK.PROF);
+    const processVirt = cpuClockId(0, false, CPUCLOCK.VIRT);
+    expect(cpu.judge(P, 't0', 't0', 5000n, 0n, 100n)).toBeNull();
+    // make_process_cpuclock(0, CPUCLOCK_SCHED) is CLOCK_PROCESS_CPUTIME_ID's clock: one history.
+    expect(cpu.judge(processSched, 't0', 't0', 4999n, 200n, 300n)).toMatch(/process t0 CPU clock went back by 1 ns/);
+    expect(cpu.judge(threadProf, 't0', 't0', 0n, 0n, 100n)).toBeNull();
+    // A thread's PROF clock: (1000 - 0) + 2 ticks.
+    expect(cpu.judge(threadProf, 't0', 't0', 1000n + 2n * tick, 900n, 1000n)).toBeNull();
+    expect(cpu.judge(threadProf, 't0', 't0', 1000n + 2n * tick + 2000n + 2n * tick + 1n, 1900n, 2000n)).toMatch(/thread t0 PROF CPU clock grew by/);
+    // A process's VIRT clock: (100 + 2 ticks) per thread, 2 threads.
+    expect(cpu.judge(processVirt, 't0', 't0', 0n, 0n, 50n)).toBeNull();
+    expect(cpu.judge(processVirt, 't0', 't0', (100n + 2n * tick) * 2n, 90n, 100n)).toBeNull();
+    expect(cpu.judge(processVirt, 't0', 't0', (100n + 2n * tick) * 2n - 1n, 190n, 200n)).toMatch(/process t0 VIRT CPU clock went back/);
+    // Another pid's clock: only >= 0.
+    const other = cpuClockId(7, false, CPUCLOCK.SCHED);
+    expect(cpu.judge(other, 't0', 't0', 10n ** 15n, 0n, 1n)).toBeNull();
+    expect(cpu.judge(other, 't0', 't0', 0n, 2n, 3n)).toBeNull();
+    expect(cpu.judge(other, 't0', 't0', -1n, 2n, 3n)).toBe('a CPU clock read negative');
   });
 });
 

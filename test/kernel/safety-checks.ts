@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRefused, probeSeccompWall, runOnKernel as runOn } from '../../kernel/driver.ts';
 import type { KernelStep } from '../../kernel/driver.ts';
-import type { Program, Step } from '../../vocab/index.ts';
+import { CPU_CLOCK_IDS, type Program, type Step } from '../../vocab/index.ts';
 import { gate, kernelGateFor, rootStartGate } from './skip.ts';
 import type { KernelTarget } from './targets.ts';
 
@@ -62,6 +62,14 @@ describe('the guard refuses', () => {
       { task: 't0', call: 'clock_settime', clock: -5, sec: '1', nsec: 0 }, // (~0 << 3) | 3: a clock fd id
     ]));
     expect(run.steps.map((s) => isRefused(s.obs))).toEqual([true, true]);
+  });
+
+  it('clock_settime on every raw CPU clock id generation names, but -1 (CPUCLOCK_MAX: no clock at all)', async () => {
+    // posix_cpu_clock_set answers EPERM for them, but the guard vouches for no negative id it cannot see
+    // is refused by the kernel before anything is set.
+    const ids = CPU_CLOCK_IDS.filter((c) => c !== -1);
+    const run = await runOnKernel(program(ids.map((clock) => ({ task: 't0', call: 'clock_settime', clock, sec: '1', nsec: 0 }))));
+    expect(run.steps.map((s) => isRefused(s.obs))).toEqual(ids.map(() => true));
   });
 
   it('a timens_offsets write whose target still has the initial time_for_children', async () => {
