@@ -84,3 +84,16 @@ describe('namespaces', () => {
     expect(model[1]).toStrictEqual(impl[1]);
   });
 });
+
+it('user namespaces nest 33 levels below the initial one, no deeper', () => {
+  // create_user_ns: ENOSPC when the parent's level is above 32 (measured on 6.18 alike). Each level is
+  // mapped so that its creator has a mapping in the parent.
+  const steps: Step[] = [];
+  for (let i = 0; i < 33; i++) {
+    steps.push({ task: 't0', call: 'unshare', flags: ['CLONE_NEWUSER'] }, { task: 't0', call: 'map_root' });
+  }
+  steps.push({ task: 't0', call: 'unshare', flags: ['CLONE_NEWUSER'] });
+  const obs = agreed(steps);
+  expect(obs.slice(0, -1).every((o) => o.ret === 0), JSON.stringify(obs)).toBe(true);
+  expect(obs[obs.length - 1]).toEqual({ err: 'ENOSPC' });
+});
