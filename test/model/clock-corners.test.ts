@@ -32,3 +32,14 @@ it('the wall clock can be set to the monotonic clock\'s time, not before it', ()
   expect(agreed([at(mono)])[0]).toEqual({ ret: 0 });
   expect(agreed([at(mono - 1n)])[0]).toEqual({ err: 'EINVAL' });
 });
+
+it('a sleep on the process CPU clock returns at once for a relative 0 and for a target equal to its CPU time', () => {
+  // posix_cpu_nsleep -> posix_cpu_timer_set: an expiry not after the clock's now fires at once (a
+  // relative 0 measured on 6.18 too). The harness gives the process no CPU time beyond its steps.
+  const steps: Step[] = [{ task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_PROCESS_CPUTIME_ID', abs: false, value: { sec: '0', nsec: 0 } }];
+  const cpu = advanceHost(hostFromSeed(SEED), steps[0]).cputime; // CPU time as the first step sees it
+  expect(cpu > 0n && cpu < 1_000_000_000n).toBe(true);
+  const abs: Step = { task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_PROCESS_CPUTIME_ID', abs: true, value: { sec: '0', nsec: Number(cpu) } };
+  expect(agreed(steps)[0]).toEqual({ ret: 0 });
+  expect(agreed([abs])[0]).toEqual({ ret: 0 });
+});
