@@ -11,7 +11,7 @@ import { isClockFd, pidForClock } from './cpuclocks.ts';
 import { capable } from './creds.ts';
 import { kernelChanges } from './profile.ts';
 import {
-  baseNow, baseOf, clockId, hrtimerForward, isAlarm, isCpuClock, ktimeAddSafe, ktimeToHost, nextArm,
+  baseNow, baseOf, clockId, hrtimerForward, isAlarm, ktimeAddSafe, ktimeToHost, nextArm,
   timespecToKtime, timespecValid, validClock,
 } from './ktime.ts';
 import { processOf, type ModelState, type PosixTimer, type Task } from './state.ts';
@@ -44,14 +44,11 @@ function lockTimer(s: ModelState, t: Task, handle: TimerHandle): PosixTimer | un
   return s.timers.find((x): x is PosixTimer => x.kind === 'posix' && x.handle === handle && x.tgid === t.tgid);
 }
 
-// common_timer_get (posix_cpu_timer_get for CPU clocks): time left and the interval. An interval timer
-// waiting for its signal, or a SIGEV_NONE one, is first forwarded past now.
+// common_timer_get (posix_cpu_timer_get decides alike for CPU clocks: a SIGEV_NONE one reports the time
+// left too): time left and the interval. An interval timer waiting for its signal, or a SIGEV_NONE one,
+// is first forwarded past now.
 function timerGet(k: PosixTimer, host: HostClocks): { value: bigint; interval: bigint } {
   const now = baseNow(host, k.base);
-  if (isCpuClock(k.clock)) {
-    if (k.status !== 'armed') return { value: 0n, interval: k.interval };
-    return { value: now < k.hrExpires ? k.hrExpires - now : 1n, interval: k.interval };
-  }
   const sigNone = k.notify === 'none';
   if (k.interval === 0n && k.status === 'disarmed' && !sigNone) return { value: 0n, interval: 0n };
   if (k.interval !== 0n && k.status !== 'armed') {
