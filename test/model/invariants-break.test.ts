@@ -12,12 +12,14 @@ import { sysUnshare } from '../../model/namespaces.ts';
 import { sysTimerCreate } from '../../model/timers.ts';
 import { sysTimerfdCreate } from '../../model/timerfd.ts';
 import { releaseUnreferenced } from '../../model/lifetime.ts';
-import { environment } from './run.ts';
+import { environment, hostClocks } from './run.ts';
 
 /** t0 with a thread t1 and a child process t2 in a new user and time namespace; a POSIX timer k0 and a
  *  timerfd f0 of t0's process. */
 function sound(kernel?: '6.1'): ModelState {
   const s = initialState(environment(kernel ? { kernel } : {}));
+  // The host clocks of a step, as the model's step() sets them: a clone notes its start time there.
+  s.now = hostClocks();
   const t0 = s.tasks[0];
   expect(kernelClone(s, t0, 't1', THREAD_FLAGS).ret).toBe(0);
   expect(kernelClone(s, t0, 't2', FORK_FLAGS).ret).toBe(0);
