@@ -224,10 +224,6 @@ export function threadsOf(s: ModelState, tgid: number): Task[] {
   return s.tasks.filter((t) => t.tgid === tgid);
 }
 
-export function liveTasks(s: ModelState): Task[] {
-  return s.tasks.filter((t) => t.state !== 'exited');
-}
-
 /** The fd slot a handle names in a table (the last one bound, as rebinding leaves the old fd open). */
 export function fdLookup(fds: FdEntry[], handle: FdHandle): FdEntry | undefined {
   for (let i = fds.length - 1; i >= 0; i--) if (fds[i].handle === handle) return fds[i];
