@@ -517,6 +517,11 @@ class CallTracker {
     return null;
   }
 
+  /** Whether some call is open that the chain has neither ended nor lost. */
+  awaiting(side: 'early' | 'late'): boolean {
+    return this.open.some((x) => !x.ends[side] && x.vanished[side] === undefined);
+  }
+
   /** The completions a probe shows in step `index` (of calls its chain has not ended). */
   probed(index: number, probe: 'ea' | 'lb', obs: Observation | undefined): void {
     const side = probe === 'ea' ? 'early' : 'late';
@@ -890,13 +895,8 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       result.trace.push({ index, step: programStep, kernel, modelBefore: c.eb, modelAfter: c.la, ...(probes ? { probes } : {}) });
     }
     // A call may start and (on the kernel) end within one step, so it is opened before ends are taken.
-    // A call the early chain armed at `before` may end by `after` within this same step.
     // The corners as the chains go on from them (after a redo, the corner the kernel showed).
-    const opened = isHostEvent(step) ? undefined : calls.started(index, step, kernel, { ...c, eb, la });
-    if (opened && eb.pending) {
-      const done = early.settled(ks.after).completions?.find((x) => x.task === opened.task && x.call === opened.call);
-      if (done) opened.probed.ea.set(index, outcomeOf(done));
-    }
+    if (!isHostEvent(step)) calls.started(index, step, kernel, { ...c, eb, la });
     const lateState = cpuRead || calls.busy ? late.abstract() : undefined;
     if (lateState && cpuRead) {
       cpu.seen(threadCounts(lateState));
@@ -915,6 +915,11 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       ?? calls.ended(index, 'early', eb.completions)
       ?? calls.ended(index, 'late', la.completions);
     if (!reason) {
+      // Any call the early chain has not ended may end by `after` within this step: the step's own call
+      // (a sleep armed at `before`), or another task's call that this step made end soon (a timerfd
+      // armed to expire within the step while a reader waits on it). Taken after the step's own ends, so
+      // that a task's new call is not taken for the one it ended in this step.
+      if (calls.awaiting('early')) calls.probed(index, 'ea', early.settled(ks.after));
       if (calls.busy) {
         calls.vanish(index, 'early', early.abstract());
         calls.vanish(index, 'late', lateState ?? late.abstract());
