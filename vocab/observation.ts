@@ -221,10 +221,11 @@ export type AbstractScalar = string | number | boolean | bigint | null;
 /**
  * Receives an abstract state piece by piece, in canonical order, so two sides can be compared without
  * building it: the maps in the order of AbstractState's fields (tasks, timers, processes,
- * timeNamespaces, userNamespaces), their entries by ascending handle number (tasks, processes, fds) or
- * in string order (timers, namespaces, ucount kuids), each record's fields in the order of its
- * interface above; an absent optional field is not written. Writing the same state in another order
- * only costs speed: the comparison then falls back to the built objects.
+ * timeNamespaces, userNamespaces), their entries by ascending handle number (tasks, processes, fds;
+ * timers too, timerfds "f..." before POSIX timers "k...") or by ascending number (namespaces, ucount
+ * kuids), each record's fields in the order of its interface above; an absent optional field is not
+ * written. Writing the same state in another order only costs speed: the comparison then falls back to
+ * the built objects.
  */
 export interface AbstractWriter {
   /** Enter a map or record under `key`. */

@@ -27,6 +27,19 @@ describe('clone, exit and wait on the model', () => {
     expect(r.obs[4]).toEqual({ ret: 1, status: 2 << 8 });
   });
 
+  it('a wait without options waits as with __WALL: it reaps a clone child whose exit signal is not SIGCHLD', () => {
+    // vocab/program.ts: options default to ["__WALL"]; eligible_child then takes every child, whatever
+    // its exit signal. With no options at all the same wait is ECHILD (the last step).
+    const r = run([
+      { task: 't0', call: 'clone', child: 't1', flags: [], exitSignal: 0 }, { task: 't1', call: 'exit', code: 6 },
+      { task: 't0', call: 'wait', child: 't1' },
+      { task: 't0', call: 'clone', child: 't2', flags: [], exitSignal: 0 }, { task: 't2', call: 'exit', code: 6 },
+      { task: 't0', call: 'wait', child: 't2', options: [] },
+    ]);
+    expect(r.obs[2]).toEqual({ ret: 1, status: 6 << 8 });
+    expect(r.obs[5]).toEqual({ err: 'ECHILD' });
+  });
+
   it('exec by a non-leader thread of a clone child makes it a SIGCHLD child', () => {
     const r = run([
       { task: 't0', call: 'clone', child: 't1', flags: [], exitSignal: 0 }, { task: 't1', call: 'thread', child: 't2' },

@@ -93,6 +93,18 @@ describe('clock sets', () => {
     expect(r.do({ task: 't0', call: 'clock_settime', clock: 'CLOCK_REALTIME', sec: String(target / S), nsec: Number(target % S) }))
       .toEqual({ ret: 0, completions: [{ task: 't1', call: 'clock_nanosleep', ret: 0 }] });
   });
+  it('a clock_settime(CLOCK_REALTIME) refused for want of CAP_SYS_TIME sets nothing: no sleep ends, no timerfd is canceled', () => {
+    // posix_clock_realtime_set -> do_sys_settimeofday64: security_settime64 (cap_settime) fails before
+    // do_settimeofday64, whose clock_was_set is what reaches absolute sleeps and cancel-on-set timerfds.
+    const r = run([...sleepers, { task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: true, fd: 'f1' },
+      { task: 't0', call: 'timerfd_settime', fd: 'f1', abs: true, cancelOnSet: true, value: ts(base.realtime + 3600n * S), interval: ZERO },
+      { task: 't0', call: 'drop_caps', caps: ['CAP_SYS_TIME'] }]);
+    const target = base.realtime + 7200n * S;
+    expect(r.do({ task: 't0', call: 'clock_settime', clock: 'CLOCK_REALTIME', sec: String(target / S), nsec: Number(target % S) }))
+      .toEqual({ err: 'EPERM' });
+    expect(r.model.abstract().tasks.t1.state).toBe('blocked');
+    expect(r.do({ task: 't0', call: 'read', fd: 'f1' })).toEqual({ err: 'EAGAIN' });
+  });
   it('a cancel-on-set timerfd: its reader gets ECANCELED once, then reads block again', () => {
     const r = run([{ task: 't0', call: 'timerfd_create', clock: 'CLOCK_REALTIME', nonblock: false, fd: 'f1' },
       { task: 't0', call: 'timerfd_settime', fd: 'f1', abs: true, cancelOnSet: true, value: ts(base.realtime + 3600n * S), interval: ZERO },
