@@ -58,6 +58,21 @@ describe.each(SIDES)('raw CPU clock ids on the %s', (_name, factory) => {
     expect([sleep('t2', cpuClockId(3, true, 2)), sleep('t2', cpuClockId(1, true, 2)), sleep('t2', cpuClockId(2, false, 2))]).toEqual([{ err: 'EINVAL' }, { ret: 0 }, { ret: 0 }]);
   });
 
+  it('timer_create does not take a thread\'s own tid for its process clock, as clock_gettime does', () => {
+    // posix_cpu_timer_create calls pid_for_clock(clock, false): without `gettime` a process clock needs a
+    // pid that leads a process, and the caller's own tid is no exception.
+    const s = new Stepper({ seed: 'cpu-clock-timer-tid' }, factory);
+    const step = (st: Step): Observation => s.step(st).obs;
+    step({ task: 't0', call: 'thread', child: 't1' }); // pid 2
+    const create = (clock: number, timer: string) => step({ task: 't1', call: 'timer_create', clock, notify: 'none', timer }).err ?? 'ok';
+    expect(step({ task: 't1', call: 'clock_gettime', clock: cpuClockId(2, false, 2), vdso: false }).err ?? 'ok').toBe('ok');
+    expect([
+      create(cpuClockId(2, false, 2), 'k1'), // its own tid, as a process
+      create(cpuClockId(2, true, 2), 'k2'), // its own tid, as a thread
+      create(cpuClockId(1, false, 2), 'k3'), // its leader's pid, as a process
+    ]).toEqual(['EINVAL', 'ok', 'ok']);
+  });
+
   it('a task that has exited but is not reaped still has its clocks; a reaped one has none', () => {
     // As a C experiment measured on Linux 6.18: a zombie keeps its pid attached until release_task(),
     // so pid_for_clock() finds the process of a zombie child, and a thread finds its exited leader.
