@@ -1,6 +1,7 @@
 // POSIX timer corners run on impl and model side by side (observations and states compared): the time
 // left of a disarmed SIGEV_SIGNAL timer, of CPU-clock timers whose target the CPU clock has reached
-// (they never fire here), and the overrun of a periodic timer whose signal was re-sent while queued.
+// (they never fire here), the overrun of a periodic timer whose signal was re-sent while queued, and a
+// timer made on a raw CPU clock id.
 import { describe, expect, it } from 'vitest';
 import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
@@ -53,5 +54,17 @@ describe('sigwait', () => {
   it.each(['6.1', 'current'] as const)('of a periodic timer re-armed while its signal was queued (%s)', (kernel) => {
     const obs = agree(resent, kernel);
     expect(obs[5]).toMatchObject({ ret: 34, handle: 'k0' });
+  });
+});
+
+describe('timer_create on a raw CPU clock id', () => {
+  // ~0 << 3 | CPUCLOCK_SCHED: the caller's process clock (CLOCK_PROCESS_CPUTIME_ID's), which
+  // posix_cpu_timer_create() accepts; the timer then exists for every call that names it.
+  it('a timer on pid 0\'s process SCHED clock (-6) is made: gettime finds it disarmed, delete removes it', () => {
+    const obs = agree([create('k0', -6), get('k0'), { task: 't0', call: 'timer_delete', timer: 'k0' }, get('k0')]);
+    expect(obs[0]).toEqual({ ret: 0, handle: 'k0' });
+    expect(obs[1]).toEqual({ ret: 0, itimer: { value: '0', interval: '0' } });
+    expect(obs[2]).toEqual({ ret: 0 });
+    expect(obs[3]).toEqual({ err: 'EINVAL' });
   });
 });
