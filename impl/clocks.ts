@@ -47,10 +47,10 @@ export function gettimeofday(k: Kernel, me: Task, vdso: boolean, out: Float64Arr
   return (ns / 1000n) * 1000n;
 }
 
-/** time(): ktime_get_real_seconds(), tk->xtime_sec; the vDSO reads the coarse base's realtime seconds. */
+/** time(): ktime_get_real_seconds(), tk->xtime_sec (a tv_sec: rounded down); the vDSO reads the same seconds. */
 export function sysTime(k: Kernel, me: Task, vdso: boolean, out: Float64Array): bigint {
   if (vdso && cvdsoClockGettime(me.mm!, CLOCKS.CLOCK_REALTIME_COARSE, out) === 0) return BigInt(out[0]) * NSEC_PER_SEC;
-  return (k.host.realtimeCoarse / NSEC_PER_SEC) * NSEC_PER_SEC;
+  return splitTs(k.host.realtimeCoarse)[0] * NSEC_PER_SEC;
 }
 
 /** clock_getres(): never namespaced. */

@@ -6,6 +6,7 @@
 import { CLOCKS, KTIME_SEC_MAX, NSEC_PER_SEC, type ClockRef, type HostClocks, type Observation } from '../vocab/index.ts';
 import { cpuClockRes, cpuClockSample, isClockFd, pidForClock } from './cpuclocks.ts';
 import { capable } from './creds.ts';
+import { floorSec } from './offsets.ts';
 import { nsToNanos, type ModelState, type Task } from './state.ts';
 
 function clockId(ref: ClockRef): number {
@@ -45,10 +46,10 @@ export function sysGettimeofday(host: HostClocks): Observation {
   return { ret: 0, time: String((host.realtime / 1000n) * 1000n) };
 }
 
-// time -> ktime_get_real_seconds: xtime_sec, which moves at ticks (the coarse wall clock's seconds); the
-// vDSO reads the same seconds. Never shifted.
+// time -> ktime_get_real_seconds: xtime_sec, which moves at ticks (the coarse wall clock's seconds, rounded
+// down as the tv_sec of a normalised timespec); the vDSO reads the same seconds. Never shifted.
 export function sysTime(host: HostClocks): Observation {
-  return { ret: 0, time: String((host.realtimeCoarse / NSEC_PER_SEC) * NSEC_PER_SEC) };
+  return { ret: 0, time: String(floorSec(host.realtimeCoarse) * NSEC_PER_SEC) };
 }
 
 // times -> do_sys_times, then jiffies_64_to_clock_t(get_jiffies_64()): the tick count, never shifted.
