@@ -115,7 +115,10 @@ describe('C reproducers', () => {
         },
       });
     };
-    const v = await reproduce(program, 'offsets-late', late);
+    // The reproducer allows a reading anywhere in its own bracket, which a loaded machine can widen past
+    // 1 ms; the departure must show in one of a few runs (on an idle machine, the first).
+    let v = await reproduce(program, 'offsets-late', late);
+    for (let i = 0; i < 4 && v.status === 0; i++) v = await reproduce(program, 'offsets-late', late);
     expect(v.status, v.out).toBe(1);
     expect(v.departure).toBe(4);
     expect(v.out).toMatch(/v=\d+\.\d+: expected within/);
