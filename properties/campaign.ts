@@ -2,7 +2,7 @@
 // fast-check and returned as a counterexample. What ran is counted while the campaign generates; the
 // shrinking runs that follow a failure are not counted, since they replay variants of one program.
 import fc from 'fast-check';
-import type { AbstractState, BackendFactory, KernelBehaviour, Observation, Program, Step } from '../vocab/index.ts';
+import type { AbstractState, BackendFactory, KernelBehaviour, Observation, Program, ProgramStep, Step } from '../vocab/index.ts';
 import { makeCounterexample } from '../harness/counterexample.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { runDifferential } from '../harness/run.ts';
@@ -34,7 +34,9 @@ export interface CampaignOptions {
   onProgress?: (runs: number, steps: number) => void;
   /** See each generated program, and each of its steps with the state after it (shrinking runs excluded). */
   onProgram?: (p: Program) => void;
-  onStep?: (step: Step, obs: Observation, state: AbstractState) => void;
+  /** After each step of a campaign program: the step as made (observed values filled in), its
+   *  observation, the state, and the step as the program gives it. */
+  onStep?: (step: Step, obs: Observation, state: AbstractState, programStep: ProgramStep) => void;
 }
 
 /**
@@ -76,7 +78,7 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
       observe: failing ? undefined : (e, state) => {
         countStep(stats, e.step, e.obs);
         if (state) countState(stats, state);
-        if (state) o.onStep?.(e.step, e.obs, state);
+        if (state) o.onStep?.(e.step, e.obs, state, p.steps[e.index]);
       },
     }).divergence;
   const property = fc.property(programs({ maxSteps: o.maxSteps, kernel: o.kernel }), (p) => {

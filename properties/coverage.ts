@@ -280,12 +280,10 @@ export function requiredFeatures(kernel: boolean): string[] {
   f.push(...clocksVia('clock_gettime'));
   if (kernel) f.push('prctl succeeds', 'gettimeofday succeeds', 'time succeeds');
   if (kernel) f.push('read_starttime succeeds', 'times succeeds', 'read_starttime: from a namespace with a boottime offset');
-  if (kernel) {
-    for (const call of ['timer_settime', 'timerfd_settime', 'clock_nanosleep', 'futex_wait']) f.push(`observed: ${call}.value from time`);
-    f.push('observed: nanosleep.value from itimer.value', 'observed: write.text from time', 'observed: step not made (unresolved)',
-      'observed: by index', 'observed: by label', ...['0', '1', '-1', 'negative', 'positive'].map((d) => `observed: delta ${d}`),
-      'observed: offsets from a clock reading accepted', 'observed: offsets from a clock reading out of range (ERANGE)');
-  }
+  for (const call of ['timer_settime', 'timerfd_settime', 'clock_nanosleep', 'futex_wait']) f.push(`observed: ${call}.value from time`);
+  f.push('observed: nanosleep.value from itimer.value', 'observed: write.text from time', 'observed: step not made (unresolved)',
+    'observed: by index', 'observed: by label', ...['0', '1', '-1', 'negative', 'positive'].map((d) => `observed: delta ${d}`),
+    'observed: offsets from a clock reading accepted', 'observed: offsets from a clock reading out of range (ERANGE)');
   f.push('read: timens_offsets part-way at the file position', 'read: timens_offsets to its end from a moved file position',
     'read: the rest of a text made before the offsets changed', 'lseek: timens_offsets');
   f.push('wait: a child reaped with a non-zero status', 'wait for a clone child with neither __WCLONE nor __WALL: ECHILD',

@@ -30,9 +30,9 @@ function env(r: Rng, o: GenOptions): ProgramEnv {
 const weight = (makers: [number, Maker][]) => makers.reduce((a, [w]) => a + w, 0);
 /** Kernel programs without kernelTimers leave out timers, sleeps, signals and clock sets. */
 const NO_TIMER_MAKERS = [...MAKERS, ...SEQUENCE_MAKERS, ...KERNEL_ONLY_MAKERS];
-const ALL_MAKERS = [...MAKERS, ...TIMER_MAKERS, ...SEQUENCE_MAKERS, ...TIMER_SEQUENCE_MAKERS];
-/** Observed values are generated for kernel campaigns with timers only, as the calls above are. */
-const KERNEL_MAKERS = [...ALL_MAKERS, ...KERNEL_ONLY_MAKERS, ...OBSERVED_MAKERS];
+const BOTH_MAKERS = [...MAKERS, ...TIMER_MAKERS, ...SEQUENCE_MAKERS, ...TIMER_SEQUENCE_MAKERS];
+const ALL_MAKERS = [...BOTH_MAKERS, ...OBSERVED_MAKERS];
+const KERNEL_MAKERS = [...BOTH_MAKERS, ...KERNEL_ONLY_MAKERS, ...OBSERVED_MAKERS];
 
 function makeStep(r: Rng, s: Sketch, o: GenOptions): ProgramStep {
   // A sequence under way goes on, mostly at once, sometimes with other steps between.

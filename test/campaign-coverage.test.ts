@@ -40,7 +40,11 @@ describe('the default campaign', () => {
   beforeAll(() => {
     r = runCampaign({
       ...DEFAULT_CAMPAIGN, left: createModel, right: createImpl,
-      onProgram: (p) => features.program(p), onStep: (step, obs, state) => features.step(step, obs, state),
+      onProgram: (p) => features.program(p),
+      onStep: (step, obs, state, programStep) => {
+        features.observed(programStep, obs);
+        features.step(step, obs, state);
+      },
     });
     console.log(`generation features over ${r.runs} programs:\n${requiredFeatures(false).map((f) => `${String(features.counts[f] ?? 0).padStart(6)}  ${f}`).join('\n')}`);
   });

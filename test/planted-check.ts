@@ -2,7 +2,8 @@
 // (its step, its call, how the sides differ and by how much), and it is shrunk, so that no single step
 // can go and the divergence stay.
 import { expect } from 'vitest';
-import { runDifferential } from '../harness/run.ts';
+import { runDifferential, runProgram } from '../harness/run.ts';
+import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import type { BackendFactory, Program, TaskStep } from '../vocab/index.ts';
 
@@ -11,10 +12,11 @@ const NSEC = 1_000_000_000n;
 /** A counterexample's divergence, as stored. */
 export type Found = Counterexample['divergence'];
 
-/** Every offset a program writes, in nanoseconds, by clock name. */
+/** Every offset a program writes, in nanoseconds, by clock name; a text with observed values as the model
+ *  made it (harness/run.ts fills them in from the model's own readings). */
 export function writtenOffsets(p: Program): { clock: string; ns: bigint }[] {
   const out: { clock: string; ns: bigint }[] = [];
-  for (const s of p.steps) {
+  for (const { step: s } of runProgram(p, createModel)) {
     if (!('call' in s) || s.call !== 'write' || typeof s.text !== 'string') continue;
     for (const line of s.text.split('\n')) {
       const m = /^\s*(monotonic|boottime|1|7)\s+(-?\d+)\s+(\d+)/.exec(line);
@@ -24,11 +26,22 @@ export function writtenOffsets(p: Program): { clock: string; ns: bigint }[] {
   return out;
 }
 
-/** The two values of the first field a state divergence names, as numbers. */
-export function stateDiffValues(d: Found): { path: string; field: string; left: bigint; right: bigint } {
-  const m = /^at (.*?): "(\w+)": "(-?\d+)",?\s+vs\s+"\w+": "(-?\d+)"/.exec(d.stateDiff ?? '');
+/** The two values of the first field a state divergence names, as numbers; with `leftNull`, the left
+ *  side's may be null instead (a timer the left side has already fired). */
+export function stateDiffValues(d: Found): { path: string; field: string; left: bigint; right: bigint };
+export function stateDiffValues(d: Found, leftNull: true): { path: string; field: string; left: bigint | null; right: bigint };
+export function stateDiffValues(d: Found, leftNull = false): { path: string; field: string; left: bigint | null; right: bigint } {
+  const m = /^at (.*?): "(\w+)": (null|"(-?\d+)"),?\s+vs\s+"\w+": "(-?\d+)"/.exec(d.stateDiff ?? '');
   expect(m, `a state difference in one numeric field: ${d.stateDiff}`).not.toBeNull();
-  return { path: m![1], field: m![2], left: BigInt(m![3]), right: BigInt(m![4]) };
+  if (!leftNull) expect(m![3], `a state difference in one numeric field: ${d.stateDiff}`).not.toBe('null');
+  return { path: m![1], field: m![2], left: m![4] === undefined ? null : BigInt(m![4]), right: BigInt(m![5]) };
+}
+
+/** The absolute target a step arms, in ns, with observed values filled in as the model made them. */
+export function madeTarget(p: Program, index: number): bigint {
+  const made = runProgram(p, createModel)[index].step as { value?: { sec: string; nsec: number } };
+  expect(made.value, `step ${index} arms a target`).toBeDefined();
+  return BigInt(made.value!.sec) * NSEC + BigInt(made.value!.nsec);
 }
 
 /** No single step of the program can go with the divergence staying: the shrinker's promise, checked. */
