@@ -14,9 +14,13 @@ it('setns sets time = time_for_children = target and freezes the target, or chan
       return still(before) === still(after) ? undefined : 'a failed setns changed the state';
     }
     const fd = before.processes[before.tasks[step.task].leader]?.fds[step.fd];
-    if (fd?.kind !== 'nsfs' || !before.timeNamespaces[String(fd.ns)]) return undefined; // a user namespace, or via pidfd
+    // The namespace entered: an nsfs fd's own, or through a pidfd with CLONE_NEWTIME the target's time
+    // namespace (prepare_nsset/validate_nsset take nsproxy->time_ns, not time_ns_for_children).
+    const ns = fd?.kind === 'nsfs' ? fd.ns
+      : fd?.kind === 'pidfd' && step.nstype.includes('CLONE_NEWTIME') ? before.tasks[fd.target]?.timeNs : undefined;
+    if (ns === undefined || !before.timeNamespaces[String(ns)]) return undefined; // a user namespace only
     const t = after.tasks[step.task];
-    if (t.timeNs !== fd.ns || t.timeNsForChildren !== fd.ns) return `after setns into ${fd.ns}: time ${t.timeNs}, tfc ${t.timeNsForChildren}`;
-    return after.timeNamespaces[String(fd.ns)].frozen ? '' : `namespace ${fd.ns} not frozen after setns`;
+    if (t.timeNs !== ns || t.timeNsForChildren !== ns) return `after setns into ${ns}: time ${t.timeNs}, tfc ${t.timeNsForChildren}`;
+    return after.timeNamespaces[String(ns)].frozen ? '' : `namespace ${ns} not frozen after setns`;
   }, { minApplied: 400 });
 });
