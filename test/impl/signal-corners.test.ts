@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
 import { runDifferential } from '../../harness/run.ts';
-import type { Observation, Step, Timespec } from '../../vocab/index.ts';
+import type { Observation, ProgramStep as Step, Timespec } from '../../vocab/index.ts';
 
 function agree(steps: Step[]): Observation[] {
   const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'signal-corners' }, steps }, createModel, createImpl);
