@@ -36,6 +36,8 @@ function traverse(m: SeqState, offset: number, show: Show): Errno | null {
 
 // seq_read_iter(): read up to `count` bytes at `pos` (the file position for read(2), pread's own).
 export function seqRead(m: SeqState, pos: number, count: number, show: Show, movesFilePos: boolean): Observation {
+  // "if (!iov_iter_count(iter)) return 0": an empty request neither restarts nor traverses.
+  if (count === 0) return { ret: 0, text: '' };
   if (pos === 0) restart(m);
   if (pos !== m.readPos) {
     const err = traverse(m, pos, show);
