@@ -190,9 +190,9 @@ function uptimeFields(text: string | undefined): [bigint, bigint] | null {
   return m ? [BigInt(m[1] + m[2]), BigInt(m[3] + m[4])] : null;
 }
 
-function inRange(v: bigint, values: bigint[], floor?: bigint): boolean {
+function inRange(v: bigint, values: bigint[], floor?: bigint, above = 0n): boolean {
   const lo = floor ?? values.reduce((a, b) => (a < b ? a : b));
-  const hi = values.reduce((a, b) => (a > b ? a : b));
+  const hi = values.reduce((a, b) => (a > b ? a : b)) + above;
   return lo <= v && v <= hi;
 }
 
@@ -402,6 +402,9 @@ export interface CallRecord {
   earlyLost?: boolean;
   /** Likewise the late chain went on from a history with a step moved earlier: no deadline is known. */
   lateLost?: boolean;
+  /** A read's fd, and the interval of the timerfd it read as the late chain ended it (0: one-shot). */
+  fd?: string;
+  period?: bigint;
 }
 
 /** The steps in which the kernel may end the call, as far as the chains have gone (up to step `now`). */
@@ -439,8 +442,12 @@ export function judgeCall(r: CallRecord, now: number, timing?: Timing): string |
   // wake-up as late as the slowest step of the same run took is load, not a disagreement. The kernel
   // saw the task still asleep no earlier than the `before` of the step before the one it reports the
   // end in; the latest expiry the models allow is no later than the late chain's end step's `after`.
+  // A periodic timerfd read that woke that late has taken the expirations that came meanwhile too: as
+  // many as periods fit between the latest end the models allow and the kernel's reply.
+  let moreTicks = 0n;
   if (timing && late && hi !== Infinity) {
     const deadline = r.probed.lb.has(late.step) ? timing.before[late.step] : timing.after[late.step];
+    if (kernel && kernel.step > hi && r.period) moreTicks = (timing.after[kernel.step] - deadline) / r.period + 1n;
     let k = hi + 1;
     while (k <= timing.before.length && timing.before[k - 1] - deadline <= timing.widest) k++;
     hi = k > timing.before.length ? Infinity : k - 1;
@@ -455,12 +462,12 @@ export function judgeCall(r: CallRecord, now: number, timing?: Timing): string |
   if (kernel.step > hi) return `the kernel ended ${name} in step ${kernel.step}, the models by step ${hi}`;
   const done = (s: 'early' | 'late') => r.ends[s] !== undefined || r.vanished[s] !== undefined;
   if (!done('early') || !done('late')) return null;
-  return outcomeAllowed(r, kernel.out) ? null : `${name} ended differently on the kernel: ${JSON.stringify(kernel.out)}`;
+  return outcomeAllowed(r, kernel.out, moreTicks) ? null : `${name} ended differently on the kernel: ${JSON.stringify(kernel.out)}`;
 }
 
 /** Whether the kernel's outcome is one a chain or probe gives for the call, with its time and value
- *  within theirs. */
-function outcomeAllowed(r: CallRecord, k: CallOutcome): boolean {
+ *  within theirs (the value up to `moreTicks` above: expirations a late wake-up took). */
+function outcomeAllowed(r: CallRecord, k: CallOutcome, moreTicks = 0n): boolean {
   const outs = [r.ends.early?.out, r.ends.late?.out, ...r.probed.ea.values(), ...r.probed.lb.values()]
     .filter((o): o is CallOutcome => o !== undefined);
   if (outs.length === 0) return true; // every chain's call vanished
@@ -472,7 +479,7 @@ function outcomeAllowed(r: CallRecord, k: CallOutcome): boolean {
   // down to 1 ns (an interrupted sleep with nothing left returns 0 instead), the ticks to 1.
   const straddle = same.length < outs.length;
   if (k.time !== undefined && !inRange(BigInt(k.time), same.map((o) => BigInt(o.time!)), straddle ? 1n : undefined)) return false;
-  if (k.value !== undefined && !inRange(BigInt(k.value), same.map((o) => BigInt(o.value!)), straddle ? 1n : undefined)) return false;
+  if (k.value !== undefined && !inRange(BigInt(k.value), same.map((o) => BigInt(o.value!)), straddle ? 1n : undefined, moreTicks)) return false;
   return true;
 }
 
@@ -494,6 +501,7 @@ class CallTracker {
     // may show another (a late-history probe, where the late chain went on from the early one).
     if (k.blocked || c.eb.blocked || c.la.blocked) return undefined;
     const r: CallRecord = { task: step.task, call: step.call, start: index, ends: {}, vanished: {}, probed: { ea: new Map(), lb: new Map() }, seen: [] };
+    if (step.call === 'read') r.fd = step.fd;
     if (!k.pending) r.ends.kernel = { step: index, out: outcomeOf(k) };
     if (!c.eb.pending) r.ends.early = { step: index, out: outcomeOf(c.eb) };
     if (!c.la.pending) r.ends.late = { step: index, out: outcomeOf(c.la) };
@@ -563,6 +571,16 @@ class CallTracker {
       const e = i >= 0 ? ends[i] : undefined;
       if (e && e.index < now) r.ends[side] = { step: e.index, out: outcomeOf(e.c) };
       else if (!e && !state.tasks[r.task]?.waiting) r.vanished[side] = r.start;
+    }
+  }
+
+  /** After the late chain's step `index`: the interval of the timerfd each read it ended there read. */
+  periods(index: number, state: AbstractState): void {
+    for (const r of this.open) {
+      if (r.fd === undefined || r.period !== undefined || r.ends.late?.step !== index) continue;
+      const leader = state.tasks[r.task]?.leader;
+      const fd = leader === undefined ? undefined : state.processes[leader]?.fds[r.fd];
+      r.period = fd?.kind === 'timerfd' ? BigInt(state.timers[fd.timer]?.interval ?? '0') : 0n;
     }
   }
 
@@ -923,6 +941,7 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       if (calls.busy) {
         calls.vanish(index, 'early', early.abstract());
         calls.vanish(index, 'late', lateState ?? late.abstract());
+        calls.periods(index, lateState ?? late.abstract());
       }
       reason = calls.settle(index);
     }

@@ -217,6 +217,28 @@ describe('a blocking call as a whole', () => {
     expect(judgeCall(open, 8, { before, after, widest: 70n * US })).toMatch(/by step 8, the kernel not by step 8/);
   });
 
+  it('a periodic timerfd read that woke late may take the expirations of the periods it overslept, no more', () => {
+    // Steps of 50 µs every 60 µs; the read ends in step 5 on both chains with 1 expiration, of a timerfd
+    // with a 20 µs interval. The kernel (loaded) reports it in step 7: by its after (7*60+50 = 470 µs),
+    // (470 - 350) / 20 + 1 = 7 more periods can have passed since step 5's after (350 µs).
+    const before = Array.from({ length: 12 }, (_, i) => BigInt(i) * 60n * US);
+    const after = before.map((b) => b + 50n * US);
+    const timing = { before, after, widest: 200n * US };
+    const read = (value: string, period: bigint, step = 7) => judgeCall(rec({
+      call: 'read', period,
+      ends: { kernel: { step, out: { ret: 8, value } }, early: { step: 5, out: { ret: 8, value: '1' } }, late: { step: 5, out: { ret: 8, value: '1' } } },
+      probed: { ea: new Map(), lb: new Map() },
+    }), 7, timing);
+    expect(read('8', 20n * US)).toBeNull();
+    expect(read('9', 20n * US)).toMatch(/ended differently on the kernel/);
+    // One-shot: no more expirations come, however late.
+    expect(read('1', 0n)).toBeNull();
+    expect(read('2', 0n)).toMatch(/ended differently on the kernel/);
+    // Within the models' window the count is theirs.
+    expect(read('1', 20n * US, 5)).toBeNull();
+    expect(read('2', 20n * US, 5)).toMatch(/ended differently on the kernel/);
+  });
+
   it('when lb already reaches the expiry, the kernel may not report it a step after the late chain', () => {
     const r = rec({ ends: { early: { step: 5, out: ok }, late: { step: 5, out: ok } }, probed: { ea: new Map(), lb: new Map([[5, ok]]) } });
     expect(judgeCall(r, 5)).toMatch(/by step 5, the kernel not by step 5/);
