@@ -96,6 +96,15 @@ describe('every invariant notices what breaks it', () => {
     breaks(inv, 'TypeOK', (s) => { task(s, 't1').pid = task(s, 't1').tgid; });
     breaks(inv, 'TypeOK', (s) => { task(s, 't2').pid = 999; });
     breaks(inv, 'TypeOK', (s) => { task(s, 't2').state = 'blocked'; });
+    // A vfork parent still blocked after its child exited: the zombie child no longer holds it.
+    breaks(inv, 'TypeOK', (s) => {
+      const t0 = task(s, 't0');
+      expect(kernelClone(s, t0, 't3', VFORK_FLAGS).ret).toBe(0);
+      const t3 = task(s, 't3');
+      expect(sysExitGroup(s, t3, 0).ret).toBe(0);
+      t3.vforkParent = 't0';
+      t0.state = 'blocked';
+    });
   });
 
   it('WaitingIsBlocked', () => {
@@ -125,6 +134,12 @@ describe('every invariant notices what breaks it', () => {
 
   it('MmSharesTime', () => {
     breaks(MmSharesTime, 'MmSharesTime', (s) => { task(s, 't1').timeNs = childTime(s); });
+    // Tasks without an mm share no vDSO page: that state is TypeOK's to report, not this one's.
+    const noMm = sound();
+    task(noMm, 't1').mm = null;
+    task(noMm, 't2').mm = null;
+    task(noMm, 't2').timeNs = childTime(noMm);
+    expect(MmSharesTime(noMm)).toBe('');
     // Not an invariant before 6.2.
     const old = sound('6.1');
     task(old, 't1').timeNs = childTime(old);
