@@ -5,17 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
 import { runDifferential } from '../../harness/run.ts';
-import type { HostClocks, Observation, Step, Timespec } from '../../vocab/index.ts';
-import { S, hostClocks, run } from './run.ts';
+import type { Observation, Step } from '../../vocab/index.ts';
+import { after, BASE, MS, run, S, ts, ZERO } from './run.ts';
 
-const MS = 1_000_000n;
-const base = hostClocks();
-const after = (d: bigint): HostClocks => ({
-  ...base, monotonic: base.monotonic + d, monotonicRaw: base.monotonicRaw + d, boottime: base.boottime + d,
-  realtime: base.realtime + d, tai: base.tai + d,
-});
-const ts = (n: bigint): Timespec => ({ sec: String(n / S), nsec: Number(n % S) });
-const ZERO = ts(0n);
+const base = BASE;
 
 /** The observations, after model and impl agreed on every one and on every state. */
 function agreed(steps: Step[]): Observation[] {

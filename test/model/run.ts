@@ -1,7 +1,7 @@
 // Running hand-written programs on the model: every step gets the same hand-made host clocks
 // unless a test passes its own, and every step is followed by the model's invariants.
 import { expect } from 'vitest';
-import { CAP_NAMES, NOT_MADE, Resolver, unresolvedObservation, type CapName, type Environment, type HostClocks, type Observation, type ProgramStep } from '../../vocab/index.ts';
+import { CAP_NAMES, NOT_MADE, Resolver, unresolvedObservation, type CapName, type Environment, type HostClocks, type Observation, type ProgramStep, type Timespec } from '../../vocab/index.ts';
 import { createModelBackend, type ModelBackend } from '../../model/index.ts';
 import { clockTicksAt } from '../../harness/host.ts';
 
@@ -58,3 +58,14 @@ export function inum(o: Observation): number {
 
 export const INIT_TIME = 4026531834;
 export const INIT_USER = 4026531837;
+
+export const MS = 1_000_000n;
+/** The default host clocks (hostClocks()), which `after` moves on from. */
+export const BASE = hostClocks();
+/** The host after d of running time: every clock moves. */
+export const after = (d: bigint): HostClocks => ({
+  ...BASE, monotonic: BASE.monotonic + d, monotonicRaw: BASE.monotonicRaw + d, boottime: BASE.boottime + d,
+  realtime: BASE.realtime + d, tai: BASE.tai + d,
+});
+export const ts = (n: bigint): Timespec => ({ sec: String(n / S), nsec: Number(n % S) });
+export const ZERO = ts(0n);

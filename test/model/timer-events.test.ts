@@ -2,17 +2,10 @@
 // "Timers", fs/timerfd.c and kernel/time/posix-timers.c, and behaviours probed on Linux 6.18 with small
 // C programs (noted where used).
 import { describe, expect, it } from 'vitest';
-import type { HostClocks, Step, Timespec } from '../../vocab/index.ts';
-import { S, hostClocks, run } from './run.ts';
+import type { Step } from '../../vocab/index.ts';
+import { after, BASE, MS, run, S, ts, ZERO } from './run.ts';
 
-const MS = 1_000_000n;
-const base = hostClocks();
-const after = (d: bigint): HostClocks => ({
-  ...base, monotonic: base.monotonic + d, monotonicRaw: base.monotonicRaw + d, boottime: base.boottime + d,
-  realtime: base.realtime + d, tai: base.tai + d,
-});
-const ts = (n: bigint): Timespec => ({ sec: String(n / S), nsec: Number(n % S) });
-const ZERO = ts(0n);
+const base = BASE;
 
 describe('a stretch of time: expiries in the order they are reached, ties in arming order', () => {
   it('an advance fires the earlier expiry first, whatever the arming order', () => {

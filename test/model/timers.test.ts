@@ -1,18 +1,10 @@
 // Timers and sleeps: reference §7 (conversion, where it applies, remaining times, interrupted sleeps),
 // docs/conventions.md "Blocking" and "Timers", and behaviours probed on Linux 6.18 (noted where used).
 import { describe, expect, it } from 'vitest';
-import { KTIME_MAX, type HostClocks, type Step, type Timespec } from '../../vocab/index.ts';
-import { S, environment, hostClocks, run } from './run.ts';
+import { KTIME_MAX, type Step } from '../../vocab/index.ts';
+import { after, BASE, environment, MS, run, S, ts, ZERO } from './run.ts';
 
-const MS = 1_000_000n;
-const base = hostClocks();
-/** The host after d of running time: every clock moves. */
-const after = (d: bigint): HostClocks => ({
-  ...base, monotonic: base.monotonic + d, monotonicRaw: base.monotonicRaw + d, boottime: base.boottime + d,
-  realtime: base.realtime + d, tai: base.tai + d,
-});
-const ts = (n: bigint): Timespec => ({ sec: String(n / S), nsec: Number(n % S) });
-const ZERO = ts(0n);
+const base = BASE;
 
 /** t1 in a fresh namespace whose offsets are `offsets` (a timens_offsets write), t0 outside it. */
 function inNamespace(offsets: string): Step[] {
