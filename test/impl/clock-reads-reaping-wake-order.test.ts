@@ -2,18 +2,11 @@
 // gives: time() and times() in whole units rounded down, a dead process reaped when its parent ends,
 // and the order in which a wall-clock set ends blocked calls.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { ClockRef, Observation, Step, Timespec } from '../../vocab/index.ts';
 import { Run, SEC } from './helpers.ts';
 
-function agree(steps: Step[], seed = 'clock-reads'): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[], seed = 'clock-reads'): Observation[] => agreeing(steps, seed);
 
 const ts = (n: bigint): Timespec => ({ sec: String(n / SEC), nsec: Number(n % SEC) });
 const coarse = (vdso: boolean): Step => ({ task: 't0', call: 'clock_gettime', clock: 'CLOCK_REALTIME_COARSE', vdso });

@@ -4,17 +4,10 @@
 // nesting limit, from_kuid_munged, root of a namespace mapped to kuid 1 at exec, and the lifetime of
 // a user namespace held by the creds of several tasks.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { Observation, Step } from '../../vocab/index.ts';
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'cred-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'cred-corners');
 
 /** t1 is uid 1000 (no capabilities) in a user namespace of its own, mapped 0 -> 1000. */
 const uid1000Ns: Step[] = [

@@ -4,9 +4,10 @@
 // a dead t0 whose pid a thread's exec took over, an exec closing an unnamed O_CLOEXEC nsfs fd, and a
 // vfork child, sharing its parent's mm, refused a time namespace.
 import { describe, expect, it } from 'vitest';
+import { agreeing } from '../agree.ts';
 import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
-import { runDifferential, Stepper } from '../../harness/run.ts';
+import { Stepper } from '../../harness/run.ts';
 import { same } from '../../harness/compare.ts';
 import { STEP_NS } from '../../harness/host.ts';
 import type { Observation, Program, Step, Timespec } from '../../vocab/index.ts';
@@ -15,12 +16,7 @@ const SEC = 1_000_000_000n;
 const MS = 1_000_000n;
 const ts = (n: bigint): Timespec => ({ sec: String(n / SEC), nsec: Number(n % SEC) });
 
-function agree(steps: Step[], kernel: Program['kernel'] = 'current'): Observation[] {
-  const r = runDifferential({ format: 1, kernel, env: { seed: 'expiry-order' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[], kernel: Program['kernel'] = 'current'): Observation[] => agreeing(steps, 'expiry-order', kernel);
 
 /** Model and impl stepped together, for steps whose values depend on the host's clocks. */
 class Both {

@@ -2,18 +2,10 @@
 // holder of CAP_DAC_OVERRIDE in a user namespace that maps the inode's uid and gid
 // (capable_wrt_inode_uidgid). Run on impl and model side by side, states compared.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
-import type { Observation, Program, Step } from '../../vocab/index.ts';
+import { agreeing } from '../agree.ts';
+import type { Observation, Step } from '../../vocab/index.ts';
 
-function agree(steps: Step[]): Observation[] {
-  const program: Program = { format: 1, kernel: 'current', env: { seed: 'offsets-owner' }, steps };
-  const r = runDifferential(program, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'offsets-owner');
 
 const openW = (task: string, target: string, fd: string): Step => ({ task, call: 'open', target, file: 'timens_offsets', mode: 'w', fd });
 

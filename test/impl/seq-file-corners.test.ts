@@ -4,17 +4,10 @@
 // traverse() puts read_pos back to 0. The target being reaped makes ->show() fail (ESRCH), which shows
 // whether a step formatted the record or not.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { Observation, Step } from '../../vocab/index.ts';
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'seq-file-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'seq-file-corners');
 
 // proc_timens_show_offsets(): show_offset() prints "%-10s %10lld %9ld\n" per clock; t1 is in the initial
 // namespace, whose offsets are zero.

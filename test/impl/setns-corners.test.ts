@@ -3,17 +3,10 @@
 // thread left alone by its exited leader entering a user namespace (the thread group is not empty until
 // the leader is reaped).
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { CloneFlagName, Observation, Step } from '../../vocab/index.ts';
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'setns-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'setns-corners');
 
 /** t3 lives in a user namespace of t2's and in a time namespace owned by it, offsets +100 s. */
 const nested: Step[] = [

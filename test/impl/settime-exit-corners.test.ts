@@ -3,20 +3,13 @@
 // exact boundary (the monotonic clock, a whole second), a first run of the same steps reads the host
 // clock at that step, as the program would see it.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import { hostFromSeed } from '../../harness/host.ts';
 import { KTIME_SEC_MAX, NSEC_PER_SEC, type CloneFlagName, type Observation, type Step } from '../../vocab/index.ts';
 
 const SEED = 'settime-exit-corners';
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: SEED }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, SEED);
 
 /** The value t0's clock_gettime(clock) reads at step `at` after `prefix` (a step of its own there). */
 function clockAt(prefix: Step[], clock: 'CLOCK_REALTIME' | 'CLOCK_MONOTONIC' | 'CLOCK_BOOTTIME'): bigint {

@@ -3,17 +3,10 @@
 // ends an absolute sleep with EINTR and nothing left to report; a reader killed while blocked on a
 // timerfd leaves its wait queue.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { Observation, ProgramStep as Step, Timespec } from '../../vocab/index.ts';
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'signal-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'signal-corners');
 
 const SEC = 1_000_000_000n;
 const ZERO: Timespec = { sec: '0', nsec: 0 };

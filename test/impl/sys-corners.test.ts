@@ -5,22 +5,17 @@
 // both by hand; credentials whose effective set is smaller than their permitted set, which no step can
 // make here, go to sysSetresuid directly.
 import { describe, expect, it } from 'vitest';
+import { agreeing } from '../agree.ts';
 import { createImpl } from '../../impl/index.ts';
 import { CAP_FULL, capMask, type Cred } from '../../impl/cred.ts';
 import type { Kernel, Task } from '../../impl/sched.ts';
 import { sysSetresuid } from '../../impl/sys.ts';
 import { initUserNs, type UserNamespace } from '../../impl/user_namespace.ts';
 import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
 import { CAP_NAMES, type Environment, type Observation, type Step } from '../../vocab/index.ts';
 import { startHost } from './helpers.ts';
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'sys-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'sys-corners');
 
 /** An initial task of kuid 1000 holding every capability in the initial user namespace (as file or
  *  ambient capabilities give one): impl and model step by step, observations and states compared. */

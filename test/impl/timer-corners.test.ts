@@ -3,9 +3,7 @@
 // (they never fire here), the overrun of a periodic timer whose signal was re-sent while queued, and a
 // timer made on a raw CPU clock id.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import { STEP_NS } from '../../harness/host.ts';
 import type { ClockRef, KernelBehaviour, Observation, Step, Timespec } from '../../vocab/index.ts';
 
@@ -13,12 +11,7 @@ const ns = (n: bigint): Timespec => ({ sec: String(n / 1_000_000_000n), nsec: Nu
 const ZERO = ns(0n);
 const MS = 1_000_000n;
 
-function agree(steps: Step[], kernel: KernelBehaviour = 'current'): Observation[] {
-  const r = runDifferential({ format: 1, kernel, env: { seed: 'timer-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[], kernel: KernelBehaviour = 'current'): Observation[] => agreeing(steps, 'timer-corners', kernel);
 
 const create = (timer: string, clock: ClockRef, notify: 'none' | 'signal' = 'signal'): Step =>
   ({ task: 't0', call: 'timer_create', clock, notify, timer });

@@ -3,9 +3,7 @@
 // what a disarmed timerfd reports left (an alarm one keeps its old expiry), and two readers blocked on
 // one timerfd woken one expiry each.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { ClockRef, Observation, Step, Timespec } from '../../vocab/index.ts';
 
 const SEC = 1_000_000_000n;
@@ -15,12 +13,7 @@ const MS = 1_000_000n;
 /** An absolute realtime target far ahead of any host's wall clock (2100). */
 const FAR = ns(4_102_444_800n * SEC);
 
-function agree(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'timerfd-corners' }, steps }, createModel, createImpl);
-  const d = r.divergence;
-  expect(d, d && `${JSON.stringify(d.step)}: model ${JSON.stringify(d.left)}, impl ${JSON.stringify(d.right)} ${d.stateDiff ?? ''}`).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agree = (steps: Step[]): Observation[] => agreeing(steps, 'timerfd-corners');
 
 const create = (fd: string, clock: ClockRef, nonblock = true): Step => ({ task: 't0', call: 'timerfd_create', clock, nonblock, fd });
 const set = (fd: string, abs: boolean, cancelOnSet: boolean, value: Timespec, interval: Timespec = ZERO, task = 't0'): Step =>

@@ -2,19 +2,14 @@
 // observation and abstract state compared) with the decisive observation pinned from kernel sources
 // (simulated runs only: the kernel backend never sets a clock).
 import { expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { advanceHost, runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
+import { advanceHost } from '../../harness/run.ts';
 import { hostFromSeed } from '../../harness/host.ts';
 import { KTIME_SEC_MAX, type Observation, type Step } from '../../vocab/index.ts';
 
 const SEED = 'clock-corners';
 
-function agreed(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: SEED }, steps }, createModel, createImpl);
-  expect(r.divergence, JSON.stringify(r.divergence)).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agreed = (steps: Step[]): Observation[] => agreeing(steps, SEED);
 
 const settime = (sec: bigint, nsec: number): Step => ({ task: 't0', call: 'clock_settime', clock: 'CLOCK_REALTIME', sec: String(sec), nsec });
 

@@ -2,16 +2,10 @@
 // observation and abstract state compared) with the decisive observation pinned from kernel sources
 // (and measured on 6.18 with `timens run FILE --side kernel`).
 import { expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { Observation, Step } from '../../vocab/index.ts';
 
-function agreed(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'creds-corners' }, steps }, createModel, createImpl);
-  expect(r.divergence, JSON.stringify(r.divergence)).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agreed = (steps: Step[]): Observation[] => agreeing(steps, 'creds-corners');
 
 it('/proc files of a non-dumpable task whose mm belongs to a namespace without uid 0 are owned by global root', () => {
   // task_dump_owner: make_kuid(mm->user_ns, 0) is not valid there, so GLOBAL_ROOT_UID owns them; root

@@ -2,20 +2,14 @@
 // within a stretch, the order of several, and what a set of the realtime clock reaches
 // (docs/conventions.md "Timers"; fs/timerfd.c, kernel/time/hrtimer.c, kernel/time/timekeeping.c).
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
+import { agreeing } from '../agree.ts';
 import type { Observation, Step } from '../../vocab/index.ts';
 import { after, BASE, MS, run, S, ts, ZERO } from './run.ts';
 
 const base = BASE;
 
 /** The observations, after model and impl agreed on every one and on every state. */
-function agreed(steps: Step[]): Observation[] {
-  const r = runDifferential({ format: 1, kernel: 'current', env: { seed: 'host-time' }, steps }, createModel, createImpl);
-  expect(r.divergence, JSON.stringify(r.divergence, (_, v) => (typeof v === 'bigint' ? String(v) : v))).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agreed = (steps: Step[]): Observation[] => agreeing(steps, 'host-time');
 
 describe('a stretch of time', () => {
   it('expiries fire earliest first: a later expiry armed earlier waits its turn', () => {

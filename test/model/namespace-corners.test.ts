@@ -3,19 +3,16 @@
 // (and measured on 6.18 with `timens run FILE --side kernel`): setns into a user namespace by its nsfs
 // file and by a pidfd, a pidfd of a reaped process, the ns files of a zombie.
 import { describe, expect, it } from 'vitest';
+import { agreeing } from '../agree.ts';
 import { createImpl } from '../../impl/index.ts';
 import { createModel } from '../../model/index.ts';
-import { runDifferential, runProgram } from '../../harness/run.ts';
+import { runProgram } from '../../harness/run.ts';
 import type { Observation, Program, Step } from '../../vocab/index.ts';
 
 const program = (steps: Step[]): Program => ({ format: 1, kernel: 'current', env: { seed: 'namespace-corners' }, steps });
 
 /** The observations, after model and impl agreed on every one and on every state. */
-function agreed(steps: Step[]): Observation[] {
-  const r = runDifferential(program(steps), createModel, createImpl);
-  expect(r.divergence, JSON.stringify(r.divergence)).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agreed = (steps: Step[]): Observation[] => agreeing(steps, 'namespace-corners');
 
 const INIT_TIME = 'time:[4026531834]';
 

@@ -4,19 +4,12 @@
 // zombie leader judged by the dumpability it left with, a vfork parent killed while it waits, and wait4
 // given the tid of a thread.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
-import { createModel } from '../../model/index.ts';
-import { runDifferential } from '../../harness/run.ts';
-import type { Observation, Program, Step } from '../../vocab/index.ts';
+import { agreeing } from '../agree.ts';
+import type { Observation, Step } from '../../vocab/index.ts';
 
-const program = (steps: Step[]): Program => ({ format: 1, kernel: 'current', env: { seed: 'process-corners' }, steps });
 
 /** The observations, after model and impl agreed on every one and on every state. */
-function agreed(steps: Step[]): Observation[] {
-  const r = runDifferential(program(steps), createModel, createImpl);
-  expect(r.divergence, JSON.stringify(r.divergence)).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agreed = (steps: Step[]): Observation[] => agreeing(steps, 'process-corners');
 
 describe('processes', () => {
   it('exit_group by the leader ends its other threads, and the wait reports its code', () => {

@@ -4,9 +4,9 @@
 // Which of several timerfd readers wins is the model's alone (impl takes the first): those are checked
 // against the contract of Choices and docs/conventions.md.
 import { describe, expect, it } from 'vitest';
-import { createImpl } from '../../impl/index.ts';
+import { agreeing } from '../agree.ts';
 import { createModel } from '../../model/index.ts';
-import { runDifferential, runProgram } from '../../harness/run.ts';
+import { runProgram } from '../../harness/run.ts';
 import type { ClockRef, Observation, Program, Step, TaskHandle } from '../../vocab/index.ts';
 
 const program = (steps: Step[]): Program => ({ format: 1, kernel: 'current', env: { seed: 'timer-corners' }, steps });
@@ -17,11 +17,7 @@ const advance = (n: number): Step => ({ host: 'advance', ns: String(n * 1_000_00
 const setRealtime: Step = { host: 'settime', realtime: '1800000000000000000' };
 
 /** The observations, after model and impl agreed on every one and on every state. */
-function agreed(steps: Step[]): Observation[] {
-  const r = runDifferential(program(steps), createModel, createImpl);
-  expect(r.divergence, JSON.stringify(r.divergence, (_, v) => (typeof v === 'bigint' ? String(v) : v))).toBeUndefined();
-  return r.trace.map((e) => e.left);
-}
+const agreed = (steps: Step[]): Observation[] => agreeing(steps, 'timer-corners');
 
 describe('POSIX timers', () => {
   it('a SIGEV_NONE timer on a CPU clock reports the time left to its expiry', () => {
