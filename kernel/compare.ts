@@ -756,6 +756,84 @@ class Chain {
   abstract(): AbstractState {
     return this.backend.abstract();
   }
+
+  /** A fresh model that has made this chain's history up to and including program step `index` (with
+   *  the same reader choices), and the clocks that step was made at; null when the chain never made it. */
+  after(index: number): { backend: Backend; host: HostClocks } | null {
+    const i = this.history.findIndex((h) => h.index === index);
+    if (i < 0) return null;
+    let n = 0;
+    const b = this.factory(this.env, { timerfdReader: (readers) => (n < this.picks.length ? this.picks[n++] : this.pick(readers)) });
+    for (const h of this.history.slice(0, i + 1)) b.step(h.step, h.host);
+    return { backend: b, host: this.history[i].host };
+  }
+}
+
+// ---- A timer callback that lags ----------------------------------------------------------------------------
+
+/** The setting a POSIX timer or timerfd was last given with a value (a zero value disarms: no entry). */
+interface Arming {
+  index: number;
+  task: TaskHandle;
+  abs: boolean;
+}
+
+/** The key of the timer a step names, when it is one of the four itimer calls. */
+function timerKey(step: Step): string | undefined {
+  if (isHostEvent(step)) return undefined;
+  if (step.call === 'timer_settime' || step.call === 'timer_gettime') return `timer ${step.timer}`;
+  if (step.call === 'timerfd_settime' || step.call === 'timerfd_gettime') return `fd ${step.fd}`;
+  return undefined;
+}
+
+/** The host clock an armed timer of `clock` lives on (docs/conventions.md, "Timers"); undefined for a
+ *  CPU-time clock. */
+function hostBase(clock: number, abs: boolean): keyof HostClocks | undefined {
+  switch (clock) {
+    case CLOCKS.CLOCK_REALTIME: return abs ? 'realtime' : 'monotonic';
+    case CLOCKS.CLOCK_REALTIME_ALARM: return 'realtime';
+    case CLOCKS.CLOCK_TAI: return abs ? 'tai' : 'monotonic';
+    case CLOCKS.CLOCK_MONOTONIC: return 'monotonic';
+    case CLOCKS.CLOCK_BOOTTIME: case CLOCKS.CLOCK_BOOTTIME_ALARM: return 'boottime';
+    default: return undefined;
+  }
+}
+
+/**
+ * An expired timer whose hrtimer callback has not run yet (Linux under QEMU, where the callback may lag
+ * by milliseconds): timer_gettime (and timer_settime's old value) of a signal timer reads 1 ns left,
+ * common_timer_get's answer for an armed timer past its expiry; a timerfd reads 0, not forwarded
+ * (timerfd_gettime forwards only once the callback set ctx->expired, and clamps a negative remainder to
+ * 0). The models fire at the expiry itself. Such a reading is allowed where the timer's current setting
+ * had its first expiry by the step's `after` in the early chain: its time left when it was armed is no
+ * more than the time since.
+ */
+function callbackLagged(step: Step, k: Observation, armed: Arming | undefined, early: Chain, now: HostClocks): boolean {
+  if (isHostEvent(step) || !armed || k.ret !== 0 || !k.itimer) return false;
+  const posix = step.call === 'timer_gettime' || step.call === 'timer_settime';
+  const tfd = step.call === 'timerfd_gettime' || step.call === 'timerfd_settime';
+  if (!(posix && k.itimer.value === '1') && !(tfd && k.itimer.value === '0')) return false;
+  const then = early.after(armed.index);
+  if (!then) return false;
+  const state = then.backend.abstract();
+  let timer: AbstractState['timers'][string] | undefined;
+  let read: Step;
+  if (posix && 'timer' in step) {
+    timer = state.timers[step.timer];
+    read = { task: armed.task, call: 'timer_gettime', timer: step.timer };
+  } else if ('fd' in step && step.fd !== undefined) {
+    const leader = state.tasks[armed.task]?.leader;
+    const fd = leader === undefined ? undefined : state.processes[leader]?.fds[step.fd];
+    timer = fd?.kind === 'timerfd' ? state.timers[fd.timer] : undefined;
+    read = { task: armed.task, call: 'timerfd_gettime', fd: step.fd };
+  } else return false;
+  // A SIGEV_NONE timer is never queued: common_timer_get answers 0 once it expired, never 1 ns.
+  if (!timer || (posix && timer.notify !== 'signal')) return false;
+  const base = hostBase(timer.clock, armed.abs);
+  if (!base) return false;
+  const left = then.backend.step(read, then.host);
+  if (left.ret !== 0 || !left.itimer) return false;
+  return BigInt(left.itimer.value) <= now[base] - then.host[base];
 }
 
 /** A step's clocks moved d into its bracket: for the early chain d after `before` (no later than
@@ -840,6 +918,7 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
     return o === undefined || isRefused(o) ? undefined : o;
   };
   const result: Comparison = { compared: 0, refused: [], trace: [] };
+  const armings = new Map<string, Arming>();
   let widest = 0n;
   for (const [index, programStep] of program.steps.entries()) {
     const ks: KernelStep = run.steps[index];
@@ -927,8 +1006,17 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       const d = ks.after[key] - ks.before[key];
       return d > m ? d : m;
     }, 0n);
-    let reason = judgeStep(step, kernel, c, { spread: width + widest, width, reach })
-      ?? judgeCpu(step, kernel, ks, cpu, lateState, tms)
+    const key = timerKey(step);
+    let reason = judgeStep(step, kernel, c, { spread: width + widest, width, reach });
+    if (reason === 'remaining time outside the corners' && callbackLagged(step, kernel, key ? armings.get(key) : undefined, early, ks.after)) reason = null;
+    // The setting the step gave, for later readings of the same timer.
+    if (key && !isHostEvent(step) && (step.call === 'timer_settime' || step.call === 'timerfd_settime') && kernel.ret === 0) {
+      if (BigInt(step.value.sec) === 0n && step.value.nsec === 0) armings.delete(key);
+      else armings.set(key, { index, task: step.task, abs: step.abs });
+    }
+    if (!isHostEvent(step) && step.call === 'timer_create') armings.delete(`timer ${step.timer}`);
+    if (!isHostEvent(step) && step.call === 'timerfd_create') armings.delete(`fd ${step.fd}`);
+    reason ??= judgeCpu(step, kernel, ks, cpu, lateState, tms)
       ?? calls.ended(index, 'kernel', kernel.completions)
       ?? calls.ended(index, 'early', eb.completions)
       ?? calls.ended(index, 'late', la.completions);

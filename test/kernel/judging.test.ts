@@ -364,6 +364,79 @@ describe('calls at program end', () => {
   });
 });
 
+describe('an expired timer whose callback has not run yet (Linux 6.1 under QEMU)', () => {
+  // Step i runs at [T0 + i ms, + 30 µs]; the advance in step 2 takes `advance` ns.
+  const posix = (notify: 'none' | 'signal', valueNs: number, intervalNs: number, advance: bigint): Program => prog([
+    { task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify, timer: 'k0' },
+    { task: 't0', call: 'timer_settime', timer: 'k0', abs: false, value: { sec: '0', nsec: valueNs }, interval: { sec: '0', nsec: intervalNs } },
+    { host: 'advance', ns: String(advance) },
+    { task: 't0', call: 'timer_gettime', timer: 'k0' },
+  ]);
+  const tfd = (valueNs: number, intervalNs: number, advance: bigint, last: Step = { task: 't0', call: 'timerfd_gettime', fd: 'f0' }): Program => prog([
+    { task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: true, fd: 'f0' },
+    { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: { sec: '0', nsec: valueNs }, interval: { sec: '0', nsec: intervalNs } },
+    { host: 'advance', ns: String(advance) },
+    last,
+  ]);
+  const left = (value: bigint, interval: number): Observation => ({ ret: 0, itimer: { value: String(value), interval: String(interval) } });
+  const judged = (p: Program, last: Observation) =>
+    compareRun(p, kernelRun(p, [{ ret: 0, handle: 'timer' in p.steps[0] ? 'k0' : 'f0' }, left(0n, 0), { ret: 0 }, last]), createModel).disagreement;
+  const I = 5_000_000;
+
+  it('a signal timer past its expiry may read 1 ns left, one-shot or periodic', () => {
+    // Armed at ~T0 + 1 ms for 1 ms; read at T0 + 7.03 ms (advance 4 ms): expired, the models show 0.
+    expect(judged(posix('signal', 1_000_000, 0, 4n * MS), left(1n, 0))).toBeUndefined();
+    expect(judged(posix('signal', 1_000_000, 0, 4n * MS), left(0n, 0))).toBeUndefined();
+    expect(judged(posix('signal', 1_000_000, I, 4n * MS), left(1n, I))).toBeUndefined();
+    // Any other small value is not the callback's lag.
+    expect(judged(posix('signal', 1_000_000, 0, 4n * MS), left(2n, 0))?.reason).toBe('remaining time outside the corners');
+  });
+
+  it('never before its first expiry, nor for a SIGEV_NONE timer', () => {
+    // Armed for 20 ms, read ~6 ms later: 14 ms left in every corner.
+    const early = judged(posix('signal', 20_000_000, 0, 4n * MS), left(1n, 0));
+    expect([early?.index, early?.reason]).toEqual([3, 'remaining time outside the corners']);
+    const periodic = judged(posix('signal', 20_000_000, I, 4n * MS), left(1n, I));
+    expect([periodic?.index, periodic?.reason]).toEqual([3, 'remaining time outside the corners']);
+    // common_timer_get gives a SIGEV_NONE timer 0 once it expired, never 1 ns.
+    const none = judged(posix('none', 1_000_000, 0, 4n * MS), left(1n, 0));
+    expect([none?.index, none?.reason]).toEqual([3, 'remaining time outside the corners']);
+  });
+
+  it('the bound is the first expiry at `after`: 1 ns left then is the corner itself, 2 ns is not', () => {
+    // The early chain arms at step 1's start, T0 + 1.03 ms; step 3 ends at T0 + 3.09 ms + advance.
+    const advance = 1n * MS;
+    const until = Number(2_060n * US + advance);
+    for (const interval of [0, I]) {
+      expect(judged(posix('signal', until, interval, advance), left(1n, interval))).toBeUndefined();
+      expect(judged(posix('signal', until + 1, interval, advance), left(1n, interval))).toBeUndefined();
+      expect(judged(posix('signal', until + 2, interval, advance), left(1n, interval))?.reason).toBe('remaining time outside the corners');
+    }
+  });
+
+  it('a periodic timerfd past its expiry may read 0 left, not forwarded; before it, not', () => {
+    expect(judged(tfd(1_000_000, I, 4n * MS), left(0n, I))).toBeUndefined();
+    const early = judged(tfd(20_000_000, I, 4n * MS), left(0n, I));
+    expect([early?.index, early?.reason]).toEqual([3, 'remaining time outside the corners']);
+    // timerfd_settime's old value is read the same way.
+    const settime: Step = { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: false, cancelOnSet: false, value: { sec: '1', nsec: 0 }, interval: { sec: '0', nsec: 0 } };
+    expect(judged(tfd(1_000_000, I, 4n * MS, settime), left(0n, I))).toBeUndefined();
+    expect(judged(tfd(20_000_000, I, 4n * MS, settime), left(0n, I))?.reason).toBe('remaining time outside the corners');
+  });
+
+  it('a setting disarmed since is not taken for the current one', () => {
+    const p = prog([
+      { task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'signal', timer: 'k0' },
+      { task: 't0', call: 'timer_settime', timer: 'k0', abs: false, value: { sec: '0', nsec: 1_000_000 }, interval: { sec: '0', nsec: 0 } },
+      { task: 't0', call: 'timer_settime', timer: 'k0', abs: false, value: { sec: '0', nsec: 0 }, interval: { sec: '0', nsec: 0 } },
+      { host: 'advance', ns: String(4n * MS) },
+      { task: 't0', call: 'timer_gettime', timer: 'k0' },
+    ]);
+    const d = compareRun(p, kernelRun(p, [{ ret: 0, handle: 'k0' }, left(0n, 0), left(1n, 0), { ret: 0 }, left(1n, 0)]), createModel).disagreement;
+    expect([d?.index, d?.reason]).toEqual([4, 'remaining time outside the corners']);
+  });
+});
+
 // ---- Wide brackets under load: the early chain delayed, completions in refused steps --------------------
 
 /** A kernel run with explicit brackets, in µs from T0. */
