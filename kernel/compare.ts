@@ -102,26 +102,49 @@ export interface Comparison {
 
 // ---- Inode labels ------------------------------------------------------------------------------------
 
-/** Maps namespace inode numbers to labels by first appearance; the initial namespaces are fixed. */
+/**
+ * Maps namespace inode numbers to labels by first appearance; the initial namespaces are fixed. A number
+ * whose namespace is gone is forgotten, so that a later namespace given the same number gets a label of
+ * its own: which number a new namespace gets depends on every namespace on the machine (proc_alloc_inum
+ * takes the lowest free number of one machine-wide IDA, and programs run side by side free and take
+ * numbers too), so only a namespace's identity is judged, not whether its number was reused.
+ */
 class InodeLabels {
   private readonly labels = new Map<string, string>();
+  private next = 1;
   constructor(initialTime: number, initialUser: number) {
     this.labels.set(String(initialTime), 'init');
     this.labels.set(String(initialUser), 'init-user');
   }
   label(ino: string): string {
-    if (!this.labels.has(ino)) this.labels.set(ino, `#${this.labels.size - 1}`);
+    if (!this.labels.has(ino)) this.labels.set(ino, `#${this.next++}`);
     return this.labels.get(ino)!;
   }
   apply(obs: Observation): Observation {
     if (obs.link === undefined) return obs;
     return { ...obs, link: obs.link.replace(/\[(\d+)\]/, (_, n: string) => `[${this.label(n)}]`) };
   }
+  /** Forgets the numbers of labelled time namespaces that are no longer live; returns their labels. */
+  forgetGone(live: Record<string, unknown>): string[] {
+    const gone: string[] = [];
+    for (const [ino, label] of this.labels) {
+      if (label.startsWith('#') && !(ino in live)) {
+        this.labels.delete(ino);
+        gone.push(label);
+      }
+    }
+    return gone;
+  }
+  /** Forgets whichever number carries `label`. */
+  forgetLabel(label: string): void {
+    for (const [ino, l] of this.labels) if (l === label) this.labels.delete(ino);
+  }
   /** The labels so far, for a probe: what it shows must not renumber the chain's. */
   copy(): InodeLabels {
     const c = new InodeLabels(0, 0);
     c.labels.clear();
     for (const [k, v] of this.labels) c.labels.set(k, v);
+    c.next = this.next;
     return c;
   }
 }
@@ -658,9 +681,15 @@ class Chain {
     this.backend = this.replay(true);
   }
 
+  /** Whether labelled namespaces that die are forgotten (InodeLabels), and the labels the last step forgot. */
+  tracksNamespaces = false;
+  gone: string[] = [];
+
   step(step: Step, host: HostClocks, index: number): Observation {
     this.history.push({ step, host, picks: this.picks.length, index });
-    return this.labels.apply(this.backend.step(step, host));
+    const o = this.labels.apply(this.backend.step(step, host));
+    this.gone = this.tracksNamespaces ? this.labels.forgetGone(this.backend.abstract().timeNamespaces) : [];
+    return o;
   }
 
   probe(step: Step, host: HostClocks): Observation {
@@ -908,6 +937,8 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
   const early = new Chain(factory, run.born ? { ...env, startBoottime: run.born.before.boottime } : env, picker('early'));
   const late = new Chain(factory, run.born ? { ...env, startBoottime: run.born.after.boottime } : env, picker('late'));
   const kernelLabels = new InodeLabels(run.initialTimeNs, run.initialUserNs);
+  // Only a readlink shows a namespace's number: without one, no label needs forgetting.
+  early.tracksNamespaces = late.tracksNamespaces = program.steps.some((s) => !isHostEvent(s) && s.call === 'readlink');
   const cpu = new CpuClocks(env.tickNs);
   // times() keeps its own readings: its thread counts since the last reading are its own.
   const tms = new CpuClocks();
@@ -952,6 +983,8 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
     const ea = probe ? early.probe(step, ks.after) : undefined;
     const lb = probe ? late.probe(step, ks.before) : undefined;
     const c: Corners = { eb: early.step(step, ks.before, index), la: late.step(step, ks.after, index), ea, lb };
+    // A namespace the models saw go in this step has gone on the kernel too: its number may come back.
+    for (const label of early.gone) kernelLabels.forgetLabel(label);
     if (unresolved) for (const k of ['eb', 'la', 'ea', 'lb'] as const) if (c[k]) c[k] = unresolvedObservation(c[k]);
     // A chain whose outcome the kernel did not show goes on from the nearest corner the kernel did.
     let [eb, la] = [c.eb, c.la];

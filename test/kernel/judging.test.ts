@@ -437,6 +437,40 @@ describe('an expired timer whose callback has not run yet (Linux 6.1 under QEMU)
   });
 });
 
+describe('namespace numbers: identity is judged, reuse of a freed number is not', () => {
+  // A (made by the first unshare) is entered by exec, left by the second exec and freed there; C is made
+  // after that. The model gives C A's number (the lowest free); Linux does too when nothing else on the
+  // machine took it meanwhile, and gives another number when a program running beside it did.
+  const p = prog([
+    { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+    { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+    { task: 't0', call: 'exec' },
+    { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+    { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+    { task: 't0', call: 'exec' },
+    { task: 't0', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+    { task: 't0', call: 'readlink', target: 't0', link: 'time_for_children' },
+    { task: 't0', call: 'readlink', target: 't0', link: 'time' },
+  ]);
+  const link = (n: number): Observation => ({ ret: `time:[${n}]`.length, link: `time:[${n}]` });
+  const ok: Observation = { ret: 0 };
+  const [A, B, C] = [4026532177, 4026532178, 4026532179];
+  const judged = (c: number, b = B) => compareRun(p, kernelRun(p, [ok, link(A), ok, ok, link(b), ok, ok, link(c), link(b)]), createModel).disagreement;
+
+  it('a new namespace may take the number of one freed before, or another', () => {
+    expect(judged(A)).toBeUndefined();
+    expect(judged(C)).toBeUndefined();
+  });
+
+  it('but not the number of one still live, nor may a live one change its number', () => {
+    const d = judged(B);
+    expect([d?.index, d?.reason]).toEqual([7, 'outcome differs']);
+    // t0 is in B: its time link must show B's number again.
+    const moved = compareRun(p, kernelRun(p, [ok, link(A), ok, ok, link(B), ok, ok, link(C), link(C + 1)]), createModel).disagreement;
+    expect([moved?.index, moved?.reason]).toEqual([8, 'outcome differs']);
+  });
+});
+
 // ---- Wide brackets under load: the early chain delayed, completions in refused steps --------------------
 
 /** A kernel run with explicit brackets, in µs from T0. */
