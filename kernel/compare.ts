@@ -665,6 +665,12 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
 
 // ---- Chains -----------------------------------------------------------------------------------------------
 
+/** Calls that can drop a reference to a time namespace (a task leaving or ending, an fd replaced or
+ *  closed); the others only read or set time, so the chains need not look for namespaces gone after them. */
+const NAMESPACE_DROPPING = new Set<string>(['fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
+  'unshare', 'setns', 'open', 'pidfd_open', 'close', 'ioctl']);
+const mayDropNamespace = (step: Step): boolean => (isHostEvent(step) ? step.host === 'signal' : NAMESPACE_DROPPING.has(step.call));
+
 /** One model run through the program at one end of every bracket. probe() tells what its next step would
  *  show at other clocks: a fresh model replays the history (with the same reader choices) and makes it. */
 class Chain {
@@ -688,7 +694,7 @@ class Chain {
   step(step: Step, host: HostClocks, index: number): Observation {
     this.history.push({ step, host, picks: this.picks.length, index });
     const o = this.labels.apply(this.backend.step(step, host));
-    this.gone = this.tracksNamespaces ? this.labels.forgetGone(this.backend.abstract().timeNamespaces) : [];
+    this.gone = this.tracksNamespaces && mayDropNamespace(step) ? this.labels.forgetGone(this.backend.abstract().timeNamespaces) : [];
     return o;
   }
 
