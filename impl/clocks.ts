@@ -65,15 +65,13 @@ export function clockGetres(k: Kernel, me: Task, clk: number, vdso: boolean, out
   }
 }
 
-/** TIME_SETTOD_SEC_MAX: KTIME_SEC_MAX minus 30 years of uptime headroom. */
-const TIME_SETTOD_SEC_MAX = KTIME_SEC_MAX - 30n * 365n * 86400n;
-
 /** clock_settime(): only CLOCK_REALTIME can be set, by CAP_SYS_TIME in the initial user ns. */
 export function clockSettime(k: Kernel, me: Task, clk: number, sec: bigint, nsec: number): Errno | null {
   if (clk < 0) return negativeKclock(clk).clockSet(k, me, clk);
   if (clk !== 0) return 'EINVAL';
-  // timespec64_valid_settod()
-  if (sec < 0n || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9 || sec >= TIME_SETTOD_SEC_MAX) return 'EINVAL';
+  // timespec64_valid_settod(); TIME_SETTOD_SEC_MAX (a macro, worked out at each check) is KTIME_SEC_MAX
+  // minus 30 years of uptime headroom.
+  if (sec < 0n || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9 || sec >= KTIME_SEC_MAX - 30n * 365n * 86400n) return 'EINVAL';
   if (!capCapable(me.cred, k.initUserNs, capBit('CAP_SYS_TIME'))) return 'EPERM';
   // do_settimeofday64(): the wall clock may not be set before the monotonic clock's zero.
   if (k.host.monotonic > sec * 1_000_000_000n + BigInt(nsec)) return 'EINVAL';

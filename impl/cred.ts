@@ -55,7 +55,7 @@ export function prepareCreds(old: Cred): Cred {
 /** cred_cap_issubset(set, subset). */
 function credCapIssubset(set: Cred, subset: Cred): boolean {
   if (set.userNs === subset.userNs) return (subset.permitted & ~set.permitted) === 0;
-  for (let ns: UserNamespace | null = subset.userNs; ns !== null && ns.parent !== null; ns = ns.parent) {
+  for (let ns = subset.userNs; ns.parent !== null; ns = ns.parent) {
     if (ns.parent === set.userNs && ns.owner === set.uid) return true;
   }
   return false;
@@ -70,15 +70,14 @@ export function commitCreds(k: Kernel, task: Task, next: Cred): void {
   putCred(k, old);
 }
 
-/** cap_capable(): does cred hold cap in targetNs? */
+/** cap_capable(): does cred hold cap in targetNs? The walk, the kernel's for (;;), returns by the cred's level. */
 export function capCapable(cred: Cred, targetNs: UserNamespace, cap: number): boolean {
-  for (let ns: UserNamespace | null = targetNs; ns !== null; ns = ns.parent) {
+  for (let ns = targetNs; ; ns = ns.parent!) {
     if (ns === cred.userNs) return (cred.effective & cap) !== 0;
     if (ns.level <= cred.userNs.level) return false;
     // The owner of a user namespace has every capability in it.
     if (ns.parent === cred.userNs && ns.owner === cred.uid) return true;
   }
-  return false;
 }
 
 /** ns_capable(current, ns, cap). */

@@ -19,9 +19,9 @@ export function sysSetresuid(k: Kernel, me: Task, uid: number): Errno | null {
   const cred = prepareCreds(old);
   cred.uid = kuid;
   const root = makeKuid(old.userNs, 0);
-  // Leaving root clears permitted and effective; becoming root raises effective to permitted.
-  if (root !== -1 && old.uid === root && kuid !== root) cred.permitted = cred.effective = 0;
-  if (root !== -1 && old.uid !== root && kuid === root) cred.effective = cred.permitted;
+  // Leaving root clears permitted and effective, becoming root sets effective to permitted (INVALID_UID is no kuid).
+  if (old.uid === root && kuid !== root) cred.permitted = cred.effective = 0;
+  if (old.uid !== root && kuid === root) cred.effective = cred.permitted;
   commitCreds(k, me, cred);
   return null;
 }

@@ -40,8 +40,8 @@ export function getUserNs(ns: UserNamespace): UserNamespace {
 
 /** put_user_ns -> free_user_ns: release the inode number and the parent reference. */
 export function putUserNs(k: Kernel, ns: UserNamespace): void {
-  let cur: UserNamespace | null = ns;
-  while (cur !== null && --cur.count === 0 && cur.parent !== null) {
+  let cur = ns;
+  while (--cur.count === 0 && cur.parent !== null) {
     k.userNamespaces.delete(cur.inum);
     k.ida.free(cur.inum);
     cur = cur.parent;
@@ -59,15 +59,15 @@ export function makeKgid(ns: UserNamespace, gid: number): number {
   return gid === 0 && ns.gidMap !== null ? ns.gidMap : -1;
 }
 
-/** from_kuid(ns, kuid): the uid seen in ns, or -1. */
+/** from_kuid(ns, kuid): the uid seen in ns, or -1. An unwritten map (null) maps no kuid. */
 export function fromKuid(ns: UserNamespace, kuid: number): number {
   if (ns.parent === null) return kuid;
-  return ns.uidMap !== null && ns.uidMap === kuid ? 0 : -1;
+  return ns.uidMap === kuid ? 0 : -1;
 }
 
 export function fromKgid(ns: UserNamespace, kgid: number): number {
   if (ns.parent === null) return kgid;
-  return ns.gidMap !== null && ns.gidMap === kgid ? 0 : -1;
+  return ns.gidMap === kgid ? 0 : -1;
 }
 
 /** from_kuid_munged: unmapped ids show as the overflow uid. */
