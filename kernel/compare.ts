@@ -708,6 +708,33 @@ class Chain {
     return this.replay(false).step({ host: 'advance', ns: '0' }, host);
   }
 
+  /** The earliest clocks in the last step's bracket at which that step shows an outcome `ok` accepts
+   *  (it does at `after`, not at `before`), by binary search over the bracket, and what it shows there. */
+  earliest(ks: KernelStep, ok: (o: Observation) => boolean): { host: HostClocks; obs: Observation } {
+    const last = this.history[this.history.length - 1];
+    const saved = this.history;
+    const at = (d: bigint | HostClocks) => {
+      const host = typeof d === 'bigint' ? moved(ks, d, 'early') : d;
+      this.history = saved.slice(0, -1);
+      try {
+        return { host, obs: this.labels.copy().apply(this.replay(false).step(last.step, host)) };
+      } finally {
+        this.history = saved;
+      }
+    };
+    let lo = 0n; // not accepted
+    let hi = ks.after.monotonic - ks.before.monotonic; // accepted
+    let found = at(hi);
+    if (!ok(found.obs)) return at(ks.after);
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      const o = at(mid);
+      if (ok(o.obs)) [hi, found] = [mid, o];
+      else lo = mid;
+    }
+    return found;
+  }
+
   /** The kernel's outcome was not this chain's: the chain goes on from `from`'s history (itself or
    *  the other chain) with its last step made at `host` instead, the corner whose outcome the kernel
    *  showed. The chains stay the earliest and the latest execution consistent with the kernel. */
@@ -1007,6 +1034,13 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
           // The early chain went on with one earlier step made later; this step is at `before` again.
           eb = shifted.last;
           calls.rebase('early', index, shifted.ends, early.abstract());
+        } else if (eNext[1] === early && eNext[0] === c.ea && mayBlock(step)) {
+          // The task woke inside the bracket (blocked at `before`, making the call at `after`): the early
+          // chain makes the call at the earliest moment the task could, not at `after`, so that a call that
+          // ends soon may end within this step as on the kernel.
+          const woke = early.earliest(ks, corner);
+          early.redo(early, woke.host);
+          eb = woke.obs;
         } else {
           early.redo(eNext[1], eNext[2]);
           if (eNext[1] === late) calls.adopt('early', 'late');

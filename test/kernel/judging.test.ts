@@ -508,6 +508,26 @@ describe('a sleep armed inside a wide bracket', () => {
   });
 });
 
+describe('a call made by a task that woke inside the step (kernel campaign seed 6, under load)', () => {
+  // t0 sleeps 5 ms from T0; the next step, [1 ms, after], finds it asleep at `before` and the kernel makes
+  // t0's 3 ms sleep once it woke: that sleep ends by `after` only if after >= 5 ms + 3 ms.
+  const sleep = (ms: number): Step => ({ task: 't0', call: 'clock_nanosleep', clock: 'CLOCK_MONOTONIC', abs: false, value: { sec: '0', nsec: ms * 1_000_000 } });
+  const p = prog([sleep(5), sleep(3), { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true }]);
+  const ended: Observation = { ret: 0, completions: [{ task: 't0', call: 'clock_nanosleep', ret: 0 }] };
+  const run = (after: number) => bracketed(p, [[{ pending: true }, 0, 30], [ended, 1_000, after], [{ ret: 0, time: String(T0 + BigInt(after + 100) * US) }, after + 100, after + 130]]);
+
+  it('the call is made when the task woke, not at `after`: it may end within the step', () => {
+    expect(compareRun(p, run(8_000), createModel).disagreement).toBeUndefined();
+    expect(compareRun(p, run(12_000), createModel).disagreement).toBeUndefined();
+  });
+
+  it('but not before the task woke and slept its time', () => {
+    const d = compareRun(p, run(7_999), createModel).disagreement;
+    expect(d?.index).toBe(1);
+    expect(d?.reason).toMatch(/the kernel ended the clock_nanosleep of t0 \(step 1\) in step 1, the models not before step 2/);
+  });
+});
+
 describe('a step the executor refused', () => {
   const sleep: Step = { task: 't1', call: 'nanosleep', value: { sec: '0', nsec: 2_000_000 } };
   const p = prog([
