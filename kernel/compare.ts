@@ -665,6 +665,9 @@ function kernelCallEnds(program: Program, run: KernelRun): Map<string, { at: num
 
 // ---- Chains -----------------------------------------------------------------------------------------------
 
+/** Whether an observation ends a call of `task` (among its completions). */
+const endsIn = (o: Observation, task: TaskHandle): boolean => (o.completions ?? []).some((x) => x.task === task);
+
 /** Calls that can drop a reference to a time namespace (a task leaving or ending, an fd replaced or
  *  closed); the others only read or set time, so the chains need not look for namespaces gone after them. */
 const NAMESPACE_DROPPING = new Set<string>(['fork', 'vfork', 'thread', 'clone3', 'clone', 'exec', 'exit', 'exit_group', 'wait',
@@ -706,6 +709,14 @@ class Chain {
    *  at `before` may end before `after`): the completions of a zero advance there. */
   settled(host: HostClocks): Observation {
     return this.replay(false).step({ host: 'advance', ns: '0' }, host);
+  }
+
+  /** The last step made again as `step` at `host` instead (the chain's choices and labels before it kept). */
+  remake(step: Step, host: HostClocks): Observation {
+    const last = this.history.pop()!;
+    this.picks = this.picks.slice(0, last.picks);
+    this.backend = this.replay(true);
+    return this.step(step, host, last.index);
   }
 
   /** The earliest clocks in the last step's bracket at which that step shows an outcome `ok` accepts
@@ -1001,21 +1012,31 @@ function compareWholeRun(program: Program, run: KernelRun, factory: BackendFacto
       result.disagreement = { index, step: programStep, kernel, modelBefore: kernel, modelAfter: kernel, reason };
       return result;
     }
-    const step: Step = resolved ?? NOT_MADE;
+    let step: Step = resolved ?? NOT_MADE;
     const width = ks.after.monotonic - ks.before.monotonic;
     if (width > widest) widest = width;
     // How long a step took beyond what it asked to wait: the load the run saw.
     const asked = isHostEvent(programStep) && programStep.host === 'advance' ? BigInt(programStep.ns) : 0n;
     const excess = width - (asked < ADVANCE_CAP_NS ? asked : ADVANCE_CAP_NS);
     if (excess > calls.timing.widest) calls.timing.widest = excess;
-    const kernel = isRefused(ks.obs)
+    let kernel = isRefused(ks.obs)
       ? { ret: 0, ...(ks.obs.completions ? { completions: ks.obs.completions } : {}) }
       : kernelLabels.apply(ks.obs);
     const probe = historyMatters(step) || calls.busy;
     // Probes replay the chains' history up to here, so they come before the chains' own step.
     const ea = probe ? early.probe(step, ks.after) : undefined;
     const lb = probe ? late.probe(step, ks.before) : undefined;
-    const c: Corners = { eb: early.step(step, ks.before, index), la: late.step(step, ks.after, index), ea, lb };
+    let c: Corners = { eb: early.step(step, ks.before, index), la: late.step(step, ks.after, index), ea, lb };
+    if (!isHostEvent(step) && kernel.blocked && endsIn(kernel, step.task) && !c.eb.blocked && !c.la.blocked &&
+        endsIn(c.eb, step.task) && endsIn(c.la, step.task)) {
+      // The task's call ends in this step in both chains and on the kernel (judged with the other ends),
+      // but Linux woke the task only after the executor had found it still blocked: a late wake-up
+      // (docs/conventions.md, "Blocking calls on the kernel"). The call of this step was not made there,
+      // so the chains do not make it either: for them the step is a zero advance at its bracket.
+      step = NOT_MADE;
+      kernel = { ret: 0, ...(kernel.completions ? { completions: kernel.completions } : {}) };
+      c = { eb: early.remake(step, ks.before), la: late.remake(step, ks.after) };
+    }
     // A namespace the models saw go in this step has gone on the kernel too: its number may come back.
     for (const label of early.gone) kernelLabels.forgetLabel(label);
     if (unresolved) for (const k of ['eb', 'la', 'ea', 'lb'] as const) if (c[k]) c[k] = unresolvedObservation(c[k]);

@@ -528,6 +528,35 @@ describe('a call made by a task that woke inside the step (kernel campaign seed 
   });
 });
 
+describe('a task whose wake-up came after the executor found it blocked (kernel campaign seed 9, under load)', () => {
+  // t1 sleeps 5 ms from 0.1 ms; step 3 at [5.5 ms, 5.53 ms] is t1's: both chains end the sleep there and
+  // make t1's drop_caps, but Linux woke t1 only after the executor found it still blocked.
+  const p = prog([
+    { task: 't0', call: 'thread', child: 't1' },
+    { task: 't1', call: 'nanosleep', value: { sec: '0', nsec: 5_000_000 } },
+    { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
+    { task: 't1', call: 'drop_caps', caps: ['CAP_SYS_ADMIN'] },
+    { task: 't1', call: 'unshare', flags: ['CLONE_NEWTIME'] },
+  ]);
+  const end = [{ task: 't1', call: 'nanosleep' as const, ret: 0 }];
+  const rows = (third: Observation, fourth: Observation): [Observation, number, number][] => [
+    [{ ret: 0, handle: 't1' }, 0, 30], [{ pending: true }, 100, 130], [{ ret: 0, time: String(T0 + 1_000n * US) }, 1_000, 1_030],
+    [third, 5_500, 5_530], [fourth, 6_000, 6_030],
+  ];
+
+  it('the step is taken as not made, in the chains too: t1 keeps CAP_SYS_ADMIN', () => {
+    expect(compareRun(p, bracketed(p, rows({ blocked: true, completions: end }, { ret: 0 })), createModel).disagreement).toBeUndefined();
+    // Had the chains made the drop_caps, the unshare would fail with EPERM.
+    const d = compareRun(p, bracketed(p, rows({ blocked: true, completions: end }, { err: 'EPERM' })), createModel).disagreement;
+    expect([d?.index, d?.reason]).toEqual([4, 'outcome differs']);
+  });
+
+  it('but the wake-up itself must come in that step: blocked without it is a disagreement', () => {
+    const d = compareRun(p, bracketed(p, rows({ blocked: true }, { blocked: true })), createModel).disagreement;
+    expect([d?.index, d?.reason]).toEqual([3, 'outcome differs']);
+  });
+});
+
 describe('a step the executor refused', () => {
   const sleep: Step = { task: 't1', call: 'nanosleep', value: { sec: '0', nsec: 2_000_000 } };
   const p = prog([
