@@ -12,6 +12,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { LAYOUT, MARK_COLOUR, ZEBRA_COLOUR } from '../cli/report.ts';
 import { readCounterexample } from '../harness/counterexample.ts';
 import { inCI } from './kernel/skip.ts';
+import { tsx } from './tsx.ts';
 import { runProgram } from '../harness/run.ts';
 import { createModel } from '../model/index.ts';
 import { PROC_TIME_INIT_INO } from '../vocab/index.ts';
@@ -20,14 +21,18 @@ const CHROMIUM = ['chromium', 'chromium-browser', 'google-chrome'].find((c) => s
 const dir = mkdtempSync(join(tmpdir(), 'timens-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function chromium(args: string[]): string {
-  const r = spawnSync(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', ...args], { encoding: 'utf8', timeout: 120_000 });
+/** A page's DOM after loading, with a screenshot of it at the window size given written to `png`. One
+ *  browser start gives both (Chromium handles --dump-dom and --screenshot in the same run, and a start
+ *  costs seconds); the pages have no script, so the DOM does not depend on the window. */
+function render(html: string, width: number, height: number, png: string): string {
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--dump-dom', `--window-size=${width},${height}`, `--screenshot=${png}`, `file://${html}`];
+  const r = spawnSync(CHROMIUM!, args, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`chromium ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
   return r.stdout;
 }
 
 function cli(...args: string[]): string {
-  const r = spawnSync('npx', ['tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync(...tsx('cli/main.ts', args), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`timens ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
   return r.stdout;
 }
@@ -105,7 +110,9 @@ describe('HTML reports in headless Chromium', () => {
       const c = readCounterexample(join('counterexamples', f));
       const html = join(dir, f.replace(/\.json$/, '.html'));
       cli('report', join('counterexamples', f), '-o', html);
-      const dom = chromium(['--dump-dom', `file://${html}`]);
+      const png = join(dir, f.replace(/\.json$/, '.png'));
+      const tall = 900 + c.program.steps.length * (LAYOUT.ROW_HEIGHT + 24);
+      const dom = render(html, 1400, tall, png);
       expect(dom.match(/<g class="step"/g)?.length).toBe(c.program.steps.length);
       expect(dom).toContain('id="first-difference"');
       expect(dom).toMatch(new RegExp(`id="difference">step ${c.divergence.index} `));
@@ -115,9 +122,6 @@ describe('HTML reports in headless Chromium', () => {
         expect(namespaces.size, 'a task changes time namespace in this program').toBeGreaterThan(1);
       }
 
-      const png = join(dir, f.replace(/\.json$/, '.png'));
-      const tall = 900 + c.program.steps.length * (LAYOUT.ROW_HEIGHT + 24);
-      chromium([`--window-size=1400,${tall}`, `--screenshot=${png}`, `file://${html}`]);
       const img = decodePng(readFileSync(png));
       expect(img.width).toBe(1400);
       expect(img.height).toBe(tall);
@@ -146,14 +150,13 @@ describe('HTML reports in headless Chromium', () => {
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { stats: { outcomes: Record<string, Record<string, number>>; states: Record<string, number>; steps: number } };
     const html = join(dir, 'campaign.html');
     cli('report', out, '-o', html);
-    const dom = chromium(['--dump-dom', `file://${html}`]);
+    const png = join(dir, 'campaign.png');
+    const dom = render(html, 1000, 1400, png);
     const bars = [...dom.matchAll(/class="bar" data-call="([^"]+)" data-outcome="([^"]+)" data-count="(\d+)"/g)];
     const expected = Object.entries(result.stats.outcomes).flatMap(([call, o]) => Object.entries(o).map(([k, n]) => `${call} ${k} ${n}`)).sort();
     expect(bars.map((m) => `${m[1]} ${m[2]} ${m[3]}`).sort()).toEqual(expected);
     expect([...dom.matchAll(/class="state" data-state="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(Object.keys(result.stats.states).sort());
     expect(dom).toContain(`<dd id="steps">${result.stats.steps}</dd>`);
-    const png = join(dir, 'campaign.png');
-    chromium(['--window-size=1000,1400', `--screenshot=${png}`, `file://${html}`]);
     const img = decodePng(readFileSync(png));
     // Some bar of a successful outcome is drawn.
     let green = 0;
