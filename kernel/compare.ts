@@ -723,15 +723,9 @@ class Chain {
    *  (it does at `after`, not at `before`), by binary search over the bracket, and what it shows there. */
   earliest(ks: KernelStep, ok: (o: Observation) => boolean): { host: HostClocks; obs: Observation } {
     const last = this.history[this.history.length - 1];
-    const saved = this.history;
     const at = (d: bigint | HostClocks) => {
       const host = typeof d === 'bigint' ? moved(ks, d, 'early') : d;
-      this.history = saved.slice(0, -1);
-      try {
-        return { host, obs: this.labels.copy().apply(this.replay(false).step(last.step, host)) };
-      } finally {
-        this.history = saved;
-      }
+      return { host, obs: this.labels.copy().apply(this.replay(false, this.history.length - 1).step(last.step, host)) };
     };
     let lo = 0n; // not accepted
     let hi = ks.after.monotonic - ks.before.monotonic; // accepted
@@ -809,9 +803,9 @@ class Chain {
     return null;
   }
 
-  /** A fresh model that has made this chain's history (with the same reader choices); `live` keeps
-   *  recording the choices of later steps. */
-  private replay(live: boolean): Backend {
+  /** A fresh model that has made this chain's history, or its first `steps` entries (with the same reader
+   *  choices); `live` keeps recording the choices of later steps. */
+  private replay(live: boolean, steps = this.history.length): Backend {
     let n = 0;
     const known = this.picks.length;
     const b = this.factory(this.env, {
@@ -822,7 +816,7 @@ class Chain {
         return p;
       },
     });
-    for (const h of this.history) b.step(h.step, h.host);
+    for (const h of this.history.slice(0, steps)) b.step(h.step, h.host);
     return b;
   }
 
@@ -834,11 +828,7 @@ class Chain {
    *  the same reader choices), and the clocks that step was made at; null when the chain never made it. */
   after(index: number): { backend: Backend; host: HostClocks } | null {
     const i = this.history.findIndex((h) => h.index === index);
-    if (i < 0) return null;
-    let n = 0;
-    const b = this.factory(this.env, { timerfdReader: (readers) => (n < this.picks.length ? this.picks[n++] : this.pick(readers)) });
-    for (const h of this.history.slice(0, i + 1)) b.step(h.step, h.host);
-    return { backend: b, host: this.history[i].host };
+    return i < 0 ? null : { backend: this.replay(false, i + 1), host: this.history[i].host };
   }
 }
 
