@@ -3,7 +3,7 @@
 // (plain objects, arrays, strings, finite numbers, booleans, null, bigint, undefined).
 // Key order never matters, a key whose value is undefined counts as absent, a bigint equals the string
 // of its digits (canonicalJson prints it so), an undefined array element equals null.
-import type { AbstractScalar, AbstractState, AbstractWriter } from '../vocab/index.ts';
+import { capsOfMask, type AbstractScalar, type AbstractState, type AbstractWriter } from '../vocab/index.ts';
 
 function leaf(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
@@ -53,31 +53,27 @@ export function same(a: unknown, b: unknown): boolean {
 const OPEN = 0;
 const CLOSE = 1;
 const PUT = 2;
-const LIST = 3;
-const ITEM = 4;
+const CAPS = 3;
 
 /** What one side wrote, kept in arrays reused from step to step. */
 export class Recorder implements AbstractWriter {
   readonly ops: number[] = [];
-  readonly keys: string[] = [];
+  readonly keys: (string | number)[] = [];
   readonly values: AbstractScalar[] = [];
   length = 0;
   reset(): void {
     this.length = 0;
   }
-  private add(op: number, key: string, value: AbstractScalar): void {
+  private add(op: number, key: string | number, value: AbstractScalar): void {
     const i = this.length++;
     this.ops[i] = op;
     this.keys[i] = key;
     this.values[i] = value;
   }
-  open(key: string): void { this.add(OPEN, key, null); }
+  open(key: string | number): void { this.add(OPEN, key, null); }
   close(): void { this.add(CLOSE, '', null); }
-  put(key: string, value: AbstractScalar): void { this.add(PUT, key, value); }
-  list(key: string, values: readonly string[]): void {
-    this.add(LIST, key, values.length);
-    for (const v of values) this.add(ITEM, '', v);
-  }
+  put(key: string | number, value: AbstractScalar): void { this.add(PUT, key, value); }
+  caps(key: string, mask: number): void { this.add(CAPS, key, mask); }
 }
 
 /** Compares a writing with a record as it comes, stopping at the first token that differs. */
@@ -93,20 +89,18 @@ export class Checker implements AbstractWriter {
   matched(): boolean {
     return this.equal && this.at === this.record.length;
   }
-  private check(op: number, key: string, value: AbstractScalar): void {
+  private check(op: number, key: string | number, value: AbstractScalar): void {
     if (!this.equal) return;
     const r = this.record;
     const i = this.at++;
-    // === compares bigints by value; a bigint never equals a string here (that costs only the fallback).
+    // === compares bigints by value; a bigint never equals a string here, nor a number key its digits
+    // (that costs only the fallback).
     if (i >= r.length || r.ops[i] !== op || r.keys[i] !== key || r.values[i] !== value) this.equal = false;
   }
-  open(key: string): void { this.check(OPEN, key, null); }
+  open(key: string | number): void { this.check(OPEN, key, null); }
   close(): void { this.check(CLOSE, '', null); }
-  put(key: string, value: AbstractScalar): void { this.check(PUT, key, value); }
-  list(key: string, values: readonly string[]): void {
-    this.check(LIST, key, values.length);
-    for (const v of values) this.check(ITEM, '', v);
-  }
+  put(key: string | number, value: AbstractScalar): void { this.check(PUT, key, value); }
+  caps(key: string, mask: number): void { this.check(CAPS, key, mask); }
 }
 
 /** Builds the plain objects a writing describes (bigints as decimal strings), as the sides' abstract() do. */
@@ -117,7 +111,7 @@ export function buildWritten(write: (w: AbstractWriter) => void): AbstractState 
     open(key) { const o = {}; open[open.length - 1][key] = o; open.push(o); },
     close() { open.pop(); },
     put(key, value) { open[open.length - 1][key] = typeof value === 'bigint' ? String(value) : value; },
-    list(key, values) { open[open.length - 1][key] = [...values]; },
+    caps(key, mask) { open[open.length - 1][key] = capsOfMask(mask); },
   });
   return root as unknown as AbstractState;
 }

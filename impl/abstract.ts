@@ -7,12 +7,13 @@
 //   step; the comparison reads the values as they are written.
 // - Maps are walked in their own order (pid order, creation order) and sorted only when that order is
 //   not ascending, which a program that binds handles in order never needs: a sort per map per step.
-// - Capability names come from a table by mask, built once per mask: an array and a sort per task.
-import type { AbstractState, AbstractWriter, CapName } from '../vocab/index.ts';
+// - Capability sets are written as the mask the cred holds (its bits are the vocabulary's): no names,
+//   no array, one token per task.
+// - Namespace inode numbers and kuids are written as numbers: no decimal string per namespace per step.
+import { capsOfMask, type AbstractState, type AbstractWriter } from '../vocab/index.ts';
 import { BASE_CPU } from './hrtimer.ts';
 import { posixTimerWrite, type KItimer } from './posix_timers.ts';
 import { timerfdWrite, type TimerfdCtx } from './timerfd.ts';
-import { capNames } from './cred.ts';
 import { isNamedFd } from './files.ts';
 import { handleNumber, type Kernel, type Task, type ThreadGroup } from './sched.ts';
 import { timespecToNs } from './time_namespace.ts';
@@ -27,13 +28,6 @@ function vmOf(t: Task): string | null {
   return best;
 }
 
-const capTable = new Map<number, readonly CapName[]>();
-function capsOf(mask: number): readonly CapName[] {
-  let names = capTable.get(mask);
-  if (names === undefined) capTable.set(mask, (names = capNames(mask)));
-  return names;
-}
-
 /** items in ascending key order: as they come when they already are (the usual case), else sorted. */
 function ascending<T>(items: T[], key: (x: T) => number): T[] {
   for (let i = 1; i < items.length; i++) {
@@ -44,6 +38,7 @@ function ascending<T>(items: T[], key: (x: T) => number): T[] {
 const byTask = (t: Task) => handleNumber(t.handle);
 const byLeader = (g: ThreadGroup) => handleNumber(g.leader.handle);
 const byNumber = (x: number) => x;
+const byInum = (ns: { inum: number }) => ns.inum;
 
 function writeTask(t: Task, w: AbstractWriter): void {
   const g = t.group;
@@ -57,7 +52,7 @@ function writeTask(t: Task, w: AbstractWriter): void {
   w.put('timeNsForChildren', ns === null ? null : ns.timeNsForChildren.inum);
   w.put('userNs', t.cred.userNs.inum);
   w.put('euid', t.cred.uid);
-  w.list('caps', capsOf(t.cred.effective));
+  w.caps('caps', t.cred.effective);
   const wt = t.waiting;
   if (wt !== null) {
     const s = wt.sleeper;
@@ -111,8 +106,8 @@ export function writeAbstract(k: Kernel, w: AbstractWriter): void {
   w.close();
 
   w.open('timeNamespaces');
-  for (const ns of [k.initTimeNs, ...k.timeNamespaces.values()].sort((a, b) => a.inum - b.inum)) {
-    w.open(String(ns.inum));
+  for (const ns of ascending([k.initTimeNs, ...k.timeNamespaces.values()], byInum)) {
+    w.open(ns.inum);
     w.put('owner', ns.owner.inum);
     w.put('monotonic', timespecToNs(ns.monotonic));
     w.put('boottime', timespecToNs(ns.boottime));
@@ -122,8 +117,8 @@ export function writeAbstract(k: Kernel, w: AbstractWriter): void {
   w.close();
 
   w.open('userNamespaces');
-  for (const ns of [k.initUserNs, ...k.userNamespaces.values()].sort((a, b) => a.inum - b.inum)) {
-    w.open(String(ns.inum));
+  for (const ns of ascending([k.initUserNs, ...k.userNamespaces.values()], byInum)) {
+    w.open(ns.inum);
     w.put('parent', ns.parent === null ? null : ns.parent.inum);
     w.put('owner', ns.owner);
     w.put('mapped', ns.uidMap !== null && ns.gidMap !== null);
@@ -131,7 +126,7 @@ export function writeAbstract(k: Kernel, w: AbstractWriter): void {
     w.open('timeNamespaces');
     for (const uid of ascending([...ns.timeCounts.keys()], byNumber)) {
       const n = ns.timeCounts.get(uid)!;
-      if (n > 0) w.put(String(uid), n);
+      if (n > 0) w.put(uid, n);
     }
     w.close();
     w.close();
@@ -147,7 +142,7 @@ export function buildAbstract(k: Kernel): AbstractState {
     open(key) { const o = {}; open[open.length - 1][key] = o; open.push(o); },
     close() { open.pop(); },
     put(key, value) { open[open.length - 1][key] = typeof value === 'bigint' ? String(value) : value; },
-    list(key, values) { open[open.length - 1][key] = [...values]; },
+    caps(key, mask) { open[open.length - 1][key] = capsOfMask(mask); },
   });
   return root as unknown as AbstractState;
 }

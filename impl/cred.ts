@@ -19,12 +19,6 @@ export function capMask(names: readonly CapName[]): number {
   return m;
 }
 
-export function capNames(mask: number): CapName[] {
-  const out: CapName[] = [];
-  for (let i = 0; i < CAP_NAMES.length; i++) if (mask & (1 << i)) out.push(CAP_NAMES[i]);
-  return out.sort();
-}
-
 export interface Cred {
   /** uid = euid = suid = fsuid (kuid): setuid is setresuid(u, u, u). */
   uid: number;

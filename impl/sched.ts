@@ -152,7 +152,9 @@ export interface Kernel {
 
 /** Numeric part of a handle, the order of the abstract `vm` field. */
 export function handleNumber(h: string): number {
-  return Number(h.slice(1));
+  let n = 0;
+  for (let i = 1; i < h.length; i++) n = n * 10 + h.charCodeAt(i) - 48;
+  return n;
 }
 
 /** The pid a path names: the handle's task's pid, else the last pid it had. */

@@ -4,18 +4,34 @@
 // so what is compared and what is shown are one thing.
 import { kernelChanges } from './profile.ts';
 import {
-  INT_MAX,
-  type AbstractState, type AbstractWriter, type TaskHandle,
+  CAP_NAMES, INT_MAX, capsOfMask,
+  type AbstractState, type AbstractWriter, type CapName, type TaskHandle,
 } from '../vocab/index.ts';
 import { nsToNanos, type File, type Mm, type ModelState, type Process, type Task, type Timer } from './state.ts';
 
-const handleNumber = (h: string) => Number(h.slice(1));
+/** The number of a handle: the digits after its letter. */
+function handleNumber(h: string): number {
+  let n = 0;
+  for (let i = 1; i < h.length; i++) n = n * 10 + h.charCodeAt(i) - 48;
+  return n;
+}
 // Timer handles of one letter by number; POSIX timers and timerfds ("f...") apart.
 const byTimerHandle = (a: string, b: string) => (a[0] === b[0] ? handleNumber(a) - handleNumber(b) : a < b ? -1 : 1);
 
-/** items sorted by the number of their handle (each number computed once). */
-function byHandleNumber<T>(items: readonly T[], handle: (x: T) => string): T[] {
-  return items.map((x) => [handleNumber(handle(x)), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+/** items in the order `before` gives: the list itself when already so (the usual case), else a sorted copy. */
+function inOrder<T>(items: readonly T[], before: (a: T, b: T) => number): readonly T[] {
+  for (let i = 1; i < items.length; i++) if (before(items[i - 1], items[i]) > 0) return [...items].sort(before);
+  return items;
+}
+const byHandle = <T extends { handle: string }>(a: T, b: T) => handleNumber(a.handle) - handleNumber(b.handle);
+const byInum = <T extends { inum: number }>(a: T, b: T) => a.inum - b.inum;
+
+/** A capability set as AbstractWriter.caps takes it: bit i for CAP_NAMES[i]. */
+const CAP_BIT = Object.fromEntries(CAP_NAMES.map((c, i) => [c, 1 << i])) as Record<CapName, number>;
+function capMask(caps: readonly CapName[]): number {
+  let mask = 0;
+  for (const c of caps) mask |= CAP_BIT[c];
+  return mask;
 }
 
 /** What a writing looks up again and again, found once per writing: processes and leaders by tgid,
@@ -58,7 +74,7 @@ function writeTask(ix: Index, t: Task, w: AbstractWriter): void {
   w.put('timeNsForChildren', t.timeNsForChildren?.inum ?? null);
   w.put('userNs', t.creds.userNs.inum);
   w.put('euid', t.creds.euid);
-  w.list('caps', [...t.creds.effective].sort());
+  w.caps('caps', capMask(t.creds.effective));
   if (t.wait) {
     w.open('waiting');
     w.put('call', t.wait.call);
@@ -118,7 +134,7 @@ function writeProcess(s: ModelState, handle: TaskHandle, p: Process, w: Abstract
   const live = s.tasks.find((t) => t.tgid === p.tgid && t.mm !== null);
   w.open(handle);
   w.open('fds');
-  for (const h of byHandleNumber([...last.keys()], (x) => x)) writeFd(h, last.get(h)!, w);
+  for (const h of inOrder([...last.keys()], (a, b) => handleNumber(a) - handleNumber(b))) writeFd(h, last.get(h)!, w);
   w.close();
   w.put('dumpable', live?.mm?.dumpable ?? false);
   w.close();
@@ -127,21 +143,21 @@ function writeProcess(s: ModelState, handle: TaskHandle, p: Process, w: Abstract
 export function writeAbstract(s: ModelState, w: AbstractWriter): void {
   const ix = indexOf(s);
   w.open('tasks');
-  for (const t of byHandleNumber(s.tasks, (t) => t.handle)) writeTask(ix, t, w);
+  for (const t of inOrder(s.tasks, byHandle)) writeTask(ix, t, w);
   w.close();
 
   w.open('timers');
-  for (const k of [...s.timers].sort((a, b) => byTimerHandle(a.handle, b.handle))) writeTimer(s, ix, k, w);
+  for (const k of inOrder(s.timers, (a, b) => byTimerHandle(a.handle, b.handle))) writeTimer(s, ix, k, w);
   w.close();
 
   w.open('processes');
-  const withFds = s.processes.filter((p) => p.fds !== null).map((p) => [leaderHandle(ix, p.tgid), p] as const);
-  for (const [h, p] of byHandleNumber(withFds, (x) => x[0])) writeProcess(s, h, p, w);
+  const withFds = s.processes.filter((p) => p.fds !== null).map((p) => ({ handle: leaderHandle(ix, p.tgid), p }));
+  for (const { handle, p } of inOrder(withFds, byHandle)) writeProcess(s, handle, p, w);
   w.close();
 
   w.open('timeNamespaces');
-  for (const ns of [...s.timeNamespaces].sort((a, b) => a.inum - b.inum)) {
-    w.open(String(ns.inum));
+  for (const ns of inOrder(s.timeNamespaces, byInum)) {
+    w.open(ns.inum);
     w.put('owner', ns.owner.inum);
     w.put('monotonic', nsToNanos(ns.monotonic));
     w.put('boottime', nsToNanos(ns.boottime));
@@ -151,16 +167,16 @@ export function writeAbstract(s: ModelState, w: AbstractWriter): void {
   w.close();
 
   w.open('userNamespaces');
-  for (const ns of [...s.userNamespaces].sort((a, b) => a.inum - b.inum)) {
-    w.open(String(ns.inum));
+  for (const ns of inOrder(s.userNamespaces, byInum)) {
+    w.open(ns.inum);
     w.put('parent', ns.parent?.inum ?? null);
     w.put('owner', ns.owner);
     // init_user_ns has its identity maps from boot.
     w.put('mapped', ns.parent === null || (ns.uidMap !== null && ns.gidMapped));
     w.put('maxTimeNamespaces', ns.maxTimeNamespaces);
     w.open('timeNamespaces');
-    for (const k of Object.keys(ns.timeNamespaces).sort((a, b) => Number(a) - Number(b))) {
-      if (ns.timeNamespaces[k] !== 0) w.put(k, ns.timeNamespaces[k]);
+    for (const k of inOrder(Object.keys(ns.timeNamespaces), (a, b) => Number(a) - Number(b))) {
+      if (ns.timeNamespaces[k] !== 0) w.put(Number(k), ns.timeNamespaces[k]);
     }
     w.close();
     w.close();
@@ -176,7 +192,7 @@ export function abstractState(s: ModelState): AbstractState {
     open(key) { const o = {}; open[open.length - 1][key] = o; open.push(o); },
     close() { open.pop(); },
     put(key, value) { open[open.length - 1][key] = typeof value === 'bigint' ? String(value) : value; },
-    list(key, values) { open[open.length - 1][key] = [...values]; },
+    caps(key, mask) { open[open.length - 1][key] = capsOfMask(mask); },
   });
   return root as unknown as AbstractState;
 }

@@ -1,6 +1,6 @@
 // What a side sees and shows: the observation of one step, the host clocks it is given, and the
 // abstraction of its state that the refinement property compares after every step.
-import type { CapName, Errno } from './constants.ts';
+import { CAP_NAMES, type CapName, type Errno } from './constants.ts';
 import type { FdHandle, KernelBehaviour, Nanos, Step, TaskCall, TaskHandle, TimerHandle } from './program.ts';
 
 /**
@@ -225,15 +225,24 @@ export type AbstractScalar = string | number | boolean | bigint | null;
  * timers too, timerfds "f..." before POSIX timers "k...") or by ascending number (namespaces, ucount
  * kuids), each record's fields in the order of its interface above; an absent optional field is not
  * written. Writing the same state in another order only costs speed: the comparison then falls back to
- * the built objects.
+ * the built objects. A key given as a number (an inode number, a kuid) is the same key as its decimal
+ * digits; writing it as a number saves the conversion, as a bigint value saves its digits.
  */
 export interface AbstractWriter {
   /** Enter a map or record under `key`. */
-  open(key: string): void;
+  open(key: string | number): void;
   close(): void;
-  put(key: string, value: AbstractScalar): void;
-  /** A list of names (caps), already sorted. */
-  list(key: string, values: readonly string[]): void;
+  put(key: string | number, value: AbstractScalar): void;
+  /** A capability set (AbstractTask.caps) as a mask: bit i set for CAP_NAMES[i] (capsOfMask reads it). */
+  caps(key: string, mask: number): void;
+}
+
+/** The sorted capability names of a capability mask as AbstractWriter.caps has it (bit i: CAP_NAMES[i];
+ *  the vocabulary names fewer than 31, so a mask is a small integer). */
+export function capsOfMask(mask: number): CapName[] {
+  const out: CapName[] = [];
+  for (let i = 0; i < CAP_NAMES.length; i++) if (mask & (1 << i)) out.push(CAP_NAMES[i]);
+  return out.sort();
 }
 
 /** One side of a differential run. Both model/ and impl/ export a factory of this shape. */
