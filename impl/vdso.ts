@@ -20,20 +20,18 @@ const NSEC = 1e9;
 export interface VdsoTimeData {
   seq: number;
   clockMode: number;
-  /** basetime[clk]: host time at the last update, split into exact doubles. */
-  baseSec: Float64Array;
-  baseNsec: Float64Array;
-  /** offset[clk] of a timens page (normalised so 0 <= nsec < 1e9). */
-  offSec: Float64Array;
-  offNsec: Float64Array;
+  /** basetime[clk]: host time at the last update, split into exact doubles: sec at 2 clk, nsec at 2 clk + 1. */
+  base: Float64Array;
+  /** offset[clk] of a timens page (normalised so 0 <= nsec < 1e9), laid out as base is. */
+  off: Float64Array;
   hrtimerRes: number;
   lowResNsec: number;
 }
 
 function emptyPage(): VdsoTimeData {
   return {
-    seq: 0, clockMode: VDSO_CLOCKMODE_TSC, baseSec: new Float64Array(MAX_CLOCKS), baseNsec: new Float64Array(MAX_CLOCKS),
-    offSec: new Float64Array(MAX_CLOCKS), offNsec: new Float64Array(MAX_CLOCKS), hrtimerRes: 1, lowResNsec: 0,
+    seq: 0, clockMode: VDSO_CLOCKMODE_TSC, base: new Float64Array(2 * MAX_CLOCKS), off: new Float64Array(2 * MAX_CLOCKS),
+    hrtimerRes: 1, lowResNsec: 0,
   };
 }
 
@@ -52,7 +50,7 @@ function split(t: bigint): [number, number] {
 }
 
 function setBase(page: VdsoTimeData, clk: number, t: bigint): void {
-  [page.baseSec[clk], page.baseNsec[clk]] = split(t);
+  [page.base[2 * clk], page.base[2 * clk + 1]] = split(t);
 }
 
 /** update_vsyscall(): the timekeeper publishes new host time, seq odd while it writes. */
@@ -76,7 +74,7 @@ export function updateVsyscall(k: Kernel, host: HostClocks): void {
 }
 
 function setOffset(page: VdsoTimeData, clk: number, off: Timespec): void {
-  [page.offSec[clk], page.offNsec[clk]] = split(off.sec * NSEC_PER_SEC + off.nsec);
+  [page.off[2 * clk], page.off[2 * clk + 1]] = split(off.sec * NSEC_PER_SEC + off.nsec);
 }
 
 /** timens_setup_vdso_clock_data(): seq = 1, clock_mode = TIMENS, offsets by clock id. */
@@ -125,18 +123,20 @@ export function cvdsoClockGettime(mm: MmStruct, clk: number, out: Float64Array):
     timens = vd;
     vd = mm.timensSlot!;
   }
+  const i = clk << 1;
   let seq: number;
   let sec: number;
   let ns: number;
   do {
     while (((seq = vd.seq) & 1) !== 0);
-    sec = vd.baseSec[clk];
-    ns = vd.baseNsec[clk];
+    sec = vd.base[i];
+    ns = vd.base[i + 1];
   } while (seq !== vd.seq);
   if (timens !== null) {
     // Add the namespace offset after the stable read.
-    sec += timens.offSec[clk];
-    ns += timens.offNsec[clk];
+    const off = timens.off;
+    sec += off[i];
+    ns += off[i + 1];
     if (ns >= NSEC) { ns -= NSEC; sec += 1; }
   }
   out[0] = sec;
