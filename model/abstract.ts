@@ -7,7 +7,7 @@ import {
   CAP_NAMES, INT_MAX, capsOfMask,
   type AbstractState, type AbstractWriter, type CapName, type TaskHandle,
 } from '../vocab/index.ts';
-import { nsToNanos, type File, type Mm, type ModelState, type Process, type Task, type Timer } from './state.ts';
+import { nsToNanos, type FdEntry, type File, type Mm, type ModelState, type Process, type Task, type Timer } from './state.ts';
 
 /** The number of a handle: the digits after its letter. */
 function handleNumber(h: string): number {
@@ -27,18 +27,20 @@ const byHandle = <T extends { handle: string }>(a: T, b: T) => handleNumber(a.ha
 const byInum = <T extends { inum: number }>(a: T, b: T) => a.inum - b.inum;
 
 /** A capability set as AbstractWriter.caps takes it: bit i for CAP_NAMES[i]. */
-const CAP_BIT = Object.fromEntries(CAP_NAMES.map((c, i) => [c, 1 << i])) as Record<CapName, number>;
+const CAP_BIT = new Map(CAP_NAMES.map((c, i) => [c, 1 << i]));
 function capMask(caps: readonly CapName[]): number {
   let mask = 0;
-  for (const c of caps) mask |= CAP_BIT[c];
+  for (const c of caps) mask |= CAP_BIT.get(c)!;
   return mask;
 }
 
 /** What a writing looks up again and again, found once per writing: processes and leaders by tgid,
- *  and each mm's vm (the smallest handle of the live tasks sharing it). */
+ *  each process's mm (that of its first task with one), and each mm's vm (the smallest handle of the
+ *  live tasks sharing it). */
 interface Index {
   process: Map<number, Process>;
   leader: Map<number, TaskHandle>;
+  mm: Map<number, Mm>;
   vm: Map<Mm, TaskHandle>;
 }
 
@@ -47,14 +49,17 @@ function indexOf(s: ModelState): Index {
   const process = new Map<number, Process>();
   for (const p of s.processes) if (!process.has(p.tgid)) process.set(p.tgid, p);
   const leader = new Map<number, TaskHandle>();
+  const mm = new Map<number, Mm>();
   const vm = new Map<Mm, TaskHandle>();
   for (const t of s.tasks) {
     if (t.pid === t.tgid && !leader.has(t.tgid)) leader.set(t.tgid, t.handle);
-    if (t.mm === null || t.state === 'exited') continue;
+    if (t.mm === null) continue;
+    if (!mm.has(t.tgid)) mm.set(t.tgid, t.mm);
+    if (t.state === 'exited') continue;
     const best = vm.get(t.mm);
     if (best === undefined || handleNumber(t.handle) < handleNumber(best)) vm.set(t.mm, t.handle);
   }
-  return { process, leader, vm };
+  return { process, leader, mm, vm };
 }
 
 function leaderHandle(ix: Index, tgid: number): TaskHandle {
@@ -127,16 +132,31 @@ function writeFd(handle: string, f: File, w: AbstractWriter): void {
   w.close();
 }
 
-function writeProcess(s: ModelState, handle: TaskHandle, p: Process, w: AbstractWriter): void {
-  // A rebound handle names its last fd, as fdLookup resolves it.
-  const last = new Map<string, File>();
-  for (const e of p.fds!) if (e.handle !== null) last.set(e.handle, e.file);
-  const live = s.tasks.find((t) => t.tgid === p.tgid && t.mm !== null);
+/** Whether the named entries of an fd table come in strictly ascending handle order: each handle once. */
+function namedInOrder(fds: readonly FdEntry[]): boolean {
+  let last = -1;
+  for (const e of fds) {
+    if (e.handle === null) continue;
+    const n = handleNumber(e.handle);
+    if (n <= last) return false;
+    last = n;
+  }
+  return true;
+}
+
+function writeProcess(ix: Index, handle: TaskHandle, p: Process, w: AbstractWriter): void {
   w.open(handle);
   w.open('fds');
-  for (const h of inOrder([...last.keys()], (a, b) => handleNumber(a) - handleNumber(b))) writeFd(h, last.get(h)!, w);
+  if (namedInOrder(p.fds!)) {
+    for (const e of p.fds!) if (e.handle !== null) writeFd(e.handle, e.file, w);
+  } else {
+    // A rebound handle names its last fd, as fdLookup resolves it.
+    const last = new Map<string, File>();
+    for (const e of p.fds!) if (e.handle !== null) last.set(e.handle, e.file);
+    for (const h of [...last.keys()].sort((a, b) => handleNumber(a) - handleNumber(b))) writeFd(h, last.get(h)!, w);
+  }
   w.close();
-  w.put('dumpable', live?.mm?.dumpable ?? false);
+  w.put('dumpable', ix.mm.get(p.tgid)?.dumpable ?? false);
   w.close();
 }
 
@@ -152,7 +172,7 @@ export function writeAbstract(s: ModelState, w: AbstractWriter): void {
 
   w.open('processes');
   const withFds = s.processes.filter((p) => p.fds !== null).map((p) => ({ handle: leaderHandle(ix, p.tgid), p }));
-  for (const { handle, p } of inOrder(withFds, byHandle)) writeProcess(s, handle, p, w);
+  for (const { handle, p } of inOrder(withFds, byHandle)) writeProcess(ix, handle, p, w);
   w.close();
 
   w.open('timeNamespaces');
