@@ -29,8 +29,22 @@ function randomBig(rng: seedrandom.PRNG, lo: bigint, hi: bigint): bigint {
   return lo + (r % (hi - lo + 1n));
 }
 
-/** The host a seed describes. Uptime comes in three sizes so range rules meet both edges. */
+const drawnHosts = new Map<string, Readonly<HostState>>();
+
+/** The host a seed describes. Uptime comes in three sizes so range rules meet both edges. A fresh
+ *  state each call (the caller moves it); the draw of a seed is made once (seeding the generator costs
+ *  more than a short program's steps) and kept for the next caller of that seed. */
 export function hostFromSeed(seed: string, tickNs = 4_000_000n): HostState {
+  const key = `${tickNs} ${seed}`;
+  let drawn = drawnHosts.get(key);
+  if (drawn === undefined) {
+    if (drawnHosts.size >= 1024) drawnHosts.clear();
+    drawnHosts.set(key, (drawn = drawHost(seed, tickNs)));
+  }
+  return { ...drawn };
+}
+
+function drawHost(seed: string, tickNs: bigint): HostState {
   const rng = seedrandom(seed);
   const size = Math.floor(rng() * 3);
   const uptime =
