@@ -44,7 +44,7 @@ const SHRINK_AT_MOST = 3;
  *  then hangs with room to spare, not only when the machine happened to be slow (a candidate at the edge
  *  of the limit hangs on a loaded machine and not on its replays). */
 const HANG_SHRINK_SCALE = 2;
-/** A time budget for shrinking one disagreement. */
+/** A time budget for shrinking one disagreement (KernelCampaignOptions.shrinkBudgetMs). */
 const SHRINK_BUDGET_MS = 120_000;
 
 export interface KernelCampaignOptions {
@@ -67,6 +67,9 @@ export interface KernelCampaignOptions {
   timeoutMs?: number;
   /** The programs to run instead of generated ones (tests plant programs with this). */
   programs?: fc.Arbitrary<Program>;
+  /** Time spent shrinking one reproduced disagreement on the kernel, at most (default 120 s): the
+   *  smallest program found by then is stored. */
+  shrinkBudgetMs?: number;
   /** Run only this part of the campaign (properties/campaign.ts Shard). */
   shard?: Shard;
   /** Executors running programs side by side (kernel/pool.ts; default two per CPU); 1 runs one
@@ -175,7 +178,8 @@ export async function runKernelCampaign(o: KernelCampaignOptions): Promise<Kerne
       result.refused += c.comparison.refused.length;
       for (const [i, s] of c.comparison.run.steps.entries()) if (!isRefused(s.obs)) countStep(stats, p.steps[i], s.obs);
       if (c.comparison.disagreement) {
-        const d = await classify(p, c.comparison.disagreement, check, found(position), result.reproduced.length < SHRINK_AT_MOST, booted);
+        const shrinkMs = result.reproduced.length < SHRINK_AT_MOST ? o.shrinkBudgetMs ?? SHRINK_BUDGET_MS : 0;
+        const d = await classify(p, c.comparison.disagreement, check, found(position), shrinkMs, booted);
         d.position = position;
         (d.kind === 'reproduced' ? result.reproduced : result.notReproduced).push(d);
         o.onFinding?.(d);
@@ -249,8 +253,9 @@ function counterexampleOf(
   return c;
 }
 
+/** A disagreement replayed, and when it reproduces, shrunk for at most shrinkMs (0: not shrunk). */
 async function classify(
-  p: Program, first: Disagreement, check: Check, found: Counterexample['found'], shrink: boolean,
+  p: Program, first: Disagreement, check: Check, found: Counterexample['found'], shrinkMs: number,
   booted?: Counterexample['booted'],
 ): Promise<KernelDisagreement> {
   const replays = await replay(p, first, check);
@@ -258,8 +263,8 @@ async function classify(
     return { kind: 'not reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel-unreproduced', replays, booted) };
   }
   const done: KernelDisagreement = { kind: 'reproduced', position: -1, program: p, first, replays, counterexample: counterexampleOf(p, first, found, 'kernel', replays, booted) };
-  if (!shrink) return done;
-  const shrunk = await shrinkOnKernel(p, first, check);
+  if (shrinkMs === 0) return done;
+  const shrunk = await shrinkOnKernel(p, first, check, shrinkMs);
   if (shrunk.program === p) return done;
   // The shrunk program is stored only if it reproduces as well.
   const again = await replay(shrunk.program, shrunk.disagreement, check);
@@ -268,12 +273,12 @@ async function classify(
 }
 
 /** Greedy shrinking on the kernel: the first candidate (properties/shrink.ts order) that disagrees on
- *  two runs in a row replaces the program, until none does or the budget is spent. Two runs, so that
- *  shrinking does not wander off to a disagreement that timing made once. */
+ *  two runs in a row replaces the program, until none does or the budget (ms) is spent. Two runs, so
+ *  that shrinking does not wander off to a disagreement that timing made once. */
 async function shrinkOnKernel(
-  p: Program, d: Disagreement, check: Check,
+  p: Program, d: Disagreement, check: Check, budgetMs: number,
 ): Promise<{ program: Program; disagreement: Disagreement }> {
-  const deadline = process.hrtime.bigint() + BigInt(SHRINK_BUDGET_MS) * 1_000_000n;
+  const deadline = process.hrtime.bigint() + BigInt(budgetMs) * 1_000_000n;
   let best = { program: p, disagreement: d };
   const hang = (d.kernel as Odd).hung === true;
   const disagrees = async (q: Program): Promise<Disagreement | undefined> => {

@@ -98,7 +98,11 @@ describe('a kernel step that hangs', () => {
         { task: 't0', call: 'clock_gettime', clock: 'CLOCK_MONOTONIC', vdso: true },
       ],
     };
-    const r = await runKernelCampaign({ seed: 3, runs: 2, maxSteps: 8, timeoutMs: 150, executors: 1, programs: fc.constant(waits) });
+    // Each candidate that hangs is run twice under 300 ms: a few seconds of shrinking take the first
+    // halvings, which is all this needs to show (the default budget, 120 s, would take every wait it can).
+    const r = await runKernelCampaign({
+      seed: 3, runs: 2, maxSteps: 8, timeoutMs: 150, executors: 1, programs: fc.constant(waits), shrinkBudgetMs: 6_000,
+    });
     expect(r.crashes, describeFindings(r)).toEqual([]);
     expect(r.runs).toBe(2);
     const found = [...r.reproduced, ...r.notReproduced];
