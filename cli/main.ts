@@ -1,29 +1,21 @@
 // The command line: campaigns, replay of stored counterexamples, and single programs on one side.
 // Exit status: 0 all agreed, 1 a divergence (found or still present), 2 bad input.
-import { join } from 'node:path';
-import { canonicalJson } from '../harness/canonical.ts';
+// Only what every command needs (reading files, refusing bad input, the usage text) is loaded at the
+// start; each command loads the rest when it runs, so that a refusal or a --help costs no model, impl,
+// generator or kernel driver.
+import { basename, join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readCounterexample, writeCounterexample } from '../harness/counterexample.ts';
-import { ProgramError } from '../harness/program.ts';
-import { runDifferential, runProgram } from '../harness/run.ts';
-import { formatStats } from '../harness/stats.ts';
-import { formatKernelReplay, formatSideBySide } from '../harness/trace.ts';
-import { DEFAULT_CAMPAIGN, runCampaign } from '../properties/campaign.ts';
-import { DEFAULT_KERNEL_CAMPAIGN, LINUX_SIDE, describeFinding, findingCounts, runKernelCampaign } from '../properties/kernel-campaign.ts';
-import type { KernelFinding } from '../properties/kernel-campaign.ts';
-import { compareOnKernel } from '../kernel/compare.ts';
-import { kernelAvailable, notOnKernel, runOnKernel } from '../kernel/driver.ts';
-import { KERNEL_PACKAGES } from '../kernel/vm.ts';
-import { createModel } from '../model/index.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
+import { ProgramError } from '../harness/program.ts';
+import { DEFAULT_CAMPAIGN, DEFAULT_KERNEL_CAMPAIGN } from '../properties/defaults.ts';
+import type { KernelFinding } from '../properties/kernel-campaign.ts';
+import type { Shard } from '../properties/campaign.ts';
+import { kernelAvailable, notOnKernel } from '../kernel/driver.ts';
+import { KERNEL_PACKAGES } from '../kernel/vm.ts';
 import type { Program } from '../vocab/index.ts';
-import { SIDES, sideFactory } from './sides.ts';
 import { collectCounterexample, describeCampaign, mergeShards, parseShard, readShardResult, ShardError, writeShardResult } from './shards.ts';
 import type { ShardResult } from './shards.ts';
-import type { Shard } from '../properties/campaign.ts';
-import { basename } from 'node:path';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { campaignPage, counterexamplePage } from './report.ts';
-import { exportC, notExportable, thisMachine } from '../kernel/export-c.ts';
 
 /** Each command's usage: `timens COMMAND --help` prints its own, `timens --help` all of them. */
 const COMMAND_USAGE: Record<string, string> = {
@@ -46,9 +38,9 @@ const COMMAND_USAGE: Record<string, string> = {
   'replay': `  timens replay FILE...
       Replay stored counterexamples (or bare programs) exactly; print both sides and the first difference.
       Exit 1 while any still differs, 0 once all agree.`,
-  'run': `  timens run FILE [--side ${[...SIDES, 'kernel'].join('|')}] [--kernel VERSION]
+  'run': `  timens run FILE [--side model|impl|kernel] [--kernel VERSION]
       Run one program on one side and print one JSON observation per line; --side kernel --kernel
-      VERSION runs it on that Linux booted under QEMU.`,
+      VERSION runs it on that Linux booted under QEMU. TIMENS_SIDES=MODULE adds the sides MODULE exports.`,
   'check': `  timens check FILE...
       Read programs or counterexample files and report the first bad field, if any.`,
   'report': `  timens report FILE [-o OUT.html]
@@ -135,6 +127,9 @@ async function campaign(args: string[]): Promise<number> {
     return kernelCampaign(seed, runs, maxSteps, timeLimit, out, flags.unprivileged === 'yes', shard,
       flags.executors === undefined ? undefined : Number(flags.executors), flags.kernel, base);
   }
+  const [{ runCampaign }, { runDifferential }, { formatStats }, { formatSideBySide }, { sideFactory }] = await Promise.all([
+    import('../properties/campaign.ts'), import('../harness/run.ts'), import('../harness/stats.ts'), import('../harness/trace.ts'), import('./sides.ts'),
+  ]);
   console.log(`campaign: model against impl, --seed ${seed}, ${runs} programs of up to ${maxSteps} steps${part}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -174,6 +169,9 @@ async function kernelCampaign(
   shard: Shard | undefined, executors: number | undefined, kernel: string | undefined,
   base: Omit<ShardResult, 'campaignShard' | 'shard' | 'ran' | 'interrupted' | 'seconds' | 'stats' | 'divergences'>,
 ): Promise<number> {
+  const [{ LINUX_SIDE, describeFinding, findingCounts, runKernelCampaign }, { formatStats }] = await Promise.all([
+    import('../properties/kernel-campaign.ts'), import('../harness/stats.ts'),
+  ]);
   const linux = kernel !== undefined ? `Linux ${kernel} booted under QEMU` : "this machine's Linux";
   console.log(`campaign: model against ${linux}${unprivileged ? ' as nobody' : ''}, --seed ${seed}, ${runs} kernel-safe programs of up to ${maxSteps} steps${shard ? `, shard ${shard.index}/${shard.count}` : ''}${timeLimit ? `, time limit ${timeLimit}s` : ''}`);
   const started = process.hrtime.bigint();
@@ -232,6 +230,9 @@ async function replayKernel(c: Counterexample, file: string): Promise<number | u
   const mode = { unprivileged: c.program.env.start === 'user-namespace', ...(c.booted ? { kernel: c.booted.version } : {}) };
   const available = kernelAvailable(mode);
   if (!available.ok) throw new KernelUnavailable(available.reason);
+  const [{ compareOnKernel }, { createModel }, { formatKernelReplay }] = await Promise.all([
+    import('../kernel/compare.ts'), import('../model/index.ts'), import('../harness/trace.ts'),
+  ]);
   const r = await compareOnKernel(c.program, createModel, { timeoutMs: 10_000, ...mode });
   console.log(formatKernelReplay(c.program, r));
   return r.disagreement?.index;
@@ -266,6 +267,9 @@ function describeStored(c: Counterexample): string {
 
 async function replay(args: string[]): Promise<number> {
   if (args.length === 0) throw new UsageError('replay needs at least one file');
+  const [{ SIDES, sideFactory }, { runDifferential }, { formatSideBySide }] = await Promise.all([
+    import('./sides.ts'), import('../harness/run.ts'), import('../harness/trace.ts'),
+  ]);
   let differing = 0;
   for (const file of args) {
     const c = readCounterexample(file);
@@ -301,10 +305,12 @@ async function replay(args: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
+  const { canonicalJson } = await import('../harness/canonical.ts');
   const { flags, rest } = parseFlags(args, { side: 'string', kernel: 'string' });
   if (rest.length !== 1) throw new UsageError('run takes exactly one program file');
   if (flags.kernel !== undefined && flags.side !== 'kernel') throw new UsageError('--kernel goes with --side kernel');
   checkVersion(flags.kernel);
+  const { SIDES, sideFactory } = await import('./sides.ts');
   const side = flags.side ?? 'model';
   if (!SIDES.includes(side) && side !== 'kernel') throw new UsageError(`--side must be one of ${[...SIDES, 'kernel'].join(', ')}, got ${side}`);
   const program = readCounterexample(rest[0]).program;
@@ -313,18 +319,21 @@ async function run(args: string[]): Promise<number> {
     const mode = { unprivileged: program.env.start === 'user-namespace', ...(flags.kernel !== undefined ? { kernel: flags.kernel } : {}) };
     const available = kernelAvailable(mode);
     if (!available.ok) throw new KernelUnavailable(available.reason);
+    const { runOnKernel } = await import('../kernel/driver.ts');
     const k = await runOnKernel(program, { timeoutMs: 10_000, ...mode });
     for (const s of k.steps) console.log(canonicalJson(s.obs));
     return 0;
   }
+  const { runProgram } = await import('../harness/run.ts');
   runProgram(program, sideFactory(side), (e) => console.log(canonicalJson(e.obs)));
   return 0;
 }
 
 /** Combines the results of a campaign's shards into the summary the whole campaign prints. */
-function merge(args: string[]): number {
+async function merge(args: string[]): Promise<number> {
   const { flags, rest } = parseFlags(args, { out: 'string' });
   const m = mergeShards(rest);
+  const { formatStats } = await import('../harness/stats.ts');
   const first = m.shards[0];
   console.log(`merge: ${m.shards.length} shard(s) of the campaign: ${describeCampaign(first)}`);
   for (const r of m.shards) {
@@ -352,6 +361,9 @@ function merge(args: string[]): number {
   const d = m.divergences[0];
   const c = readCounterexample(paths[0]);
   if (first.against === 'impl') {
+    const [{ runDifferential }, { formatSideBySide }, { sideFactory }] = await Promise.all([
+      import('../harness/run.ts'), import('../harness/trace.ts'), import('./sides.ts'),
+    ]);
     console.log('');
     console.log(formatSideBySide(runDifferential(c.program, sideFactory('model'), sideFactory('impl')), ['model', 'impl']));
   }
@@ -375,6 +387,7 @@ function check(args: string[]): number {
  *  the expectations are made for the program's own environment (this machine's may differ). */
 async function writeReproducer(path: string, program: Program, kernel: string | undefined): Promise<void> {
   try {
+    const [{ exportC, thisMachine }, { createModel }] = await Promise.all([import('../kernel/export-c.ts'), import('../model/index.ts')]);
     const here = kernel === undefined ? await thisMachine(program) : { reason: 'booted' };
     const out = path.replace(/\.json$/, '.c');
     writeFileSync(out, exportC(program, basename(path), createModel, 'machine' in here ? here.machine : undefined));
@@ -385,9 +398,10 @@ async function writeReproducer(path: string, program: Program, kernel: string | 
 }
 
 /** One HTML page: a counterexample's sequence diagram, or a campaign's statistics as charts. */
-function report(args: string[]): number {
+async function report(args: string[]): Promise<number> {
   const { flags, rest } = parseFlags(args, { out: 'string' });
   if (rest.length === 0) throw new UsageError('report needs a counterexample file, or a campaign result (DIR or DIR/result.json)');
+  const { campaignPage, counterexamplePage } = await import('./report.ts');
   const campaign = rest.length > 1 || (existsSync(rest[0]) && statSync(rest[0]).isDirectory()) || isShardResult(rest[0]);
   let html: string;
   let out: string;
@@ -404,6 +418,7 @@ function report(args: string[]): number {
   } else {
     const file = rest[0];
     const c = readCounterexample(file);
+    const { SIDES, sideFactory } = await import('./sides.ts');
     const sides = Object.fromEntries(c.sides.map((s) => [s, SIDES.includes(s) ? sideFactory(s) : undefined]));
     html = counterexamplePage(c, basename(file), { ...sides, model: sideFactory('model') });
     out = flags.out ?? `${basename(file).replace(/\.json$/, '')}.html`;
@@ -432,6 +447,7 @@ async function exportCommand(args: string[]): Promise<number> {
   if (rest.length !== 1) throw new UsageError('export-c takes exactly one program file');
   const file = rest[0];
   const program = readCounterexample(file).program;
+  const [{ exportC, notExportable, thisMachine }, { createModel }] = await Promise.all([import('../kernel/export-c.ts'), import('../model/index.ts')]);
   const off = notExportable(program);
   if (off) throw new NotOnKernel(`${file}: ${off}; the program can run on the model and impl only`);
   const here = await thisMachine(program);
@@ -460,9 +476,9 @@ async function main(argv: string[]): Promise<number> {
       case 'replay': return await replay(args);
       case 'run': return await run(args);
       case 'check': return check(args);
-      case 'merge': return merge(args);
+      case 'merge': return await merge(args);
       case 'export-c': return await exportCommand(args);
-      case 'report': return report(args);
+      case 'report': return await report(args);
       case undefined: case 'help': case '--help': console.log(USAGE); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
     }

@@ -12,7 +12,7 @@ import type { Stats } from '../harness/stats.ts';
 import { programs } from './generate.ts';
 
 /** What `timens campaign` runs when given no options. */
-export const DEFAULT_CAMPAIGN = { seed: 1, runs: 1000, maxSteps: 60 } as const;
+export { DEFAULT_CAMPAIGN } from './defaults.ts';
 
 export interface CampaignOptions {
   seed: number;

@@ -30,7 +30,7 @@ export function profileOf(version: string): KernelBehaviour {
 import { shrinkProgram } from './shrink.ts';
 
 /** What `timens campaign --against kernel` runs when given no other options. */
-export const DEFAULT_KERNEL_CAMPAIGN = { seed: 1, runs: 300, maxSteps: 15 } as const;
+export { DEFAULT_KERNEL_CAMPAIGN } from './defaults.ts';
 
 /** The divergence kind of a stored finding in which Linux hung, killed a task or gave an unnamed errno. */
 export const LINUX_SIDE = 'linux-side';
