@@ -21,11 +21,8 @@ const LONGEST = [
   'test/kernel/unprivileged.test.ts',
   // Files of one project that follow one another share a worker's modules (IN_PROCESS below).
   'properties/refinement.test.ts',
-  'properties/laws/relative-timers-ns-free.test.ts',
+  'properties/laws.test.ts',
   'properties/profiles.test.ts',
-  'properties/laws/fire-order.test.ts',
-  'properties/laws/remaining-is-host-time.test.ts',
-  'properties/laws/clock-view.test.ts',
   'test/planted-breaks.test.ts',
   'test/unprivileged-refinement.test.ts',
 ];
@@ -67,7 +64,8 @@ const IN_PROCESS = [
   'test/kernel/recorded.test.ts',
   'properties/refinement.test.ts',
   'properties/profiles.test.ts',
-  'properties/laws/*.test.ts',
+  'properties/laws.test.ts',
+  'test/law-pass.test.ts',
 ];
 
 export default defineConfig({

@@ -39,7 +39,7 @@ export default defineConfig({
       'test/selftests/selftests.test.ts',
       'test/state-compare.test.ts',
       'test/counterexamples.test.ts',
-      'properties/laws/*.test.ts',
+      'properties/laws.test.ts',
       'mutation/*.test.ts',
     ],
     setupFiles: ['mutation/setup.ts'],

@@ -1,9 +1,8 @@
 // unshare(CLONE_NEWTIME) never moves the caller: only its time_for_children changes.
-import { it } from 'vitest';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 
-it('a successful unshare leaves the caller in its time namespace and gives it a new time_for_children', () => {
-  checkLaw(({ step, obs, before, after }) => {
+law('a successful unshare leaves the caller in its time namespace and gives it a new time_for_children', async (holds) => {
+  await holds(({ step, obs, before, after }) => {
     if (!isCall(step, 'unshare') || obs.ret !== 0 || !step.flags.includes('CLONE_NEWTIME')) return undefined;
     const was = before.tasks[step.task];
     const now = after.tasks[step.task];

@@ -1,10 +1,9 @@
 // Timers fire in host-expiry order: sleeps finishing in one step are reported in the order of their
 // expiries on a common base.
-import { it } from 'vitest';
-import { checkLaw } from './law.ts';
+import { law } from './law.ts';
 
-it('sleeps that end in the same step end in the order of their host expiries', () => {
-  checkLaw(({ obs, before }) => {
+law('sleeps that end in the same step end in the order of their host expiries', async (holds) => {
+  await holds(({ obs, before }) => {
     const done = (obs.completions ?? []).filter((c) => c.err !== 'EINTR')
       .map((c) => before.tasks[c.task]?.waiting)
       .filter((w): w is NonNullable<typeof w> => !!w && w.expires !== null);

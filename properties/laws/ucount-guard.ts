@@ -1,11 +1,10 @@
 // A time namespace is created only if, at every user-namespace level from its owner up, the charged uid's
 // count was below that level's max_time_namespaces.
-import { it } from 'vitest';
 import { INT_MAX } from '../../vocab/index.ts';
-import { checkLaw } from './law.ts';
+import { law } from './law.ts';
 
-it('every creation was below the limit at every level', () => {
-  checkLaw(({ step, before, after }) => {
+law('every creation was below the limit at every level', async (holds) => {
+  await holds(({ step, before, after }) => {
     const created = Object.keys(after.timeNamespaces).filter((k) => !before.timeNamespaces[k]);
     if (created.length === 0 || !('call' in step)) return undefined;
     const creator = before.tasks[step.task];

@@ -1,9 +1,8 @@
 // exec moves the task into its time_for_children (freezing it); a failed exec changes nothing.
-import { it } from 'vitest';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 
-it('after a successful exec the task is in its former time_for_children, which is frozen', () => {
-  checkLaw(({ step, obs, before, after }) => {
+law('after a successful exec the task is in its former time_for_children, which is frozen', async (holds) => {
+  await holds(({ step, obs, before, after }) => {
     if (!isCall(step, 'exec') || !before.tasks[step.task] || before.tasks[step.task].state !== 'running') return undefined;
     const was = before.tasks[step.task];
     const now = after.tasks[step.task];

@@ -1,10 +1,9 @@
 // setns into a time namespace moves both pointers there and freezes it; a failed setns changes nothing.
-import { it } from 'vitest';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 import { canonicalJson } from '../../harness/canonical.ts';
 
-it('setns sets time = time_for_children = target and freezes the target, or changes nothing', () => {
-  checkLaw(({ step, obs, before, after }) => {
+law('setns sets time = time_for_children = target and freezes the target, or changes nothing', async (holds) => {
+  await holds(({ step, obs, before, after }) => {
     if (!isCall(step, 'setns') || !before.tasks[step.task] || before.tasks[step.task].state !== 'running') return undefined;
     if (obs.ret !== 0) {
       // Time passes during any step (timers fire, sleeps end): a failed setns leaves the rest alone.

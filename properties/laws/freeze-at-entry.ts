@@ -1,11 +1,10 @@
 // A namespace is frozen by the first entry into it and only then: setns, a fork-like child, exec.
-import { it } from 'vitest';
-import { checkLaw } from './law.ts';
+import { law } from './law.ts';
 
 const ENTRIES = new Set(['setns', 'fork', 'vfork', 'clone3', 'clone', 'exec']);
 
-it('a time namespace becomes frozen only at an entry, with a task inside it', () => {
-  checkLaw(({ step, obs, before, after }) => {
+law('a time namespace becomes frozen only at an entry, with a task inside it', async (holds) => {
+  await holds(({ step, obs, before, after }) => {
     const newlyFrozen = Object.entries(after.timeNamespaces)
       .filter(([inum, ns]) => ns.frozen && !before.timeNamespaces[inum]?.frozen);
     if (newlyFrozen.length === 0) return undefined;

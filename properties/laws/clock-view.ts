@@ -1,9 +1,8 @@
 // A task reads host time plus the offsets of its own time namespace (never its time_for_children), for
 // every clock, through the vDSO and the syscall alike.
-import { it } from 'vitest';
 import { CLOCKS, CPUCLOCK } from '../../vocab/index.ts';
 import type { AbstractTimeNs, HostClocks } from '../../vocab/index.ts';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 
 /** The offset that shifts each clock id; the others have none. */
 const SHIFTED_BY: Record<number, 'monotonic' | 'boottime'> = {
@@ -31,8 +30,8 @@ function expected(clock: number, h: HostClocks, ns: AbstractTimeNs): bigint | un
   }
 }
 
-it('clock_gettime returns host time plus the offsets of the caller\'s time namespace', () => {
-  checkLaw(({ step, obs, before, clocks }) => {
+law('clock_gettime returns host time plus the offsets of the caller\'s time namespace', async (holds) => {
+  await holds(({ step, obs, before, clocks }) => {
     if (!isCall(step, 'clock_gettime') || obs.ret !== 0) return undefined;
     const id = typeof step.clock === 'number' ? step.clock : CLOCKS[step.clock];
     const task = before.tasks[step.task];

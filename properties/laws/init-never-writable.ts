@@ -1,10 +1,9 @@
 // The initial time namespace always has zero offsets and is always frozen: no write ever lands there.
-import { it } from 'vitest';
 import { PROC_TIME_INIT_INO } from '../../vocab/index.ts';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 
-it('no write to timens_offsets ever succeeds against the initial time namespace', () => {
-  checkLaw(({ step, obs, before, after }) => {
+law('no write to timens_offsets ever succeeds against the initial time namespace', async (holds) => {
+  await holds(({ step, obs, before, after }) => {
     const init = after.timeNamespaces[String(PROC_TIME_INIT_INO)];
     if (!init || !init.frozen || init.monotonic !== '0' || init.boottime !== '0') return `initial namespace is ${JSON.stringify(init)}`;
     if (!isCall(step, 'write') || !before.tasks[step.task]) return undefined;

@@ -2,10 +2,9 @@
 // pending namespace) or making one (unshare) never moves the expiry of a timer that has not fired.
 // Checked at every such step; counted where the law can fail: a timer on a shifted clock is armed and
 // the step moves a task of the timer's process into a namespace with another offset for that clock.
-import { it } from 'vitest';
 import { CLOCKS } from '../../vocab/index.ts';
 import type { AbstractState } from '../../vocab/index.ts';
-import { checkLaw, lawMinimum } from './law.ts';
+import { law, lawMinimum } from './law.ts';
 
 const MOVES = new Set(['setns', 'unshare', 'exec', 'fork', 'clone3', 'clone']);
 const SHIFTED_BY: Record<number, 'monotonic' | 'boottime'> = {
@@ -21,9 +20,9 @@ function offsetOf(s: AbstractState, task: string, by: 'monotonic' | 'boottime'):
 
 let posix = 0;
 
-it('namespace changes leave every armed timer\'s host expiry where it was', () => {
+law('namespace changes leave every armed timer\'s host expiry where it was', async (holds) => {
   posix = 0;
-  checkLaw(({ step, before, after, obs }) => {
+  await holds(({ step, before, after, obs }) => {
     if (!('call' in step) || !MOVES.has(step.call) || obs.ret !== 0 || obs.completions) return undefined;
     const armed = Object.entries(before.timers).filter(([k, t]) => t.expires !== null && after.timers[k]?.expires !== undefined);
     let premise = false;

@@ -1,9 +1,8 @@
 // Tasks sharing memory are always in the same time namespace: the vDSO mapping belongs to the mm.
-import { it } from 'vitest';
-import { checkLaw } from './law.ts';
+import { law } from './law.ts';
 
-it('tasks that share an mm share their time namespace', () => {
-  checkLaw(({ after }) => {
+law('tasks that share an mm share their time namespace', async (holds) => {
+  await holds(({ after }) => {
     const byVm = new Map<string, Set<number | null>>();
     for (const t of Object.values(after.tasks)) {
       if (t.vm === null) continue;

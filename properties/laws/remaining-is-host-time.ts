@@ -1,12 +1,11 @@
 // Remaining times are host-based and namespace-free: timer_gettime and timerfd_gettime report the armed
 // host expiry minus host now on the timer's base, never shifted by the reader's namespace.
-import { it } from 'vitest';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 import { baseNow } from './timebase.ts';
 
-it('the time left that gettime reports is the host expiry minus host now', () => {
+law('the time left that gettime reports is the host expiry minus host now', async (holds) => {
   const absArmed = new Map<string, boolean>();
-  checkLaw(({ step, obs, before, clocks }) => {
+  await holds(({ step, obs, before, clocks }) => {
     // A timerfd a clock set canceled is armed all the same before timerfd_setup answers ECANCELED.
     if ((isCall(step, 'timer_settime') || isCall(step, 'timerfd_settime')) && (obs.ret === 0 || obs.err === 'ECANCELED'))
       absArmed.set(isCall(step, 'timer_settime') ? step.timer : step.fd, step.abs);

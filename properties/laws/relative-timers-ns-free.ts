@@ -2,9 +2,8 @@
 // now + v on its base (v as timespec64_to_ktime makes it; the sum as ktime_add_safe: at most KTIME_MAX), whatever the offsets of the arming task's
 // namespace, periodic or not. Checked at every relative arming; counted where the law can fail: the
 // arming task's namespace has a non-zero offset for the timer's clock.
-import { it } from 'vitest';
 import { CLOCKS, KTIME_MAX } from '../../vocab/index.ts';
-import { checkLaw, isCall, lawMinimum } from './law.ts';
+import { isCall, law, lawMinimum } from './law.ts';
 import { baseNow, ktimeOf } from './timebase.ts';
 
 const SHIFTED_BY: Record<number, 'monotonic' | 'boottime'> = {
@@ -13,9 +12,9 @@ const SHIFTED_BY: Record<number, 'monotonic' | 'boottime'> = {
 
 let periodic = 0;
 
-it('a relative timer or timerfd is armed at host now plus its value, in any namespace', () => {
+law('a relative timer or timerfd is armed at host now plus its value, in any namespace', async (holds) => {
   periodic = 0;
-  checkLaw(({ step, obs, before, after, clocks }) => {
+  await holds(({ step, obs, before, after, clocks }) => {
     if (!(isCall(step, 'timer_settime') || isCall(step, 'timerfd_settime')) || step.abs || obs.ret !== 0) return undefined;
     const key = isCall(step, 'timer_settime') ? step.timer : step.fd;
     const t = after.timers[key];

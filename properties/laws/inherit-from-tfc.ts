@@ -1,10 +1,9 @@
 // A new namespace's offsets are its creator's time_for_children offsets at creation (not its own time
 // namespace's, and not zero), and it starts unfrozen unless born into a fork-like child.
-import { it } from 'vitest';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 
-it('a new time namespace copies the offsets of its creator\'s time_for_children', () => {
-  checkLaw(({ step, obs, before, after }) => {
+law('a new time namespace copies the offsets of its creator\'s time_for_children', async (holds) => {
+  await holds(({ step, obs, before, after }) => {
     const created = Object.keys(after.timeNamespaces).filter((k) => !before.timeNamespaces[k]);
     if (created.length === 0) return undefined;
     if (!(isCall(step, 'unshare') || isCall(step, 'clone3')) || obs.ret !== 0 || !step.flags.includes('CLONE_NEWTIME'))

@@ -1,9 +1,8 @@
 // An absolute sleep to namespace time T never returns before the sleeper's clock reads T (T above the
 // namespace's offset): not at once, and not in a step whose clocks are still short of T.
-import { it } from 'vitest';
 import { CLOCKS } from '../../vocab/index.ts';
 import type { HostClocks } from '../../vocab/index.ts';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 import { clockId, nanosOf } from './timebase.ts';
 
 /** What the sleeper's clock reads: host plus its namespace's offset for that clock. */
@@ -15,9 +14,9 @@ function reads(clock: number, h: HostClocks, mono: bigint, boot: bigint): bigint
   return undefined;
 }
 
-it('an absolute clock_nanosleep never completes before the sleeper\'s clock reaches its target', () => {
+law('an absolute clock_nanosleep never completes before the sleeper\'s clock reaches its target', async (holds) => {
   const sleeps = new Map<string, { clock: number; target: bigint; mono: bigint; boot: bigint }>();
-  checkLaw(({ step, obs, before, clocks }) => {
+  await holds(({ step, obs, before, clocks }) => {
     let verdict: string | undefined;
     for (const c of obs.completions ?? []) {
       const sl = sleeps.get(c.task);

@@ -1,12 +1,11 @@
 // A frozen namespace's offsets never change, and it never thaws. Checked at every step; counted where
 // the law can fail: a write (the only way offsets change) while a namespace other than the initial one
 // is frozen. The initial namespace is frozen from boot and no write can reach it.
-import { it } from 'vitest';
 import { PROC_TIME_INIT_INO } from '../../vocab/index.ts';
-import { checkLaw, isCall } from './law.ts';
+import { isCall, law } from './law.ts';
 
-it('offsets of a frozen time namespace never change', () => {
-  checkLaw(({ step, before, after }) => {
+law('offsets of a frozen time namespace never change', async (holds) => {
+  await holds(({ step, before, after }) => {
     const frozen = Object.entries(before.timeNamespaces).filter(([, ns]) => ns.frozen);
     for (const [inum, ns] of frozen) {
       const now = after.timeNamespaces[inum];
