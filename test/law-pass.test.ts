@@ -1,6 +1,7 @@
 // The laws checked together (properties/laws/law.ts checkLawsTogether): each law sees exactly the steps
 // it would see checked on its own, over its own share of the programs, and a law broken in the pass is
-// still found again and shrunk by fc.assert, while the others pass.
+// still found again and shrunk by fc.assert, while the others pass. (Seeds other than those of
+// test/law-corpus.test.ts, which looks for the corpus files its own seeds leave.)
 import { expect, it } from 'vitest';
 import { checkLaw, checkLawsTogether } from '../properties/laws/law.ts';
 import type { Law, LawOptions } from '../properties/laws/law.ts';
@@ -35,7 +36,7 @@ it('starts each law afresh on each program, as checking it alone does', () => {
 });
 
 it('fails a law broken in the pass through fc.assert, shrunk, and passes the others', () => {
-  const options: LawOptions = { minApplied: 0, runs: 50, maxSteps: 12, seed: 99 };
+  const options: LawOptions = { minApplied: 0, runs: 50, maxSteps: 12, seed: 96 };
   const fine = recording();
   const [broken, held] = checkLawsTogether([
     { name: 'no fork', law: ({ step }) => ('call' in step && step.call === 'fork' ? 'a fork' : undefined), options },
