@@ -424,6 +424,32 @@ describe('an expired timer whose callback has not run yet (Linux 6.1 under QEMU)
     expect(judged(tfd(20_000_000, I, 4n * MS, settime), left(0n, I))?.reason).toBe('remaining time outside the corners');
   });
 
+  it('a nonblocking timerfd read past its expiry may find nothing counted (EAGAIN); the expiration stays for the next', () => {
+    const read: Step = { task: 't0', call: 'read', fd: 'f0' };
+    const twice = (valueNs: number, nonblock = true): Program => {
+      const p = tfd(valueNs, 0, 4n * MS, read);
+      p.steps[0] = { ...(p.steps[0] as Extract<Step, { call: 'timerfd_create' }>), nonblock };
+      return { ...p, steps: [...p.steps, { host: 'advance', ns: String(MS) }, read] };
+    };
+    const run = (p: Program, first: Observation, second: Observation) =>
+      compareRun(p, kernelRun(p, [{ ret: 0, handle: 'f0' }, left(0n, 0), { ret: 0 }, first, { ret: 0 }, second]), createModel).disagreement;
+    const one: Observation = { ret: 8, value: '1' };
+    const eagain: Observation = { err: 'EAGAIN' };
+    // Armed for 1 ms, read ~6 ms later: the models count one expiration; the callback had not run yet.
+    expect(run(twice(1_000_000), one, eagain)).toBeUndefined();
+    expect(run(twice(1_000_000), eagain, one)).toBeUndefined();
+    // The expiration stays: read once, it is not there again.
+    const d = run(twice(1_000_000), one, one);
+    expect([d?.index, d?.reason]).toEqual([5, 'outcome differs']);
+    // Not before its expiry (armed for 20 ms, nothing to count yet either way), and only on a
+    // nonblocking fd: a blocking read never answers EAGAIN.
+    const early = run(twice(20_000_000), one, eagain);
+    expect([early?.index, early?.reason]).toEqual([3, 'outcome differs']);
+    const blocking = compareRun(twice(1_000_000, false), kernelRun(twice(1_000_000, false),
+      [{ ret: 0, handle: 'f0' }, left(0n, 0), { ret: 0 }, eagain, { ret: 0 }, one]), createModel).disagreement;
+    expect([blocking?.index, blocking?.reason]).toEqual([3, 'outcome differs']);
+  });
+
   it('a setting disarmed since is not taken for the current one', () => {
     const p = prog([
       { task: 't0', call: 'timer_create', clock: 'CLOCK_MONOTONIC', notify: 'signal', timer: 'k0' },
