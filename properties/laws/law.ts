@@ -5,7 +5,7 @@
 // The laws (one per file here) are checked together by properties/laws.test.ts: each file registers its
 // law with law(), whose body awaits holds(); the test runs every program once on the model, with its
 // invariants and abstract states, and hands each step to every law whose share of the programs it is in
-// (runLawPass). checkLaw checks one law on its own, running the programs for it alone.
+// (runLawPass, checkLawsTogether). checkLaw checks one law on its own.
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { AbstractState, HostClocks, Observation, Program, Step, TaskStep } from '../../vocab/index.ts';
@@ -103,20 +103,9 @@ function report(name: string, options: LawOptions, count: { applied: number; ste
 
 /** Check one law on generated programs, on its own; returns how many steps met its premise. */
 export function checkLaw(law: Law, options: LawOptions): number {
-  const { runs, seed, maxSteps } = resolved(options);
-  const count = { applied: 0, steps: 0 };
-  // The programs fc.assert would generate, shared with the other laws of the run (corpus.ts). Only when
-  // one breaks the law does fc.assert run, on the same programs, to find it again and shrink it.
-  const holds = lawPrograms(seed, runs, maxSteps).every((p) => {
-    try {
-      lawOn(law, options, p, count);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!holds) shrinkBroken(law, options);
-  return report(options.name ?? expect.getState().currentTestName ?? 'law', options, count);
+  const [outcome] = checkLawsTogether([{ name: options.name ?? expect.getState().currentTestName ?? 'law', law, options }]);
+  if (outcome instanceof Error) throw outcome;
+  return outcome;
 }
 
 // ---- Every law in one pass ---------------------------------------------------------------------------
