@@ -869,8 +869,8 @@ function hostBase(clock: number, abs: boolean): keyof HostClocks | undefined {
  * (timerfd_gettime forwards only once the callback set ctx->expired, and clamps a negative remainder to
  * 0); a nonblocking read of a timerfd finds no expiration counted yet (ctx->ticks is 0: EAGAIN). The
  * models fire at the expiry itself. Such a reading is allowed where the timer's current setting had its
- * first expiry by the step's `after` in the early chain: its time left when it was armed is no more than
- * the time since.
+ * first expiry by the step's `after` in the early chain: it expired as the early chain armed it, or its
+ * time left when it was armed is no more than the time since.
  */
 function callbackLagged(step: Step, k: Observation, armed: Arming | undefined, early: Chain, now: HostClocks): boolean {
   if (isHostEvent(step) || !armed) return false;
@@ -895,6 +895,9 @@ function callbackLagged(step: Step, k: Observation, armed: Arming | undefined, e
   } else return false;
   // A SIGEV_NONE timer is never queued: common_timer_get answers 0 once it expired, never 1 ns.
   if (!timer || (posix && timer.notify !== 'signal')) return false;
+  // Already expired when the early chain armed it (an absolute time in the past): its time left then is
+  // that of a later period, and the first expiry came before `after` anyway.
+  if (posix ? timer.signalQueued : BigInt(timer.ticks ?? 0) > 0n) return true;
   const base = hostBase(timer.clock, armed.abs);
   if (!base) return false;
   const wait = then.backend.step(read, then.host);

@@ -424,6 +424,21 @@ describe('an expired timer whose callback has not run yet (Linux 6.1 under QEMU)
     expect(judged(tfd(20_000_000, I, 4n * MS, settime), left(0n, I))?.reason).toBe('remaining time outside the corners');
   });
 
+  it('a periodic timerfd armed for a time already past reads 0 left, though its next period is further off than the time since', () => {
+    // Armed at step 1 (T0 + 1 ms) for T0 (absolute, past) with a 20 ms period; read at T0 + 7.03 ms: the
+    // models count one expiration at the arming and show the next period, 13 ms off.
+    const past = (target: bigint): Program => prog([
+      { task: 't0', call: 'timerfd_create', clock: 'CLOCK_MONOTONIC', nonblock: true, fd: 'f0' },
+      { task: 't0', call: 'timerfd_settime', fd: 'f0', abs: true, cancelOnSet: false, value: { sec: String(target / 1_000_000_000n), nsec: Number(target % 1_000_000_000n) }, interval: { sec: '0', nsec: 20_000_000 } },
+      { host: 'advance', ns: String(4n * MS) },
+      { task: 't0', call: 'timerfd_gettime', fd: 'f0' },
+    ]);
+    expect(judged(past(T0), left(0n, 20_000_000))).toBeUndefined();
+    // Armed for 50 ms ahead, nothing has expired: 0 left is not the callback's lag.
+    const ahead = judged(past(T0 + 50n * MS), left(0n, 20_000_000));
+    expect([ahead?.index, ahead?.reason]).toEqual([3, 'remaining time outside the corners']);
+  });
+
   it('a nonblocking timerfd read past its expiry may find nothing counted (EAGAIN); the expiration stays for the next', () => {
     const read: Step = { task: 't0', call: 'read', fd: 'f0' };
     const twice = (valueNs: number, nonblock = true): Program => {
