@@ -13,7 +13,7 @@ import { hostClocks, hostFromSeed } from '../harness/host.ts';
 import { resolveEnv, runDifferential, runProgram } from '../harness/run.ts';
 import { programs } from '../properties/generate.ts';
 import { CLOCKS } from '../vocab/index.ts';
-import type { Program, Step } from '../vocab/index.ts';
+import type { AbstractWriter, Backend, Program, Step } from '../vocab/index.ts';
 
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e9;
@@ -49,15 +49,25 @@ function checkedSteps(): void {
     const r = runDifferential(p, createModel, createImpl, { counts });
     if (r.divergence) throw new Error(`the benchmark corpus diverges at step ${r.divergence.index}: fix that first`);
   }
-  const [tc, tm, ti] = race([
+  // The floor of writing: each step's state written to a writer that does nothing, so what is left is
+  // the sides' own walk of their state (no recording, no comparison).
+  const nothing: AbstractWriter = { open() {}, close() {}, put() {}, caps() {} };
+  const walk = (_entry: unknown, side: Backend) => side.writeAbstract!(nothing);
+  const [tc, tm, ti, twm, twi] = race([
     () => { for (const p of programs) runDifferential(p, createModel, createImpl); },
     () => { for (const p of programs) runProgram(p, createModel); },
     () => { for (const p of programs) runProgram(p, createImpl); },
+    () => { for (const p of programs) runProgram(p, createModel, walk); },
+    () => { for (const p of programs) runProgram(p, createImpl, walk); },
   ]);
+  const us = (t: number) => (t / steps * 1e6).toFixed(2);
   console.log(`checked steps (model and impl in lock-step, observations and abstract state compared after every step),`);
   console.log(`${programs.length} generated programs, ${steps} steps, best of 5 interleaved rounds:`);
   console.log(`  checked ${Math.round(steps / tc)} steps/s, model alone ${Math.round(steps / tm)} steps/s, impl alone ${Math.round(steps / ti)} steps/s`);
   console.log(`  checking overhead: checked / (model + impl) = ${(tc / (tm + ti)).toFixed(2)}x; impl/model speed ${(tm / ti).toFixed(2)}x`);
+  console.log(`  per step: model ${us(tm)} µs, impl ${us(ti)} µs; writing the state to a writer that does nothing: model ${us(twm - tm)} µs, ` +
+    `impl ${us(twi - ti)} µs,`);
+  console.log(`  so with the comparison itself free, checking would still cost ${((twm + twi) / (tm + ti)).toFixed(2)}x`);
   console.log(`  states compared as written ${counts.written}, rebuilt as objects ${counts.built}`);
 }
 
